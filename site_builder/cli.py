@@ -1,0 +1,143 @@
+"""The command line: parse arguments, run a command, report once, return an exit code.
+
+Exit status: 0 built, 1 content errors, 2 wrong usage (content contract).
+Progress goes to stdout, problems to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .errors import ContentErrors, Problem, SiteError, sort_problems
+from .pipeline import Options, build, load_site
+
+COMMANDS = ("build", "check", "serve", "new")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits on bad usage; we raise so main reports it once, with exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise SiteError(f"{message}\n{self.format_usage().strip()}", 2)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2027-03-04, got {text!r}") from None
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python build.py", description="Build the learning programme's website from content/.")
+    parser.add_argument("--debug", action="store_true", help="show a traceback if the tool itself fails")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    def content_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                         help="the content folder (default: content)")
+        sub.add_argument("--drafts", action="store_true", help="include drafts")
+        sub.add_argument("--today", type=_day, metavar="YYYY-MM-DD",
+                         help="the build date that splits upcoming from past events (default: today)")
+        sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    sub = commands.add_parser("build", help="build content/ into output/ (the default)")
+    content_options(sub)
+    sub.add_argument("--output", type=Path, default=Path("output"), metavar="DIR",
+                     help="the output folder (default: output)")
+    sub.add_argument("--base-url", metavar="URL", help="publish at this address instead of site.yaml's base_url")
+
+    sub = commands.add_parser("check", help="check the content; write nothing")
+    content_options(sub)
+    sub.add_argument("--format", choices=("text", "json", "github"), default="text",
+                     help="how to print problems: text (default), json, or github (pull request annotations)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run one command; return the exit status."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--debug"):
+        args_list.insert(0, "build")  # `python build.py` alone builds, as the contract says
+    if args_list and args_list[0] == "--debug" and (len(args_list) == 1 or args_list[1].startswith("-")):
+        args_list.insert(1, "build")
+    debug = "--debug" in args_list
+    try:
+        args = make_parser().parse_args(args_list)
+        if args.command == "check":
+            return _check(args, out, err)
+        return _build(args, out, err)
+    except SiteError as exc:
+        if isinstance(exc, ContentErrors):
+            _print_problems(exc.problems, err)
+            print("Nothing was written; the previous site is unchanged.", file=err)
+        else:
+            print(f"error: {exc}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("stopped", file=err)
+        return 130
+    except Exception as exc:  # a fault in the tool itself, not in the content
+        if debug:
+            traceback.print_exc(file=err)
+        else:
+            print(f"internal error: {type(exc).__name__}: {exc}\n"
+                  "This is a fault in the site builder, not in your content. Run again with --debug and "
+                  "report what it prints.", file=err)
+        return 3
+
+
+def _options(args: argparse.Namespace, output: Path | None) -> Options:
+    return Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
+                   base_url=getattr(args, "base_url", None), today=args.today)
+
+
+def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    result = build(_options(args, args.output))
+    _print_problems(result.problems, err)
+    pages = sum(1 for path in result.rendered.files if path.endswith(".html"))
+    calendars = sum(1 for path in result.rendered.files if path.endswith(".ics"))
+    feeds = sum(1 for path in result.rendered.files if path.endswith("feed.xml"))
+    print(f"Built {pages} pages, {feeds} feeds and {calendars} calendars into {args.output}/ "
+          f"in {result.seconds:.2f}s", file=out)
+    return 0
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = load_site(_options(args, None))
+    problems = sort_problems(loaded.problems)
+    errors = sum(p.is_error for p in problems)
+    if args.format == "json":
+        print(json.dumps([{"path": p.path, "line": p.line, "field": p.field, "message": p.message,
+                           "severity": p.severity.value} for p in problems], indent=2), file=out)
+    elif args.format == "github":
+        for p in problems:
+            # GitHub Actions workflow commands: one annotation per problem, on its line.
+            level = "error" if p.is_error else "warning"
+            title = f"{p.field}" if p.field else "content"
+            message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            print(f"::{level} file={p.path},line={max(p.line, 1)},title={title}::{message}", file=out)
+    else:
+        _print_problems(problems, err)
+        if not errors:
+            print(f"No errors in {args.content}/", file=out)
+    return 1 if errors else 0
+
+
+def _print_problems(problems: list[Problem], err: TextIO) -> None:
+    for problem in problems:
+        print(problem, file=err)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
+        if warnings:
+            parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        print(", ".join(parts), file=err)

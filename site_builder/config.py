@@ -1,0 +1,109 @@
+"""Load the site settings from site.yaml."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from .errors import Problem, display_path, error
+from .parse import compose_yaml
+from .schema import INVALID, Context, Email, Field, Flag, Kind, Link, Text, convert_fields, shown_value
+from .sources import read_text
+
+
+@dataclass(frozen=True)
+class Config:
+    """The site settings; every page, feed and calendar reads these."""
+
+    title: str
+    base_url: str  # absolute, always ending in "/"
+    language: str
+    timezone: str
+    description: str
+    organisation: str
+    contact_email: str
+    trust_html: bool
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def absolute(self, url: str) -> str:
+        """The absolute form of a site URL such as `/events/`."""
+        return self.base_url + url.lstrip("/")
+
+
+class Language(Text):
+    expected = "a language tag like en-GB"
+
+    def convert(self, value, ctx, name):
+        text = super().convert(value, ctx, name)
+        if text is not INVALID and not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", text):
+            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+        return text
+
+
+class TimeZoneName(Kind):
+    expected = "an IANA time zone name like Europe/London"
+
+    def convert(self, value, ctx, name):
+        text = str(value.data).strip() if value.is_scalar else ""
+        try:
+            ZoneInfo(text)
+            return text
+        except (ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(text, sorted(available_timezones()), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return ctx.error(value.line, name, f"expected {self.expected}, got {shown_value(value)}{hint}")
+
+
+SITE_FIELDS = {f.name: f for f in (
+    Field("title", Text(120), "The site's name", required=True, example="Big Local learning"),
+    Field("base_url", Link("https", "http"), "The address the site is published at", required=True,
+          example="https://learning.example.org/"),
+    Field("language", Language(), "The language of the content (default en-GB)", example="en-GB"),
+    Field("timezone", TimeZoneName(), "Where event times are local to (default Europe/London)",
+          example="Europe/London"),
+    Field("description", Text(300), "One sentence about the site"),
+    Field("organisation", Text(), "Who runs the programme; shown in the footer and feeds"),
+    Field("contact_email", Email(), "Where visitors write to"),
+    Field("trust_html", Flag(), "true lets raw HTML in Markdown through unsanitised (default false)"),
+)}
+
+
+def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Problem]]:
+    """Read and check site.yaml; None (with problems) when it cannot be used."""
+    path = content_dir / "site.yaml"
+    shown = display_path(path, base)
+    if not path.is_file():
+        return None, [error(shown, 0, "", "the site settings file is missing; create it with at least "
+                            "`title:` and `base_url:`")]
+    problems: list[Problem] = []
+    text = read_text(path, shown, problems)
+    if text is None:
+        return None, problems
+    root = compose_yaml(text, shown, problems, what="site.yaml")
+    if root is None:
+        return None, problems
+    if root.tag != "map":
+        return None, problems + [error(shown, 1, "", "site.yaml must be a list of settings like `title: ...`")]
+    ctx = Context(shown, ZoneInfo("UTC"), content_dir, problems)
+    values = convert_fields(root.data, SITE_FIELDS, ctx, 1)  # type: ignore[arg-type]
+    if any(v is INVALID for v in values.values()):
+        return None, problems
+    base_url = values["base_url"]
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return Config(
+        title=values["title"],
+        base_url=base_url,
+        language=values.get("language", "en-GB"),
+        timezone=values.get("timezone", "Europe/London"),
+        description=values.get("description", ""),
+        organisation=values.get("organisation", ""),
+        contact_email=values.get("contact_email", ""),
+        trust_html=values.get("trust_html", False),
+    ), problems

@@ -1,0 +1,71 @@
+"""Problems found in content, collected as data and reported together."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the content, located as precisely as we can."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        field = f" {self.field}:" if self.field else ""
+        prefix = " warning:" if self.severity is Severity.WARNING else ""
+        return f"{where}:{prefix}{field} {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def error(path: str, line: int, field: str, message: str) -> Problem:
+    return Problem(path, line, field, message, Severity.ERROR)
+
+
+def warning(path: str, line: int, field: str, message: str) -> Problem:
+    return Problem(path, line, field, message, Severity.WARNING)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Sort compiler style: by file, then line, then field."""
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.field, p.message))
+
+
+def display_path(path: Path, base: Path) -> str:
+    """The path as an editor would type it: relative to the working folder when it can be."""
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+class SiteError(Exception):
+    """A failure that stops a command: reported once, in main, with an exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class ContentErrors(SiteError):
+    """The content has errors; the build wrote nothing."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        count = sum(p.is_error for p in problems)
+        super().__init__(f"{count} error{'s' if count != 1 else ''} in content", exit_code=1)

@@ -1,0 +1,94 @@
+"""RSS 2.0 feeds and the sitemap, written with an XML serializer (never text templates)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date, datetime
+
+from ..dates import as_datetime, rfc822
+from ..model import Event, Item, Site
+
+ATOM = "http://www.w3.org/2005/Atom"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+FEED_LIMIT = 50
+
+ET.register_namespace("atom", ATOM)
+ET.register_namespace("content", CONTENT)
+
+
+def feed_items(items: tuple[Item, ...] | list[Item], site: Site) -> list[Item]:
+    """Dated items, newest first; an item without `published` or `updated` has no place in a feed."""
+    dated = [i for i in items if i.published or i.updated]
+    return sorted(dated, key=lambda i: (-_stamp(i, site), i.content_type, i.slug))[:FEED_LIMIT]
+
+
+def render_rss(site: Site, items: list[Item], title: str, url: str, feed_url: str, description: str) -> bytes:
+    """An RSS 2.0 channel of the given items (already chosen and ordered)."""
+    config = site.config
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(rss, "channel")
+    _text(channel, "title", title)
+    _text(channel, "link", config.absolute(url))
+    _text(channel, "description", description or title)
+    _text(channel, "language", config.language)
+    ET.SubElement(channel, f"{{{ATOM}}}link", {"href": config.absolute(feed_url), "rel": "self",
+                                                 "type": "application/rss+xml"})
+    if items:
+        # The newest item's date, not the clock: the same content gives the same bytes.
+        _text(channel, "lastBuildDate", rfc822(_when(items[0]), config.tz))
+    _text(channel, "generator", "site-builder")
+    for item in items:
+        entry = ET.SubElement(channel, "item")
+        _text(entry, "title", _title(item))
+        link = config.absolute(item.url)
+        _text(entry, "link", link)
+        _text(entry, "guid", link).set("isPermaLink", "true")
+        _text(entry, "pubDate", rfc822(_when(item), config.tz))
+        _text(entry, "description", item.summary)
+        _text(entry, "category", item.label)
+        for topic in item.topics:
+            _text(entry, "category", topic.name)
+        _text(entry, f"{{{CONTENT}}}encoded", _absolute_links(item.body_html, config.base_url))
+    ET.indent(rss, space="  ")
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def render_sitemap(site: Site, urls: list[tuple[str, date | datetime | None]]) -> bytes:
+    """sitemap.xml of every page, with lastmod where the content says when it changed."""
+    root = ET.Element("urlset", {"xmlns": SITEMAP})
+    for url, changed in urls:
+        entry = ET.SubElement(root, "url")
+        _text(entry, "loc", site.config.absolute(url))
+        if changed:
+            _text(entry, "lastmod", changed.isoformat() if not isinstance(changed, datetime)
+                  else changed.astimezone(site.config.tz).isoformat(timespec="seconds"))
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _title(item: Item) -> str:
+    if isinstance(item, Event):
+        prefix = f"{item.status_label}: " if item.status in ("cancelled", "postponed") else ""
+        return f"{prefix}{item.title} ({item.when})"
+    return item.title
+
+
+def _when(item: Item) -> date | datetime:
+    return item.updated or item.published  # type: ignore[return-value]
+
+
+def _stamp(item: Item, site: Site) -> float:
+    return as_datetime(_when(item), site.config.tz).timestamp()
+
+
+def _absolute_links(html: str, base_url: str) -> str:
+    """Feed readers resolve links against the feed, not the page: make site links absolute."""
+    root = base_url.rstrip("/")
+    return html.replace('href="/', f'href="{root}/').replace('src="/', f'src="{root}/')
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = text
+    return element

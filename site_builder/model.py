@@ -1,0 +1,336 @@
+"""The Site model: everything templates and feeds read, with cross references resolved.
+
+All classes are frozen. Cross references (an event's series, a series' events)
+are cycles, so `build_model` creates the items first and then links them, once,
+with `_link`; nothing changes them afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .config import Config
+from .dates import as_datetime, event_when, iso, local_day, month_year
+
+# ---------------------------------------------------------------- parts
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str  # root-relative URL, e.g. /media/images/hall.jpg
+    alt: str
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str
+    address: str
+    postcode: str
+
+    @property
+    def one_line(self) -> str:
+        return ", ".join(part for part in (self.name, self.address, self.postcode) if part)
+
+
+@dataclass(frozen=True)
+class Online:
+    platform: str
+    joining: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to book an event or apply to a cluster."""
+
+    url: str
+    email: str
+    deadline: date | None
+
+
+@dataclass(frozen=True)
+class Partner:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Window:
+    opens: date
+    closes: date
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Action:
+    area: str
+    what: str
+    how: str
+    who: str
+    when: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ActionGroup:
+    area: str
+    actions: tuple[Action, ...]
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(frozen=True, eq=False)
+class Item:
+    """What every content type has (content contract, "Fields every type has")."""
+
+    content_type: str  # the folder: events, series, ...
+    slug: str
+    source: str  # the content file, as shown to editors
+    title: str
+    summary: str
+    topic_names: tuple[str, ...]
+    draft: bool
+    published: date | datetime | None
+    updated: date | datetime | None
+    image: Image | None
+    body_html: str
+    url: str
+    output_path: str
+    topics: tuple["Topic", ...] = ()
+    related: tuple["Item", ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The type as a visitor reads it, singular."""
+        return TYPE_LABELS[self.content_type][0]
+
+
+@dataclass(frozen=True, eq=False)
+class Event(Item):
+    start: date | datetime = date.min
+    end: date | datetime = date.min
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    format: str = "online"
+    venue: Venue | None = None
+    online: Online | None = None
+    booking: Contact | None = None
+    cost: str = "Free"
+    capacity: int | None = None
+    accessibility: tuple[str, ...] = ()
+    audience: str = ""
+    status: str = "scheduled"
+    is_past: bool = False
+    ics_url: str = ""
+    series: "Series | None" = None
+    cluster: "Cluster | None" = None
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    @property
+    def when(self) -> str:
+        return event_when(self.start, self.end, self.tz)
+
+    @property
+    def start_iso(self) -> str:
+        return iso(self.start, self.tz)
+
+    @property
+    def end_iso(self) -> str:
+        return iso(self.end, self.tz)
+
+    @property
+    def start_day(self) -> date:
+        return local_day(self.start, self.tz)
+
+    @property
+    def month(self) -> str:
+        return month_year(self.start_day)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (as_datetime(self.start, self.tz).timestamp(), self.slug)
+
+    @property
+    def format_label(self) -> str:
+        return {"online": "Online", "in-person": "In person", "hybrid": "In person and online"}[self.format]
+
+    @property
+    def status_label(self) -> str:
+        return {"scheduled": "", "cancelled": "Cancelled", "postponed": "Postponed", "full": "Fully booked"}[
+            self.status]
+
+    @property
+    def bookable(self) -> bool:
+        return self.status == "scheduled" and not self.is_past and self.booking is not None
+
+
+@dataclass(frozen=True, eq=False)
+class Series(Item):
+    events: tuple[Event, ...] = ()
+    ics_url: str = ""
+
+    @property
+    def upcoming(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if not e.is_past)
+
+    @property
+    def past(self) -> tuple[Event, ...]:
+        return tuple(reversed([e for e in self.events if e.is_past]))
+
+
+@dataclass(frozen=True, eq=False)
+class Cluster(Item):
+    status: str = "open"
+    meetings_per_year: int | None = None
+    places_per_area: int | None = None
+    costs_covered: tuple[str, ...] = ()
+    who_can_join: str = ""
+    apply: Contact | None = None
+    meetings: tuple[Event, ...] = ()
+    ics_url: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return {"coming-soon": "Coming soon", "open": "Open to join", "running": "Running",
+                "closed": "Closed"}[self.status]
+
+    @property
+    def upcoming(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.meetings if not e.is_past)
+
+
+@dataclass(frozen=True, eq=False)
+class Offer(Item):
+    partner: Partner = Partner("", "")
+    match_funding: bool = False
+    early_conversation_funded: bool | None = None
+    windows: tuple[Window, ...] = ()
+    available_until: date | None = None
+    areas: tuple[str, ...] = ()
+    current_window: Window | None = None
+    next_window: Window | None = None
+    ended: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Story(Item):
+    organisation: str = ""
+    area: str = ""
+    category: str = ""
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Resource(Item):
+    kind: str = ""
+    file: str = ""  # root-relative URL of a download
+    external_url: str = ""
+    actions: tuple[Action, ...] = ()
+
+    @property
+    def action_groups(self) -> tuple[ActionGroup, ...]:
+        """Actions grouped by area, areas in the order they first appear."""
+        order: dict[str, list[Action]] = {}
+        for action in self.actions:
+            order.setdefault(action.area, []).append(action)
+        return tuple(ActionGroup(area, tuple(actions)) for area, actions in order.items())
+
+
+@dataclass(frozen=True, eq=False)
+class Page(Item):
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class Topic:
+    name: str
+    slug: str
+    url: str
+    output_path: str
+    ics_url: str
+    items: tuple[Item, ...]  # everything tagged, events first, then by type
+
+    def of_type(self, content_type: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.content_type == content_type)
+
+    @property
+    def upcoming_events(self) -> tuple[Event, ...]:
+        return tuple(i for i in self.items if isinstance(i, Event) and not i.is_past)
+
+    @property
+    def past_events(self) -> tuple[Event, ...]:
+        return tuple(reversed([i for i in self.items if isinstance(i, Event) and i.is_past]))
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return tuple(i for i in self.items if isinstance(i, Event))
+
+
+# Singular and plural, as a visitor reads them; the order is the site's navigation order.
+TYPE_LABELS = {
+    "events": ("Event", "Events"),
+    "series": ("Learning series", "Learning series"),
+    "clusters": ("Learning cluster", "Learning clusters"),
+    "offers": ("Support offer", "Support offers"),
+    "stories": ("Case story", "Case stories"),
+    "resources": ("Resource", "Resources"),
+    "pages": ("Page", "Pages"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """The whole site, as every template and feed sees it."""
+
+    config: Config
+    today: date
+    events: tuple[Event, ...]  # by start
+    series: tuple[Series, ...]  # by title
+    clusters: tuple[Cluster, ...]
+    offers: tuple[Offer, ...]
+    stories: tuple[Story, ...]  # newest first
+    resources: tuple[Resource, ...]  # newest first
+    pages: tuple[Page, ...]
+    topics: tuple[Topic, ...]  # by name
+
+    @property
+    def upcoming_events(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if not e.is_past)
+
+    @property
+    def past_events(self) -> tuple[Event, ...]:
+        return tuple(reversed([e for e in self.events if e.is_past]))
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return (*self.events, *self.series, *self.clusters, *self.offers, *self.stories, *self.resources,
+                *self.pages)
+
+    def collection(self, content_type: str) -> tuple[Item, ...]:
+        return getattr(self, content_type)
+
+
+def link(item: Any, **attributes: Any) -> None:
+    """Set cross references on a frozen item; only build_model calls this, before anyone reads it."""
+    for name, value in attributes.items():
+        object.__setattr__(item, name, value)
+
+
+def group_by_month(events: tuple[Event, ...]) -> list[tuple[str, list[Event]]]:
+    """Events in month groups, keeping their order: [("March 2027", [...]), ...]."""
+    groups: list[tuple[str, list[Event]]] = []
+    for event in events:
+        if not groups or groups[-1][0] != event.month:
+            groups.append((event.month, []))
+        groups[-1][1].append(event)
+    return groups

@@ -1,0 +1,189 @@
+"""Parse: split a content file into front matter and body, and read the
+front matter as YAML *nodes* that keep their line numbers and source text.
+
+We compose rather than load: composing never constructs Python objects (so
+no YAML tag can run code), keeps the text an editor typed (so `no` stays
+"no" and `10:30` stays "10:30" where a string is wanted), and tells us the
+line of every field, which errors must name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+import frontmatter
+import yaml
+
+from .errors import Problem, error
+from .sources import Source
+
+try:  # the C composer is several times faster; fall back where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+# python-frontmatter's own boundary is `^-{3,}\s*$`, whose `\s*` swallows the
+# blank lines after a fence and so shifts every line number after it.
+_FENCE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
+_SPLITTER = frontmatter.YAMLHandler(fm_boundary=_FENCE)
+
+# Aliases let a few lines of YAML name millions of nodes ("billion laughs");
+# no real front matter comes near this many.
+MAX_NODES = 20_000
+
+_SHORT_TAGS = {
+    "tag:yaml.org,2002:str": "str",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "timestamp",
+    "tag:yaml.org,2002:map": "map",
+    "tag:yaml.org,2002:seq": "seq",
+}
+
+
+@dataclass(frozen=True)
+class Value:
+    """A YAML value with the line it stands on (a field's value: the field's own line)."""
+
+    data: Union[str, dict[str, "Value"], list["Value"]]
+    line: int
+    tag: str  # str int float bool null timestamp map seq
+    quoted: bool = False
+    # For a plain scalar cut short by ` #`: the text YAML took as a comment.
+    comment: str | None = None
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.tag not in ("map", "seq")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A content file split into its front matter fields and Markdown body."""
+
+    source: Source
+    fields: dict[str, Value]
+    body: str
+    body_line: int  # the file line on which the body starts
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
+    """Split and compose one content file; None (with problems) if it cannot be read."""
+    shown = source.display
+    text = source.text
+    if not text.strip():
+        return None, [error(shown, 1, "", "the file is empty; it needs front matter between two --- lines "
+                            "(run `python build.py new` for a template)")]
+    if not _SPLITTER.detect(text):
+        return None, [error(shown, 1, "", "the file must start with a line of three dashes (---) "
+                            "opening the front matter")]
+    try:
+        _, fm_text, rest = _FENCE.split(text, 2)
+    except ValueError:
+        return None, [error(shown, 1, "", "the front matter opened on line 1 is never closed; "
+                            "add a line of three dashes (---) after the last field")]
+    # fm_text begins with the newline that ends line 1, so YAML's line n is file line n + 1.
+    closing_line = 1 + fm_text.count("\n")
+    body = rest[1:] if rest.startswith("\n") else rest
+    problems: list[Problem] = []
+    root = compose_yaml(fm_text, shown, problems)
+    if root is None:
+        return None, problems
+    if root.tag == "null":
+        fields: dict[str, Value] = {}
+    elif root.tag != "map":
+        return None, [error(shown, 2, "", "the front matter must be a list of fields like `title: My event`, "
+                            f"not a {_describe(root)}")]
+    else:
+        fields = root.data  # type: ignore[assignment]
+    return Document(source, fields, body, closing_line + 1), problems
+
+
+def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
+                 what: str = "the front matter") -> Value | None:
+    """Compose YAML text into Values; YAML's 0-based line n is reported as line n + 1."""
+    try:
+        node = yaml.compose(fm_text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or "this is not valid YAML"
+        problems.append(error(shown, line, "", f"{what} is not valid YAML: {problem} "
+                              "(check the indentation, and put text with a colon in quotes)"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(error(shown, 1, "", f"{what} is not valid YAML: {exc}"))
+        return None
+    except RecursionError:
+        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content"))
+        return None
+    if node is None:
+        return Value("", 1, "null")
+    counter = [0]
+    try:
+        return _convert(node, fm_text, shown, problems, counter, line=None)
+    except _TooManyNodes:
+        problems.append(error(shown, 1, "", f"{what} expands to more than {MAX_NODES:,} values "
+                              "(through YAML aliases); it cannot be real content"))
+        return None
+    except RecursionError:
+        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content"))
+        return None
+
+
+def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
+             counter: list[int], line: int | None) -> Value:
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise _TooManyNodes
+    own_line = node.start_mark.line + 1
+    at = line or own_line
+    tag = _SHORT_TAGS.get(node.tag)
+    if tag is None:
+        problems.append(error(shown, own_line, "", f"the YAML tag '{node.tag}' is not allowed in content; "
+                              "remove it (write plain text, lists and fields only)"))
+        tag = "str" if isinstance(node, yaml.ScalarNode) else ("map" if isinstance(node, yaml.MappingNode) else "seq")
+    if isinstance(node, yaml.ScalarNode):
+        quoted = node.style in ("'", '"', "|", ">")
+        comment = None
+        if not quoted:
+            end = node.end_mark.index
+            line_end = fm_text.find("\n", end)
+            rest = fm_text[end:] if line_end == -1 else fm_text[end:line_end]
+            found = re.match(r"[ \t]+#(.*)$", rest)
+            if found:
+                comment = found.group(1)
+        return Value(node.value, at, tag, quoted, comment)
+    if isinstance(node, yaml.SequenceNode):
+        items = [_convert(item, fm_text, shown, problems, counter, None) for item in node.value]
+        return Value(items, at, "seq")
+    mapping: dict[str, Value] = {}
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + 1
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            problems.append(error(shown, key_line, "", "YAML merge keys (<<) are not supported; write the fields out"))
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(error(shown, key_line, "", "a field name must be plain text"))
+            continue
+        key = str(key_node.value)
+        if key in seen:
+            problems.append(error(shown, key_line, key, f"this field is given twice (first on line {seen[key]}); "
+                                  "keep one"))
+            continue
+        seen[key] = key_line
+        mapping[key] = _convert(value_node, fm_text, shown, problems, counter, key_line)
+    return Value(mapping, at, "map")
+
+
+def _describe(value: Value) -> str:
+    return {"seq": "list", "map": "set of fields", "null": "blank"}.get(value.tag, "single value")

@@ -1,0 +1,118 @@
+"""The build pipeline: load_config -> discover -> parse -> validate -> resolve -> render -> check -> write.
+
+Every stage but `write` works in memory, so `check` is the pipeline without `write`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .checks import check_body_links
+from .config import load_config
+from .errors import ContentErrors, Problem, SiteError, sort_problems
+from .model import Site
+from .parse import parse_source
+from .render import Rendered, render_site
+from .resolve import resolve_site
+from .sources import MediaFile, discover
+from .validate import Record, validate_document
+from .write import check_output_folder, write_output
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a build was asked to do."""
+
+    content_dir: Path
+    output_dir: Path | None = None  # None: check only, write nothing
+    drafts: bool = False
+    base_url: str | None = None
+    today: date | None = None  # the build date; today in the site's time zone when not given
+    templates_dir: Path = PROJECT_DIR / "templates"
+    static_dir: Path = PROJECT_DIR / "static"
+    base: Path = field(default_factory=Path.cwd)  # paths in messages are relative to this
+
+
+@dataclass
+class Result:
+    site: Site
+    rendered: Rendered
+    problems: list[Problem]
+    files_written: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Loaded:
+    """The content read and checked: the Site only when there are no errors."""
+
+    site: Site | None
+    media: tuple[MediaFile, ...]
+    problems: list[Problem]
+
+
+def load_site(options: Options) -> Loaded:
+    """Read, check and resolve the content."""
+    problems: list[Problem] = []
+    if not options.content_dir.is_dir():
+        raise SiteError(f"there is no content folder at {options.content_dir}", 2)
+    config, found = load_config(options.content_dir, options.base)
+    problems += found
+    discovered, found = discover(options.content_dir, options.base)
+    problems += found
+    if config is None:
+        return Loaded(None, discovered.media, problems)
+    if options.base_url:
+        base_url = options.base_url if options.base_url.endswith("/") else options.base_url + "/"
+        config = dataclasses.replace(config, base_url=base_url)
+
+    records: list[Record] = []
+    for source in discovered.sources:
+        document, found = parse_source(source)
+        problems += found
+        if document is None:
+            continue
+        record, found = validate_document(document, config, options.content_dir)
+        problems += found
+        if record is not None and (options.drafts or not record.data.get("draft")):
+            records.append(record)
+    if any(p.is_error for p in problems):
+        return Loaded(None, discovered.media, problems)
+
+    today = options.today or datetime.now(config.tz).date()
+    site, found = resolve_site(config, records, today, options.content_dir)
+    problems += found
+    if any(p.is_error for p in problems):
+        return Loaded(None, discovered.media, problems)
+    return Loaded(site, discovered.media, problems)
+
+
+def build(options: Options) -> Result:
+    """Run the whole pipeline; raise ContentErrors (writing nothing) if the content has errors."""
+    started = time.perf_counter()
+    if options.output_dir is not None:
+        check_output_folder(options.output_dir, {
+            "content folder": options.content_dir,
+            "project folder": PROJECT_DIR,
+            "templates folder": options.templates_dir,
+            "current folder": options.base,
+        })
+    loaded = load_site(options)
+    site, problems = loaded.site, loaded.problems
+    if site is None:
+        raise ContentErrors(sort_problems(problems))
+    rendered = render_site(site, options.templates_dir, options.static_dir)
+    for media in loaded.media:
+        rendered.copies[media.rel] = media.path
+    problems += check_body_links(site, rendered)
+    result = Result(site, rendered, sort_problems(problems))
+    if options.output_dir is not None:
+        result.files_written = write_output(rendered, options.output_dir)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,186 @@
+"""Render: every page, feed and calendar of the Site, to bytes in memory.
+
+`render_site` is the table of contents of the site: read it to see which
+collections make which pages and files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from . import dates
+from .feeds.ical import render_calendar, subscription_events
+from .feeds.rss import feed_items, render_rss, render_sitemap
+from .structured import event_json_ld
+from .model import TYPE_LABELS, Event, Item, Site, group_by_month
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the layout needs to know about the page it wraps."""
+
+    url: str
+    title: str
+    description: str
+    breadcrumbs: tuple[tuple[str, str], ...] = ()  # (title, url) above this page
+    changed: date | datetime | None = None
+    noindex: bool = False
+
+
+@dataclass
+class Rendered:
+    """The whole site in memory: output path -> bytes, plus files copied as they are."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    copies: dict[str, Path] = field(default_factory=dict)
+    sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
+
+
+def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
+    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    tz = site.config.tz
+    env.filters.update(
+        long_date=lambda d: dates.long_date(dates.local_day(d, tz)),
+        short_date=lambda d: dates.short_date(dates.local_day(d, tz)),
+        month_year=lambda d: dates.month_year(dates.local_day(d, tz)),
+        iso=lambda d: dates.iso(d, tz),
+        json_ld=_json_ld,
+    )
+    host = urlsplit(site.config.base_url).netloc
+    env.globals.update(
+        type_labels=TYPE_LABELS,
+        event_json_ld=lambda event: event_json_ld(event, site),
+        webcal=lambda url: f"webcal://{host}{url}",
+    )
+    return env
+
+
+def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
+    """Render every page and file of the site."""
+    out = Rendered()
+    env = make_environment(templates_dir, site)
+    assets = _static_assets(static_dir, out)
+    config = site.config
+
+    def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
+        html = env.get_template(template).render(site=site, page=meta, assets=assets, **context)
+        out.files[output_path] = html.encode("utf-8")
+        if not meta.noindex:
+            out.sitemap.append((meta.url, meta.changed))
+
+    home = ("Home", "/")
+    page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
+
+    # Events: upcoming by month, a past archive, a page and a calendar file each.
+    page("events/index.html", "events.html", PageMeta("/events/", "Events", "Upcoming events, by month.",
+                                                       (home,)),
+         months=group_by_month(site.upcoming_events), past=False)
+    page("events/past/index.html", "events.html",
+         PageMeta("/events/past/", "Past events", "Events that have already happened, newest first.",
+                  (home, ("Events", "/events/"))),
+         months=group_by_month(site.past_events), past=True)
+    for event in site.events:
+        page(event.output_path, "event.html", _item_meta(event, site), item=event)
+        out.files[event.ics_url.lstrip("/")] = render_calendar(site, (event,), event.title, event.summary)
+
+    # Series, clusters and topics list events and offer a calendar of just those.
+    for content_type, template in (("series", "series.html"), ("clusters", "cluster.html"),
+                                   ("offers", "offer.html"), ("stories", "story.html"),
+                                   ("resources", "resource.html")):
+        plural = TYPE_LABELS[content_type][1]
+        items = site.collection(content_type)
+        page(f"{content_type}/index.html", "list.html",
+             PageMeta(f"/{content_type}/", plural, _list_description(content_type), (home,)),
+             items=items, content_type=content_type)
+        for item in items:
+            page(item.output_path, template, _item_meta(item, site), item=item)
+    for series in site.series:
+        out.files[series.ics_url.lstrip("/")] = render_calendar(
+            site, series.events, f"{series.title} ({config.title})", series.summary)
+    for cluster in site.clusters:
+        out.files[cluster.ics_url.lstrip("/")] = render_calendar(
+            site, cluster.meetings, f"{cluster.title} meetings ({config.title})", cluster.summary)
+
+    page("topics/index.html", "topics.html",
+         PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
+    for topic in site.topics:
+        page(topic.output_path, "topic.html",
+             PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "
+                      f"{topic.name}.", (home, ("Topics", "/topics/"))), topic=topic)
+        if topic.events:
+            out.files[topic.ics_url.lstrip("/")] = render_calendar(
+                site, topic.events, f"{topic.name} events ({config.title})",
+                f"Events about {topic.name} from {config.title}.")
+
+    for plain in site.pages:
+        page(plain.output_path, "page.html", _item_meta(plain, site, breadcrumbs=(home,)), item=plain)
+
+    page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
+                                          noindex=True))
+
+    # Feeds: the site's news, and events alone, and stories alone.
+    news = feed_items(site.items, site)
+    out.files["feed.xml"] = render_rss(site, news, config.title, "/", "/feed.xml",
+                                       config.description)
+    out.files["events/feed.xml"] = render_rss(site, feed_items(site.events, site), f"Events: {config.title}",
+                                              "/events/", "/events/feed.xml", "New events.")
+    out.files["stories/feed.xml"] = render_rss(site, feed_items(site.stories, site),
+                                               f"Case stories: {config.title}", "/stories/",
+                                               "/stories/feed.xml", "New case stories.")
+    out.files["events.ics"] = render_calendar(site, subscription_events(site), config.title + " events",
+                                              f"Events from {config.title}.")
+    out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
+    out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
+    return out
+
+
+def _item_meta(item: Item, site: Site, breadcrumbs: tuple[tuple[str, str], ...] | None = None) -> PageMeta:
+    if breadcrumbs is None:
+        plural = TYPE_LABELS[item.content_type][1]
+        breadcrumbs = (("Home", "/"), (plural, f"/{item.content_type}/"))
+    return PageMeta(item.url, item.title, item.summary, breadcrumbs, item.updated or item.published)
+
+
+def _list_description(content_type: str) -> str:
+    return {
+        "series": "Learning series: groups of events on one theme.",
+        "clusters": "Learning clusters: peer groups that meet several times a year.",
+        "offers": "Support offers from partner organisations.",
+        "stories": "Case stories from places doing this work.",
+        "resources": "Toolkits, guides, plans and reports.",
+    }[content_type]
+
+
+def _static_assets(static_dir: Path, out: Rendered) -> dict[str, str]:
+    """Copy static files; return their URLs with a content hash so browsers never keep a stale copy."""
+    urls = {}
+    if static_dir.is_dir():
+        for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
+            rel = path.relative_to(static_dir).as_posix()
+            out.copies[f"static/{rel}"] = path
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            urls[rel] = f"/static/{rel}?v={digest}"
+    return urls
+
+
+def _json_ld(data: Any) -> str:
+    """JSON for a <script type="application/ld+json">: '<' escaped so no text can close the script."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=None)
+    return jinja2.utils.markupsafe.Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")
+                                          .replace("&", "\\u0026"))

@@ -1,0 +1,309 @@
+"""Resolve: turn checked records into the Site, resolving every cross reference.
+
+Cross-file rules live here, because only here are all files known at once:
+duplicate slugs, references to missing series or clusters, page slugs that
+would overwrite a section, topics that differ only in spelling.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import Config
+from .dates import as_datetime, local_day
+from .errors import Problem, error, warning
+from .markup import render_markdown
+from .model import (Action, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner, Resource,
+                    Series, Site, Story, Topic, Venue, Window, link)
+from .validate import Record
+
+# Top-level names that a page slug may not take: they are sections or files of the site.
+RESERVED = {"events", "series", "clusters", "offers", "stories", "resources", "topics", "media", "static",
+            "feed", "search", "404", "index", "sitemap", "robots"}
+
+RELATED_LIMIT = 4
+
+
+def topic_slug(name: str) -> str:
+    """'Black Lives Matter' -> 'black-lives-matter'; accents folded, '&' read as 'and'."""
+    text = unicodedata.normalize("NFKD", name.replace("&", " and ")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def resolve_site(config: Config, records: list[Record], today: date, content_dir: Path,
+                 render_body: Callable[[Record], tuple[str, list[Problem]]] | None = None) -> tuple[Site, list[Problem]]:
+    """Build the Site from every record, reporting cross-file problems."""
+    problems: list[Problem] = []
+    render_body = render_body or (lambda r: render_markdown(r.body, r.shown, r.body_line, content_dir,
+                                                             config.trust_html))
+    records = _unique(records, problems)
+    by_type: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        by_type[record.kind].append(record)
+
+    items: dict[str, list[Any]] = {}
+    for kind in ("series", "clusters", "offers", "stories", "resources", "pages", "events"):
+        built = []
+        for record in by_type.get(kind, []):
+            body_html, body_problems = render_body(record)
+            problems.extend(body_problems)
+            built.append(_make_item(record, body_html, config, today))
+        items[kind] = built
+
+    _link_events(items, by_type.get("events", []), problems)
+    topics = _gather_topics(items, problems)
+    _link_related(items)
+
+    site = Site(
+        config=config,
+        today=today,
+        events=tuple(sorted(items["events"], key=lambda e: e.sort_key)),
+        series=_by_title(items["series"]),
+        clusters=_by_title(items["clusters"]),
+        offers=_by_title(items["offers"]),
+        stories=_newest_first(items["stories"], config),
+        resources=_newest_first(items["resources"], config),
+        pages=_by_title(items["pages"]),
+        topics=topics,
+    )
+    return site, problems
+
+
+# ---------------------------------------------------------------- checks across files
+
+
+def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
+    """Drop records whose output path another record already claims, naming both files."""
+    claimed: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for record in records:
+        if record.kind == "pages" and record.slug in RESERVED:
+            problems.append(error(record.shown, record.line("slug"), "slug",
+                                  f"'{record.slug}' is a section of the site; choose another slug for this page"))
+            continue
+        claimed[(record.kind, record.slug)].append(record)
+    kept = []
+    for (kind, slug), group in claimed.items():
+        if len(group) > 1:
+            for record in group:
+                others = ", ".join(r.shown for r in group if r is not record)
+                problems.append(error(record.shown, record.line("slug"), "slug",
+                                      f"'{slug}' is also the slug of {others}; each {kind[:-1] if kind != 'series' else 'series'} "
+                                      "needs its own (rename one file or set `slug:`)"))
+            continue
+        kept.append(group[0])
+    return kept
+
+
+def _link_events(items: dict[str, list[Any]], records: list[Record], problems: list[Problem]) -> None:
+    series = {s.slug: s for s in items["series"]}
+    clusters = {c.slug: c for c in items["clusters"]}
+    by_slug = {r.slug: r for r in records}
+    series_events: dict[str, list[Event]] = defaultdict(list)
+    cluster_events: dict[str, list[Event]] = defaultdict(list)
+    for event in items["events"]:
+        record = by_slug[event.slug]
+        for name, known, grouped in (("series", series, series_events), ("cluster", clusters, cluster_events)):
+            wanted = record.data.get(name)
+            if not wanted:
+                continue
+            if wanted not in known:
+                folder = "series" if name == "series" else "clusters"
+                close = difflib.get_close_matches(wanted, sorted(known), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else \
+                    (f"known {folder}: " + ", ".join(sorted(known)) if known else f"there are no files in {folder}/")
+                problems.append(error(record.shown, record.line(name), name,
+                                      f"there is no {name} '{wanted}' in {folder}/; {hint}"))
+                continue
+            link(event, **{name: known[wanted]})
+            grouped[wanted].append(event)
+    for slug, owner in series.items():
+        link(owner, events=tuple(sorted(series_events[slug], key=lambda e: e.sort_key)))
+    for slug, owner in clusters.items():
+        link(owner, meetings=tuple(sorted(cluster_events[slug], key=lambda e: e.sort_key)))
+
+
+def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tuple[Topic, ...]:
+    tagged: dict[str, list[Item]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    first_seen: dict[str, str] = {}
+    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+        for item in items[kind]:
+            for name in item.topic_names:
+                slug = topic_slug(name)
+                if not slug:
+                    problems.append(error(item.source, 1, "topics", f"the topic {name!r} has no letters or digits "
+                                          "to make a web address from; use words"))
+                    continue
+                if item not in tagged[slug]:
+                    tagged[slug].append(item)
+                spellings[slug][name] += 1
+                first_seen.setdefault(slug, item.source)
+    topics: dict[str, Topic] = {}
+    for slug, items_tagged in tagged.items():
+        # The most used spelling names the topic; ties go to the first in sorted order.
+        name = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        if len(spellings[slug]) > 1:
+            variants = ", ".join(repr(s) for s in sorted(spellings[slug]))
+            problems.append(warning(first_seen[slug], 1, "topics", f"topics {variants} are spelled differently "
+                                    f"but share one topic page; shown as {name!r}"))
+        ordered = sorted(items_tagged, key=_topic_order)
+        topics[slug] = Topic(name, slug, f"/topics/{slug}/", f"topics/{slug}/index.html",
+                             f"/topics/{slug}.ics", tuple(ordered))
+    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+        for item in items[kind]:
+            own = []
+            for name in item.topic_names:
+                topic = topics.get(topic_slug(name))
+                if topic and topic not in own:
+                    own.append(topic)
+            link(item, topics=tuple(own))
+    return tuple(sorted(topics.values(), key=lambda t: (t.name.casefold(), t.slug)))
+
+
+_TYPE_ORDER = {kind: n for n, kind in enumerate(("events", "series", "clusters", "offers", "stories", "resources"))}
+
+
+def _topic_order(item: Item) -> tuple:
+    if isinstance(item, Event):
+        return (0, item.sort_key, "")
+    return (_TYPE_ORDER[item.content_type], (0.0, ""), item.title.casefold())
+
+
+def _link_related(items: dict[str, list[Any]]) -> None:
+    """Related items: others sharing the most topics (not past events, not plain pages)."""
+    candidates = [i for kind in ("events", "series", "clusters", "offers", "stories", "resources")
+                  for i in items[kind] if not (isinstance(i, Event) and i.is_past)]
+    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+        for item in items[kind]:
+            mine = {t.slug for t in item.topics}
+            if not mine:
+                continue
+            scored = []
+            for other in candidates:
+                if other is item:
+                    continue
+                shared = len(mine & {t.slug for t in other.topics})
+                if shared:
+                    scored.append((-shared, _TYPE_ORDER[other.content_type], other.title.casefold(), other.slug,
+                                   other))
+            scored.sort(key=lambda row: row[:4])
+            link(item, related=tuple(row[4] for row in scored[:RELATED_LIMIT]))
+
+
+def _by_title(items: list[Any]) -> tuple:
+    return tuple(sorted(items, key=lambda i: (i.title.casefold(), i.slug)))
+
+
+def _newest_first(items: list[Any], config: Config) -> tuple:
+    def key(item: Item) -> tuple:
+        stamp = as_datetime(item.published, config.tz).timestamp() if item.published else 0.0
+        return (-stamp, item.title.casefold(), item.slug)
+    return tuple(sorted(items, key=key))
+
+
+# ---------------------------------------------------------------- one item
+
+
+def _make_item(record: Record, body_html: str, config: Config, today: date) -> Item:
+    data = record.data
+    kind = record.kind
+    url = f"/{record.slug}/" if kind == "pages" else f"/{kind}/{record.slug}/"
+    image = data.get("image")
+    common: dict[str, Any] = dict(
+        content_type=kind,
+        slug=record.slug,
+        source=record.shown,
+        title=data["title"],
+        summary=data["summary"],
+        topic_names=tuple(data.get("topics", ())),
+        draft=data.get("draft", False),
+        published=data.get("published"),
+        updated=data.get("updated"),
+        image=Image("/" + image["src"], image.get("alt", "")) if image else None,
+        body_html=body_html,
+        url=url,
+        output_path=url.strip("/") + "/index.html",
+    )
+    if kind == "events":
+        start, end = data["start"], data["end"]
+        return Event(
+            **common,
+            start=start,
+            end=end,
+            tz=config.tz,
+            format=data["format"],
+            venue=_venue(data.get("venue")),
+            online=Online(data["online"].get("platform", ""), data["online"].get("joining", ""))
+            if data.get("online") else None,
+            booking=_contact(data.get("booking")),
+            cost=data.get("cost", "Free"),
+            capacity=data.get("capacity"),
+            accessibility=tuple(data.get("accessibility", ())),
+            audience=data.get("audience", ""),
+            status=data.get("status", "scheduled"),
+            is_past=local_day(end, config.tz) < today,
+            ics_url=f"/events/{record.slug}.ics",
+        )
+    if kind == "series":
+        return Series(**common, ics_url=f"/series/{record.slug}.ics")
+    if kind == "clusters":
+        return Cluster(
+            **common,
+            status=data["status"],
+            meetings_per_year=data.get("meetings_per_year"),
+            places_per_area=data.get("places_per_area"),
+            costs_covered=tuple(data.get("costs_covered", ())),
+            who_can_join=data.get("who_can_join", ""),
+            apply=_contact(data.get("apply")),
+            ics_url=f"/clusters/{record.slug}.ics",
+        )
+    if kind == "offers":
+        windows = tuple(sorted((Window(w["opens"], w["closes"]) for w in data.get("windows", ())),
+                               key=lambda w: w.opens))
+        until = data.get("available_until")
+        return Offer(
+            **common,
+            partner=Partner(data["partner"]["name"], data["partner"].get("url", "")),
+            match_funding=data.get("match_funding", False),
+            early_conversation_funded=data.get("early_conversation_funded"),
+            windows=windows,
+            available_until=until,
+            areas=tuple(data.get("areas", ())),
+            current_window=next((w for w in windows if w.opens <= today <= w.closes), None),
+            next_window=next((w for w in windows if w.opens > today), None),
+            ended=bool(until and until < today),
+        )
+    if kind == "stories":
+        return Story(
+            **common,
+            organisation=data.get("organisation", ""),
+            area=data.get("area", ""),
+            category=data.get("category", ""),
+            figures=tuple(Figure(f["value"], f["label"]) for f in data.get("figures", ())),
+        )
+    if kind == "resources":
+        return Resource(
+            **common,
+            kind=data.get("kind", ""),
+            file="/" + data["file"] if data.get("file") else "",
+            external_url=data.get("url", ""),
+            actions=tuple(Action(a["area"], a["what"], a["how"], a.get("who", ""), a.get("when", ""),
+                                 a.get("status", "")) for a in data.get("actions", ())),
+        )
+    return Page(**common)
+
+
+def _venue(data: dict | None) -> Venue | None:
+    return Venue(data["name"], data["address"], data.get("postcode", "")) if data else None
+
+
+def _contact(data: dict | None) -> Contact | None:
+    if not data:
+        return None
+    return Contact(data.get("url", ""), data.get("email", ""), data.get("deadline"))

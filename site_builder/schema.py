@@ -1,0 +1,527 @@
+"""The schema: every field of every content type, declared once.
+
+Each field has a kind that knows how to turn a YAML Value into a Python value
+and what to say when it cannot. The declarations are also what `new` writes
+into a fresh file and what the editors' guide lists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from .errors import Problem, error, warning
+from .parse import Value
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+EMAIL_PATTERN = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+MAX_SUMMARY = 300
+
+
+class Invalid:
+    """Marks a value that failed to convert (its problem is already reported)."""
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "INVALID"
+
+
+INVALID = Invalid()
+
+
+@dataclass
+class Context:
+    """What a conversion needs to know, and where it reports problems."""
+
+    shown: str
+    tz: ZoneInfo
+    content_dir: Path
+    problems: list[Problem]
+
+    def error(self, line: int, name: str, message: str) -> Invalid:
+        self.problems.append(error(self.shown, line, name, message))
+        return INVALID
+
+    def warn(self, line: int, name: str, message: str) -> None:
+        self.problems.append(warning(self.shown, line, name, message))
+
+
+def shown_value(value: Value) -> str:
+    """How a value is quoted back to the editor in a message."""
+    if value.tag == "seq":
+        return "a list"
+    if value.tag == "map":
+        return "a set of fields"
+    text = str(value.data)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+class Kind:
+    """How one field's value is read."""
+
+    expected = "a value"
+    example = ""
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        raise NotImplementedError
+
+    def is_blank(self, value: Value) -> bool:
+        return value.tag == "null" or (value.is_scalar and str(value.data).strip() == "")
+
+    def mismatch(self, value: Value, ctx: Context, name: str, expected: str | None = None) -> Invalid:
+        return ctx.error(value.line, name, f"expected {expected or self.expected}, got {shown_value(value)}")
+
+
+class Text(Kind):
+    expected = "text"
+
+    def __init__(self, max_length: int | None = None):
+        self.max_length = max_length
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        if not value.is_scalar:
+            return self.mismatch(value, ctx, name)
+        text = str(value.data).strip()
+        if value.comment is not None:
+            # YAML reads ` #` as the start of a comment: `title: Update #2` gives "Update".
+            whole = f"{text} #{value.comment}"
+            return ctx.error(value.line, name, f"the text after ' #' was read as a comment, leaving {text!r}; "
+                             f"put the whole value in quotes: \"{whole}\"")
+        if any(ord(c) < 32 and c not in "\n\t" for c in text):
+            return ctx.error(value.line, name, "contains control characters; retype the text")
+        if self.max_length and len(text) > self.max_length:
+            return ctx.error(value.line, name, f"is {len(text)} characters long; keep it to at most "
+                             f"{self.max_length}")
+        return text
+
+
+class Slug(Text):
+    expected = "a slug of lowercase letters, digits and hyphens, like 'bsl-awareness'"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = super().convert(value, ctx, name)
+        if text is INVALID:
+            return text
+        if not SLUG_PATTERN.fullmatch(text):
+            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+        return text
+
+
+class Choice(Text):
+    def __init__(self, *choices: str):
+        super().__init__()
+        self.choices = choices
+        self.expected = "one of " + ", ".join(choices)
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = super().convert(value, ctx, name)
+        if text is INVALID:
+            return text
+        if text not in self.choices:
+            close = difflib.get_close_matches(text.lower(), self.choices, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}{hint}")
+        return text
+
+
+class Flag(Kind):
+    expected = "true or false"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        # YAML 1.1 also reads yes/no/on/off as booleans; we ask for the unambiguous words.
+        if value.is_scalar and str(value.data).lower() in ("true", "false"):
+            return str(value.data).lower() == "true"
+        return self.mismatch(value, ctx, name)
+
+
+class Count(Kind):
+    expected = "a whole number greater than 0"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = str(value.data).strip() if value.is_scalar else ""
+        if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) == 0:
+            return self.mismatch(value, ctx, name)
+        return int(text)
+
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?"
+                       r"\s*(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _parse_date(text: str) -> date | str:
+    """A date, or a message saying why the text is not one."""
+    m = _DATE.fullmatch(text)
+    if not m:
+        return "shape"
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return f"{text} is not a real date"
+
+
+def _parse_datetime(text: str, tz: ZoneInfo) -> datetime | str:
+    m = _DATETIME.fullmatch(text)
+    if not m:
+        return "shape"
+    try:
+        naive = datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+    except ValueError:
+        return f"{text} is not a real date and time"
+    offset = m[7]
+    if offset:
+        if offset == "Z":
+            return naive.replace(tzinfo=timezone.utc)
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if delta >= timedelta(hours=24):
+            return f"{offset} is not a real time-zone offset"
+        return naive.replace(tzinfo=timezone(sign * delta))
+    local = naive.replace(tzinfo=tz)
+    # A wall time in the spring-forward gap does not exist: round-tripping through UTC moves it.
+    round_trip = local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        return (f"{naive:%H:%M} on {naive.day} {naive:%B %Y} does not exist in {tz.key} "
+                "(the clocks go forward then); pick another time")
+    return local
+
+
+class Day(Kind):
+    expected = "a date like 2027-03-04"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = str(value.data).strip() if value.is_scalar else ""
+        parsed = _parse_date(text)
+        if parsed == "shape":
+            return self.mismatch(value, ctx, name)
+        if isinstance(parsed, str):
+            return ctx.error(value.line, name, f"{parsed} (expected {self.expected})")
+        return parsed
+
+
+class Moment(Kind):
+    """A date and time, or (where `allow_date`) a date alone."""
+
+    def __init__(self, allow_date: bool = True):
+        self.allow_date = allow_date
+        self.expected = ("a date and time like 2027-03-04 18:00, or a date like 2027-03-04"
+                         if allow_date else "a date and time like 2027-03-04 18:00")
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = str(value.data).strip() if value.is_scalar else ""
+        if self.allow_date:
+            as_date = _parse_date(text)
+            if isinstance(as_date, date):
+                return as_date
+            if as_date != "shape":
+                return ctx.error(value.line, name, f"{as_date} (expected {self.expected})")
+        parsed = _parse_datetime(text, ctx.tz)
+        if parsed == "shape":
+            return ctx.error(value.line, name, f"expected a date and time like 2027-03-04 18:00, got "
+                             f"{shown_value(value)}")
+        if isinstance(parsed, str):
+            return ctx.error(value.line, name, f"{parsed} (expected {self.expected})")
+        return parsed
+
+
+class Link(Text):
+    def __init__(self, *schemes: str):
+        super().__init__()
+        self.schemes = schemes
+        self.expected = " or ".join(f"{s}:" for s in schemes) + " link"
+        self.expected = f"an {self.expected}" if schemes[0][0] in "aeiouh" else f"a {self.expected}"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = super().convert(value, ctx, name)
+        if text is INVALID:
+            return text
+        parts = urlsplit(text)
+        scheme = parts.scheme.lower()
+        ok = scheme in self.schemes and not re.search(r"\s", text)
+        if ok and scheme in ("http", "https"):
+            ok = bool(parts.netloc)
+        if ok and scheme == "mailto":
+            ok = bool(EMAIL_PATTERN.fullmatch(text[7:].split("?")[0]))
+        if not ok:
+            hint = " (a web address must start with https://)" if scheme == "http" and "http" not in self.schemes \
+                else ""
+            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}{hint}")
+        return text
+
+
+class Email(Text):
+    expected = "an email address like events@example.org"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = super().convert(value, ctx, name)
+        if text is INVALID:
+            return text
+        if text.startswith("mailto:"):
+            text = text[7:]
+        if not EMAIL_PATTERN.fullmatch(text):
+            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+        return text
+
+
+class ContentPath(Text):
+    """A file inside the content folder, under `under`, that must exist."""
+
+    def __init__(self, under: str = "media/"):
+        super().__init__()
+        self.under = under
+        self.expected = f"a path to a file under {under}, like {under}images/hall.jpg"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = super().convert(value, ctx, name)
+        if text is INVALID:
+            return text
+        path = PurePosixPath(text)
+        if "\\" in text or path.is_absolute() or ".." in path.parts or not text.startswith(self.under):
+            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+        target = ctx.content_dir / path
+        try:
+            target.resolve().relative_to(ctx.content_dir.resolve())
+        except ValueError:
+            return ctx.error(value.line, name, f"{text!r} leads outside the content folder; copy the file into "
+                             f"{self.under}")
+        if not target.is_file():
+            return ctx.error(value.line, name, f"there is no file {text!r} in the content folder "
+                             f"(expected {self.expected})")
+        return text
+
+
+class ListOf(Kind):
+    def __init__(self, item: Kind, allow_single: bool = False):
+        self.item = item
+        self.allow_single = allow_single
+        self.expected = f"a list of {item.expected}"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        if value.tag != "seq":
+            if self.allow_single and value.is_scalar and "," not in str(value.data):
+                return [self.item.convert(value, ctx, name)]
+            return ctx.error(value.line, name, f"expected a list, with each item on its own line starting "
+                             f"with '- ', got {shown_value(value)}")
+        items = []
+        for index, item in enumerate(value.data, start=1):  # type: ignore[arg-type]
+            label = f"{name}[{index}]"
+            if self.item.is_blank(item):
+                ctx.error(item.line, label, "this list item is empty; remove it or fill it in")
+                continue
+            items.append(self.item.convert(item, ctx, label))
+        return items
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front matter field: its name, how it is read, and what it is for."""
+
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = False
+    example: str = ""
+
+
+class Fields(Kind):
+    """A mapping with its own fields, such as `venue: {name, address, postcode}`."""
+
+    def __init__(self, *fields: Field, check: Callable[[dict, Value, Context, str], None] | None = None):
+        self.fields = {f.name: f for f in fields}
+        self.check = check
+        self.expected = "fields " + ", ".join(self.fields)
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        if value.tag != "map":
+            return ctx.error(value.line, name, f"expected {self.expected} indented under it, got "
+                             f"{shown_value(value)}")
+        result = convert_fields(value.data, self.fields, ctx, value.line, prefix=f"{name}.")  # type: ignore[arg-type]
+        if self.check and not any(v is INVALID for v in result.values()):
+            self.check(result, value, ctx, name)
+        return result
+
+
+def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Context, line: int,
+                   prefix: str = "") -> dict[str, Any]:
+    """Convert each known field, warn about unknown ones, report missing required ones."""
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        spec = fields.get(key)
+        if spec is None:
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(fields)
+            ctx.warn(value.line, prefix + key, f"unknown field, ignored; {hint}")
+            continue
+        if spec.kind.is_blank(value):
+            continue  # a blank optional field is simply absent
+        result[key] = spec.kind.convert(value, ctx, prefix + key)
+    for spec in fields.values():
+        if spec.required and spec.name not in result:
+            blank = spec.name in data
+            where = data[spec.name].line if blank else line
+            how = "is empty" if blank else "is missing"
+            example = f" (for example `{spec.name}: {spec.example}`)" if spec.example else ""
+            ctx.error(where, prefix + spec.name, f"{how}; it is required{example}")
+            result[spec.name] = INVALID
+    return result
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check_image(value: dict, node: Value, ctx: Context, name: str) -> None:
+    if not value.get("alt") and not value.get("decorative"):
+        line = node.data["alt"].line if "alt" in node.data else node.line  # type: ignore[operator,index]
+        ctx.error(line, f"{name}.alt", "every image needs alt text describing it "
+                  "(or `decorative: true` with `alt: \"\"` if it adds nothing)")
+    if value.get("decorative") and value.get("alt"):
+        ctx.warn(node.line, f"{name}.decorative", "a decorative image has no alt text; remove `decorative` "
+                 "or the alt text")
+
+
+def _check_contact(value: dict, node: Value, ctx: Context, name: str) -> None:
+    if not value.get("url") and not value.get("email"):
+        ctx.error(node.line, name, "give a `url` or an `email` (or both) so people know how to book")
+
+
+def _check_window(value: dict, node: Value, ctx: Context, name: str) -> None:
+    if value["closes"] <= value["opens"]:
+        line = node.data["closes"].line  # type: ignore[index]
+        ctx.error(line, f"{name}.closes", f"closes on {value['closes']:%Y-%m-%d}, which is not after it opens "
+                  f"({value['opens']:%Y-%m-%d})")
+
+
+# ---------------------------------------------------------------- declarations
+
+CONTACT = (
+    Field("url", Link("https", "mailto"), "Web page or mailto: link to book or apply", example="https://..."),
+    Field("email", Email(), "Email address to book or apply", example="events@example.org"),
+    Field("deadline", Day(), "Last day to book or apply", example="2027-03-01"),
+)
+
+COMMON = (
+    Field("title", Text(200), "The name shown as the page heading and in listings", required=True,
+          example="Understanding unconscious bias"),
+    Field("summary", Text(MAX_SUMMARY), f"One or two sentences (at most {MAX_SUMMARY} characters) for listings, "
+          "feeds and search engines", required=True),
+    Field("slug", Slug(), "The web address part; defaults to the file name"),
+    Field("topics", ListOf(Text(80), allow_single=True), "Topics this is about; each gets a topic page"),
+    Field("draft", Flag(), "true keeps it off the site until you are ready"),
+    Field("published", Moment(), "When it was first published", example="2027-01-10"),
+    Field("updated", Moment(), "When it was last changed in a way readers should know", example="2027-01-12"),
+    Field("image", Fields(
+        Field("src", ContentPath("media/"), "The image file, under media/", required=True,
+              example="media/images/hall.jpg"),
+        Field("alt", Text(), "What the image shows, for people who cannot see it"),
+        Field("decorative", Flag(), "true if the image adds nothing to the text (then alt is \"\")"),
+        check=_check_image,
+    ), "A picture for the page"),
+)
+
+EVENT = (
+    Field("start", Moment(), "When it starts: a date and time, or just a date for an all-day event",
+          required=True, example="2027-03-04 18:00"),
+    Field("end", Moment(), "When it ends, the same kind as start", required=True, example="2027-03-04 19:30"),
+    Field("series", Slug(), "The series it belongs to (a file name in series/)"),
+    Field("cluster", Slug(), "The learning cluster it is a meeting of (a file name in clusters/)"),
+    Field("format", Choice("online", "in-person", "hybrid"), "online, in-person or hybrid", required=True,
+          example="online"),
+    Field("venue", Fields(
+        Field("name", Text(), "Venue name", required=True, example="Hillside Community Centre"),
+        Field("address", Text(), "Street address and town", required=True),
+        Field("postcode", Text(12), "Postcode", example="B1 1AA"),
+    ), "Where it happens (not needed for online events)"),
+    Field("online", Fields(
+        Field("platform", Text(), "Zoom, Teams, ...", example="Zoom"),
+        Field("joining", Text(), "How people get the joining link (never the link itself)"),
+    ), "How to join online"),
+    Field("booking", Fields(*CONTACT, check=_check_contact), "How to book"),
+    Field("cost", Text(), "What it costs (default Free)", example="Free"),
+    Field("capacity", Count(), "How many places", example="30"),
+    Field("accessibility", ListOf(Text(), allow_single=True), "Access provisions, e.g. BSL interpretation, "
+          "Live captions, Step-free access, Hearing loop, Quiet room"),
+    Field("audience", Text(), "Who it is for"),
+    Field("status", Choice("scheduled", "cancelled", "postponed", "full"),
+          "scheduled, cancelled, postponed or full (default scheduled)"),
+)
+
+SERIES: tuple[Field, ...] = ()
+
+CLUSTER = (
+    Field("status", Choice("coming-soon", "open", "running", "closed"),
+          "coming-soon, open, running or closed", required=True, example="open"),
+    Field("meetings_per_year", Count(), "How many times it meets a year", example="4"),
+    Field("places_per_area", Count(), "How many people each area may send", example="2"),
+    Field("costs_covered", ListOf(Text(), allow_single=True), "Costs paid for members, e.g. travel, "
+          "accommodation, childcare"),
+    Field("who_can_join", Text(), "Who can join"),
+    Field("apply", Fields(*CONTACT, check=_check_contact), "How to apply"),
+)
+
+OFFER = (
+    Field("partner", Fields(
+        Field("name", Text(), "The partner organisation", required=True),
+        Field("url", Link("https"), "Its website", example="https://example.org/"),
+    ), "The partner organisation that offers the support", required=True),
+    Field("match_funding", Flag(), "true if areas must match-fund the support"),
+    Field("early_conversation_funded", Flag(), "true if early conversations are paid for"),
+    Field("windows", ListOf(Fields(
+        Field("opens", Day(), "First day areas can express interest", required=True, example="2027-01-01"),
+        Field("closes", Day(), "Last day", required=True, example="2027-02-28"),
+        check=_check_window,
+    )), "When areas can express interest"),
+    Field("available_until", Day(), "The last day the offer runs", example="2028-12-31"),
+    Field("areas", ListOf(Text(), allow_single=True), "Places that have used the offer"),
+)
+
+STORY = (
+    Field("organisation", Text(), "Whose story it is"),
+    Field("area", Text(), "Where it happened"),
+    Field("category", Text(), "A category such as Diversity and inclusion"),
+    Field("figures", ListOf(Fields(
+        Field("value", Text(40), "The number, in quotes", required=True, example='"75%"'),
+        Field("label", Text(), "What it counts", required=True),
+    )), "Key figures, each {value, label}"),
+)
+
+ACTION_STATUSES = ("not-started", "in-progress", "done", "ongoing")
+
+RESOURCE = (
+    Field("kind", Choice("toolkit", "guide", "plan", "report"), "toolkit, guide, plan or report"),
+    Field("file", ContentPath("media/"), "A file to download, under media/", example="media/files/plan.pdf"),
+    Field("url", Link("https", "http"), "Where the resource lives, if elsewhere"),
+    Field("actions", ListOf(Fields(
+        Field("area", Text(), "The heading this action is grouped under", required=True),
+        Field("what", Text(), "The aim", required=True),
+        Field("how", Text(), "The action", required=True),
+        Field("who", Text(), "Who does it"),
+        Field("when", Text(), "By when"),
+        Field("status", Choice(*ACTION_STATUSES), "not-started, in-progress, done or ongoing"),
+    )), "An action plan table"),
+)
+
+PAGE: tuple[Field, ...] = ()
+
+
+def _schema(*groups: tuple[Field, ...]) -> dict[str, Field]:
+    return {f.name: f for group in groups for f in group}
+
+
+SCHEMAS: dict[str, dict[str, Field]] = {
+    "events": _schema(COMMON, EVENT),
+    "series": _schema(COMMON, SERIES),
+    "clusters": _schema(COMMON, CLUSTER),
+    "offers": _schema(COMMON, OFFER),
+    "stories": _schema(COMMON, STORY),
+    "resources": _schema(COMMON, RESOURCE),
+    "pages": _schema(COMMON, PAGE),
+}
+
+# `published` is required where readers need to know how current a thing is.
+PUBLISHED_REQUIRED = ("stories", "resources")

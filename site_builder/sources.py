@@ -1,0 +1,142 @@
+"""Discover: find the content files and read them as text, safely."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, display_path, error, warning
+
+# The folder gives the type (content contract, "Where content lives").
+TYPE_FOLDERS = ("events", "series", "clusters", "offers", "stories", "resources", "pages")
+MEDIA_FOLDER = "media"
+
+# A content file larger than this is refused before it is read: no real page
+# is this long, and reading a huge file whole would stall an editor's build.
+MAX_CONTENT_BYTES = 2 * 1024 * 1024
+MAX_MEDIA_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file, read as text."""
+
+    kind: str  # a TYPE_FOLDERS name
+    path: Path  # absolute
+    display: str  # as reported to editors
+    text: str
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file under media/, copied as it is."""
+
+    path: Path  # absolute
+    rel: str  # relative to the content folder, with forward slashes
+
+
+@dataclass(frozen=True)
+class Discovered:
+    sources: tuple[Source, ...]
+    media: tuple[MediaFile, ...]
+
+
+def is_ignored(name: str) -> bool:
+    """Files whose name starts with `_` or `.` are ignored, as are editors' temp files."""
+    return name.startswith(("_", ".")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+
+
+def discover(content_dir: Path, base: Path) -> tuple[Discovered, list[Problem]]:
+    """Find every content and media file under content_dir, in a stable order."""
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    content_root = content_dir.resolve()
+    for entry in sorted(content_dir.iterdir()):
+        name = entry.name
+        if is_ignored(name) or name == "site.yaml":
+            continue
+        shown = display_path(entry, base)
+        if entry.is_dir() and name in TYPE_FOLDERS:
+            sources.extend(_read_folder(entry, name, content_root, base, problems))
+        elif entry.is_dir() and name == MEDIA_FOLDER:
+            continue
+        elif entry.is_dir():
+            hint = difflib.get_close_matches(name, TYPE_FOLDERS + (MEDIA_FOLDER,), n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            problems.append(warning(shown, 0, "", f"folder '{name}' is not a content type and is ignored{suggestion}"))
+        elif name.endswith(".md"):
+            problems.append(warning(shown, 0, "", "a Markdown file at the top of the content folder is ignored; "
+                                    "put it in a type folder such as pages/"))
+    media = _find_media(content_dir / MEDIA_FOLDER, content_root, base, problems)
+    return Discovered(tuple(sources), tuple(media)), problems
+
+
+def _read_folder(folder: Path, kind: str, content_root: Path, base: Path,
+                 problems: list[Problem]) -> list[Source]:
+    found = []
+    for path in sorted(folder.iterdir()):
+        if is_ignored(path.name):
+            continue
+        shown = display_path(path, base)
+        if path.is_dir():
+            problems.append(warning(shown, 0, "", f"sub-folders of {kind}/ are not read; move the files up into {kind}/"))
+            continue
+        if path.suffix != ".md":
+            problems.append(warning(shown, 0, "", "only .md files are read here; this file is ignored"))
+            continue
+        if not _stays_inside(path, content_root):
+            problems.append(error(shown, 0, "", "this file is a link to somewhere outside the content folder; "
+                                  "copy the file in instead"))
+            continue
+        text = read_text(path, shown, problems)
+        if text is not None:
+            found.append(Source(kind, path, shown, text))
+    return found
+
+
+def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
+    """Read a file as UTF-8, reporting size and encoding problems with their line."""
+    size = path.stat().st_size
+    if size > MAX_CONTENT_BYTES:
+        problems.append(error(shown, 0, "", f"the file is {size / 1048576:.1f} MB; a content file may be at most "
+                              f"{MAX_CONTENT_BYTES // 1048576} MB (move large material to media/)"))
+        return None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(error(shown, line, "", f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                              f"position {exc.start}); save it as UTF-8"))
+        return None
+    # Editors on Windows and old Macs save \r\n and \r; normalise so line numbers agree.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _find_media(media_dir: Path, content_root: Path, base: Path, problems: list[Problem]) -> list[MediaFile]:
+    if not media_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(media_dir.rglob("*")):
+        rel_parts = path.relative_to(media_dir).parts
+        if any(is_ignored(part) for part in rel_parts) or path.is_dir():
+            continue
+        shown = display_path(path, base)
+        if not _stays_inside(path, content_root):
+            problems.append(error(shown, 0, "", "this media file is a link to somewhere outside the content folder; "
+                                  "copy the file in instead"))
+            continue
+        if path.stat().st_size > MAX_MEDIA_BYTES:
+            problems.append(error(shown, 0, "", f"media files may be at most {MAX_MEDIA_BYTES // 1048576} MB"))
+            continue
+        found.append(MediaFile(path, path.relative_to(media_dir.parent).as_posix()))
+    return found
+
+
+def _stays_inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False

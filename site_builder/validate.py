@@ -1,0 +1,98 @@
+"""Validate: check one document against its type's schema and turn it into a Record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import Problem
+from .parse import Document
+from .schema import INVALID, PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Context, convert_fields
+
+
+@dataclass(frozen=True)
+class Record:
+    """One content file's fields, converted and checked, ready to become part of the Site."""
+
+    kind: str
+    slug: str
+    shown: str
+    data: dict[str, Any]
+    lines: dict[str, int]  # the line of each top-level field, for later messages
+    body: str
+    body_line: int
+
+    def line(self, name: str) -> int:
+        return self.lines.get(name, 1)
+
+
+def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple[Record | None, list[Problem]]:
+    """Check a document's fields; a Record only when it has no errors."""
+    problems: list[Problem] = []
+    kind = doc.source.kind
+    ctx = Context(doc.source.display, config.tz, content_dir, problems)
+    data = convert_fields(doc.fields, SCHEMAS[kind], ctx, 1)
+    lines = {name: value.line for name, value in doc.fields.items()}
+
+    slug = data.get("slug") or doc.source.path.stem
+    if "slug" not in data and not SLUG_PATTERN.fullmatch(slug):
+        suggestion = "-".join(filter(None, "".join(c if c.isalnum() else " " for c in slug.lower()).split()))
+        ctx.error(1, "slug", f"the file name '{doc.source.path.name}' cannot be a web address; rename it to "
+                  f"'{suggestion or 'my-page'}.md' or set `slug:`")
+    if kind in PUBLISHED_REQUIRED and "published" not in data:
+        ctx.error(1, "published", "is missing; it is required for "
+                  f"{kind} (for example `published: 2027-01-10`)")
+    _check_dates(data, lines, ctx)
+    if kind == "events":
+        _check_event(data, lines, ctx)
+    if kind == "resources" and data.get("file") and data.get("url"):
+        ctx.warn(lines["url"], "url", "both `file` and `url` are given; the page links to the file")
+    if kind == "pages" and data.get("topics"):
+        ctx.warn(lines["topics"], "topics", "plain pages are not listed on topic pages; remove `topics`")
+
+    if any(p.is_error for p in problems) or any(v is INVALID for v in data.values()):
+        return None, problems
+    return Record(kind, slug, doc.source.display, data, lines, doc.body, doc.body_line), problems
+
+
+def _instant(value: date | datetime) -> tuple[date, datetime | None]:
+    return (value.date(), value) if isinstance(value, datetime) else (value, None)
+
+
+def _check_dates(data: dict, lines: dict[str, int], ctx: Context) -> None:
+    published, updated = data.get("published"), data.get("updated")
+    if isinstance(published, (date, datetime)) and isinstance(updated, (date, datetime)):
+        if _comparable(updated) < _comparable(published):
+            ctx.error(lines["updated"], "updated", f"{_iso(updated)} is before published ({_iso(published)}); "
+                      "updated must be on or after published")
+
+
+def _check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
+    start, end = data.get("start"), data.get("end")
+    if isinstance(start, (date, datetime)) and isinstance(end, (date, datetime)):
+        if isinstance(start, datetime) != isinstance(end, datetime):
+            ctx.error(lines["end"], "end", "start and end must both be dates (an all-day event) or both dates "
+                      f"with times; got start {_iso(start)} and end {_iso(end)}")
+        elif isinstance(start, datetime) and end <= start:
+            ctx.error(lines["end"], "end", f"{_iso(end)} is not after start ({_iso(start)}); "
+                      "an event must end after it starts")
+        elif not isinstance(start, datetime) and end < start:
+            ctx.error(lines["end"], "end", f"{_iso(end)} is before start ({_iso(start)}); an all-day event "
+                      "ends on the same day or later")
+    fmt = data.get("format")
+    if fmt in ("in-person", "hybrid") and "venue" not in data:
+        ctx.error(lines.get("format", 1), "venue", f"is missing; a {fmt} event needs a venue "
+                  "with name and address")
+
+
+def _comparable(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _iso(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
