@@ -51,6 +51,7 @@ class _BodyChecks(Treeprocessor):
 
     def run(self, root: ET.Element) -> None:
         for element in root.iter():
+            written_src = element.get("src", "")
             if element.tag == "h1":
                 # The page title is the page's only h1 (one h1 per page).
                 element.tag = "h2"
@@ -63,7 +64,7 @@ class _BodyChecks(Treeprocessor):
                 if value and value.startswith("/media/"):
                     self.findings.media.append(value[1:].split("#")[0].split("?")[0])
             if element.tag == "img" and not (element.get("alt") or "").strip():
-                self.findings.images_without_alt.append(element.get("src", ""))
+                self.findings.images_without_alt.append(written_src)
 
 
 class _BodyChecksExtension(Extension):

@@ -51,7 +51,7 @@ class Value:
 
     data: Union[str, dict[str, "Value"], list["Value"]]
     line: int
-    tag: str  # str int float bool null timestamp map seq
+    tag: str  # str int float bool null timestamp map seq, or invalid (already reported)
     quoted: bool = False
     # For a plain scalar cut short by ` #`: the text YAML took as a comment.
     comment: str | None = None
@@ -80,8 +80,8 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     shown = source.display
     text = source.text
     if not text.strip():
-        return None, [error(shown, 1, "", "the file is empty; it needs front matter between two --- lines "
-                            "(run `python build.py new` for a template)")]
+        return None, [error(shown, 1, "", "the file is empty; it needs front matter between two --- lines, "
+                            "starting with `title:` and `summary:`")]
     if not _SPLITTER.detect(text):
         return None, [error(shown, 1, "", "the file must start with a line of three dashes (---) "
                             "opening the front matter")]
@@ -100,8 +100,8 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     if root.tag == "null":
         fields: dict[str, Value] = {}
     elif root.tag != "map":
-        return None, [error(shown, 2, "", "the front matter must be a list of fields like `title: My event`, "
-                            f"not a {_describe(root)}")]
+        return None, [error(shown, 2, "", "the front matter must be fields, one a line, like "
+                            f"`title: My event`; this is {_describe(root)}")]
     else:
         fields = root.data  # type: ignore[assignment]
     return Document(source, fields, body, closing_line + 1), problems
@@ -113,11 +113,7 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
     try:
         node = yaml.compose(fm_text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or "this is not valid YAML"
-        problems.append(error(shown, line, "", f"{what} is not valid YAML: {problem} "
-                              "(check the indentation, and put text with a colon in quotes)"))
+        problems.append(_yaml_problem(exc, shown, what))
         return None
     except yaml.YAMLError as exc:
         problems.append(error(shown, 1, "", f"{what} is not valid YAML: {exc}"))
@@ -148,9 +144,10 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     at = line or own_line
     tag = _SHORT_TAGS.get(node.tag)
     if tag is None:
-        problems.append(error(shown, own_line, "", f"the YAML tag '{node.tag}' is not allowed in content; "
+        written = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problems.append(error(shown, own_line, "", f"the YAML tag '{written}' is not allowed in content; "
                               "remove it (write plain text, lists and fields only)"))
-        tag = "str" if isinstance(node, yaml.ScalarNode) else ("map" if isinstance(node, yaml.MappingNode) else "seq")
+        return Value("", at, "invalid")  # reported once here; the field's own check stays quiet
     if isinstance(node, yaml.ScalarNode):
         quoted = node.style in ("'", '"', "|", ">")
         comment = None
@@ -185,5 +182,20 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     return Value(mapping, at, "map")
 
 
+def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str, what: str) -> Problem:
+    """Say where YAML went wrong; for an unclosed quote, that is where the quote opened."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = exc.problem or "this is not valid YAML"
+    if exc.context and exc.context_mark:
+        opened = exc.context_mark.line + 1
+        if "quoted scalar" in exc.context:
+            return error(shown, opened, "", f"{what} is not valid YAML: a quote opened on this line is never "
+                         "closed (end the text with the same quote mark)")
+        problem = f"{problem} ({exc.context} on line {opened})"
+    return error(shown, line, "", f"{what} is not valid YAML: {problem} "
+                 "(check the indentation, and put text with a colon in quotes)")
+
+
 def _describe(value: Value) -> str:
-    return {"seq": "list", "map": "set of fields", "null": "blank"}.get(value.tag, "single value")
+    return {"seq": "a list (lines starting with '- ')", "null": "blank"}.get(value.tag, "a single value")

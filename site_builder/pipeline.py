@@ -14,6 +14,7 @@ from pathlib import Path
 from .checks import check_body_links
 from .config import load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
+from .markup import render_markdown
 from .model import Site
 from .parse import parse_source
 from .render import Rendered, render_site
@@ -80,13 +81,17 @@ def load_site(options: Options) -> Loaded:
             continue
         record, found = validate_document(document, config, options.content_dir)
         problems += found
+        # Bodies are checked even when the fields are not, so one run reports everything.
+        body_html, found = render_markdown(document.body, source.display, document.body_line,
+                                           options.content_dir, config.trust_html)
+        problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
-            records.append(record)
+            records.append(dataclasses.replace(record, body_html=body_html))
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
 
     today = options.today or datetime.now(config.tz).date()
-    site, found = resolve_site(config, records, today, options.content_dir)
+    site, found = resolve_site(config, records, today)
     problems += found
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)

@@ -12,13 +12,11 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .config import Config
 from .dates import as_datetime, local_day
 from .errors import Problem, error, warning
-from .markup import render_markdown
 from .model import (Action, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner, Resource,
                     Series, Site, Story, Topic, Venue, Window, link)
 from .validate import Record
@@ -36,12 +34,9 @@ def topic_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def resolve_site(config: Config, records: list[Record], today: date, content_dir: Path,
-                 render_body: Callable[[Record], tuple[str, list[Problem]]] | None = None) -> tuple[Site, list[Problem]]:
+def resolve_site(config: Config, records: list[Record], today: date) -> tuple[Site, list[Problem]]:
     """Build the Site from every record, reporting cross-file problems."""
     problems: list[Problem] = []
-    render_body = render_body or (lambda r: render_markdown(r.body, r.shown, r.body_line, content_dir,
-                                                             config.trust_html))
     records = _unique(records, problems)
     by_type: dict[str, list[Record]] = defaultdict(list)
     for record in records:
@@ -51,9 +46,7 @@ def resolve_site(config: Config, records: list[Record], today: date, content_dir
     for kind in ("series", "clusters", "offers", "stories", "resources", "pages", "events"):
         built = []
         for record in by_type.get(kind, []):
-            body_html, body_problems = render_body(record)
-            problems.extend(body_problems)
-            built.append(_make_item(record, body_html, config, today))
+            built.append(_make_item(record, config, today))
         items[kind] = built
 
     _link_events(items, by_type.get("events", []), problems)
@@ -210,7 +203,7 @@ def _newest_first(items: list[Any], config: Config) -> tuple:
 # ---------------------------------------------------------------- one item
 
 
-def _make_item(record: Record, body_html: str, config: Config, today: date) -> Item:
+def _make_item(record: Record, config: Config, today: date) -> Item:
     data = record.data
     kind = record.kind
     url = f"/{record.slug}/" if kind == "pages" else f"/{kind}/{record.slug}/"
@@ -226,7 +219,7 @@ def _make_item(record: Record, body_html: str, config: Config, today: date) -> I
         published=data.get("published"),
         updated=data.get("updated"),
         image=Image("/" + image["src"], image.get("alt", "")) if image else None,
-        body_html=body_html,
+        body_html=record.body_html,
         url=url,
         output_path=url.strip("/") + "/index.html",
     )

@@ -7,6 +7,7 @@ into a fresh file and what the editors' guide lists.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -152,44 +153,78 @@ class Count(Kind):
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?"
                        r"\s*(Z|[+-]\d{2}:?\d{2})?")
+_LOOSE_TIME = re.compile(r"(\d{1,2})(?:[.:](\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
+_UK_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
 
 
-def _parse_date(text: str) -> date | str:
-    """A date, or a message saying why the text is not one."""
+class Malformed(Exception):
+    """The text has the right shape but names no real date or time; the message says why."""
+
+
+def _real_date(text: str, year: int, month: int, day: int) -> date:
+    if not 1 <= month <= 12:
+        raise Malformed(f"{text} is not a real date: there is no month {month}")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise Malformed(f"{text} is not a real date: {MONTHS[month - 1]} {year} has {last} days")
+    return date(year, month, day)
+
+
+def parse_date(text: str) -> date | None:
+    """A date written 2027-03-04; None if the text is not of that shape."""
     m = _DATE.fullmatch(text)
-    if not m:
-        return "shape"
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return f"{text} is not a real date"
+    return _real_date(text, int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
-def _parse_datetime(text: str, tz: ZoneInfo) -> datetime | str:
+def parse_datetime(text: str, tz: ZoneInfo) -> datetime | None:
+    """A date and time, local to `tz` unless it carries an offset; None if not of that shape."""
     m = _DATETIME.fullmatch(text)
     if not m:
-        return "shape"
-    try:
-        naive = datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
-    except ValueError:
-        return f"{text} is not a real date and time"
+        return None
+    day = _real_date(text, int(m[1]), int(m[2]), int(m[3]))
+    hour, minute, second = int(m[4]), int(m[5]), int(m[6] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise Malformed(f"{text} is not a real time: hours go up to 23 and minutes up to 59")
+    naive = datetime(day.year, day.month, day.day, hour, minute, second)
     offset = m[7]
+    if offset == "Z":
+        return naive.replace(tzinfo=timezone.utc)
     if offset:
-        if offset == "Z":
-            return naive.replace(tzinfo=timezone.utc)
-        sign = 1 if offset[0] == "+" else -1
         digits = offset[1:].replace(":", "")
         delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        if delta >= timedelta(hours=24):
-            return f"{offset} is not a real time-zone offset"
-        return naive.replace(tzinfo=timezone(sign * delta))
+        if delta >= timedelta(hours=24) or int(digits[2:]) > 59:
+            raise Malformed(f"{offset} is not a real time-zone offset")
+        return naive.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta))
     local = naive.replace(tzinfo=tz)
-    # A wall time in the spring-forward gap does not exist: round-tripping through UTC moves it.
-    round_trip = local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:
-        return (f"{naive:%H:%M} on {naive.day} {naive:%B %Y} does not exist in {tz.key} "
-                "(the clocks go forward then); pick another time")
+    # A wall time in the spring-forward gap does not exist: a round trip through UTC moves it.
+    if local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != naive:
+        raise Malformed(f"{naive:%H:%M} on {naive.day} {MONTHS[naive.month - 1]} {naive.year} does not exist "
+                        f"in {tz.key}, because the clocks go forward then; pick another time")
     return local
+
+
+def suggest_moment(text: str) -> str:
+    """A hint for dates and times written the way people say them: '; did you mean ...?'."""
+    text = text.strip()
+    uk = _UK_DATE.fullmatch(text)
+    if uk:
+        return f"; did you mean '{uk[3]}-{int(uk[2]):02d}-{int(uk[1]):02d}' (year-month-day)?"
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[T ]+|\s*,\s*)(.+)", text)
+    clock = _LOOSE_TIME.fullmatch(m[2].strip()) if m else _LOOSE_TIME.fullmatch(text)
+    if not clock:
+        return ""
+    hour, minute, half = int(clock[1]), int(clock[2] or 0), (clock[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return ""
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return ""
+    if m:
+        return f"; did you mean '{m[1]} {hour:02d}:{minute:02d}'?"
+    return f"; a time needs its date too, like '2027-03-04 {hour:02d}:{minute:02d}'"
 
 
 class Day(Kind):
@@ -197,36 +232,30 @@ class Day(Kind):
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = str(value.data).strip() if value.is_scalar else ""
-        parsed = _parse_date(text)
-        if parsed == "shape":
-            return self.mismatch(value, ctx, name)
-        if isinstance(parsed, str):
-            return ctx.error(value.line, name, f"{parsed} (expected {self.expected})")
+        try:
+            parsed = parse_date(text)
+        except Malformed as exc:
+            return ctx.error(value.line, name, str(exc))
+        if parsed is None:
+            return ctx.error(value.line, name, f"expected {self.expected}, got {shown_value(value)}"
+                             f"{suggest_moment(text) if value.is_scalar else ''}")
         return parsed
 
 
 class Moment(Kind):
-    """A date and time, or (where `allow_date`) a date alone."""
+    """A date and time, or a date alone (an all-day event, or a publication date)."""
 
-    def __init__(self, allow_date: bool = True):
-        self.allow_date = allow_date
-        self.expected = ("a date and time like 2027-03-04 18:00, or a date like 2027-03-04"
-                         if allow_date else "a date and time like 2027-03-04 18:00")
+    expected = "a date and time like 2027-03-04 18:00, or a date like 2027-03-04"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = str(value.data).strip() if value.is_scalar else ""
-        if self.allow_date:
-            as_date = _parse_date(text)
-            if isinstance(as_date, date):
-                return as_date
-            if as_date != "shape":
-                return ctx.error(value.line, name, f"{as_date} (expected {self.expected})")
-        parsed = _parse_datetime(text, ctx.tz)
-        if parsed == "shape":
+        try:
+            parsed = parse_date(text) or parse_datetime(text, ctx.tz)
+        except Malformed as exc:
+            return ctx.error(value.line, name, str(exc))
+        if parsed is None:
             return ctx.error(value.line, name, f"expected a date and time like 2027-03-04 18:00, got "
-                             f"{shown_value(value)}")
-        if isinstance(parsed, str):
-            return ctx.error(value.line, name, f"{parsed} (expected {self.expected})")
+                             f"{shown_value(value)}{suggest_moment(text) if value.is_scalar else ''}")
         return parsed
 
 
@@ -357,6 +386,9 @@ def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Contex
             close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(fields)
             ctx.warn(value.line, prefix + key, f"unknown field, ignored; {hint}")
+            continue
+        if value.tag == "invalid":
+            result[key] = INVALID
             continue
         if spec.kind.is_blank(value):
             continue  # a blank optional field is simply absent

@@ -24,6 +24,7 @@ class Record:
     lines: dict[str, int]  # the line of each top-level field, for later messages
     body: str
     body_line: int
+    body_html: str = ""
 
     def line(self, name: str) -> int:
         return self.lines.get(name, 1)
@@ -58,10 +59,6 @@ def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple
     return Record(kind, slug, doc.source.display, data, lines, doc.body, doc.body_line), problems
 
 
-def _instant(value: date | datetime) -> tuple[date, datetime | None]:
-    return (value.date(), value) if isinstance(value, datetime) else (value, None)
-
-
 def _check_dates(data: dict, lines: dict[str, int], ctx: Context) -> None:
     published, updated = data.get("published"), data.get("updated")
     if isinstance(published, (date, datetime)) and isinstance(updated, (date, datetime)):
@@ -84,7 +81,7 @@ def _check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
                       "ends on the same day or later")
     fmt = data.get("format")
     if fmt in ("in-person", "hybrid") and "venue" not in data:
-        ctx.error(lines.get("format", 1), "venue", f"is missing; a {fmt} event needs a venue "
+        ctx.error(lines.get("format", 1), "venue", f"is missing; an {fmt} event needs a venue "
                   "with name and address")
 
 

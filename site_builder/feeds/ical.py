@@ -14,7 +14,7 @@ from icalendar import Calendar, Event as VEvent
 from ..dates import as_datetime, day_after, short_date
 from ..model import Event, Site
 
-PRODID = "-//Big Local learning//site-builder//EN"
+PRODID = "-//site-builder//learning programme events//EN"
 REFRESH = timedelta(hours=12)
 STATUS = {"scheduled": "CONFIRMED", "full": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
 
@@ -39,7 +39,7 @@ def render_calendar(site: Site, events: tuple[Event, ...], name: str, descriptio
     calendar.add("x-wr-caldesc", description)
     calendar.add("x-wr-timezone", config.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
-    calendar.add("x-published-ttl", REFRESH)  # Outlook and Apple
+    calendar.add("x-published-ttl", "PT12H")  # Outlook and Apple read this one
     for event in events:
         calendar.add_component(_vevent(site, event))
     timed = [e for e in events if not e.all_day]

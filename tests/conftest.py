@@ -1,0 +1,97 @@
+"""Shared test helpers: run the real command line, build fixture sites, write scratch sites."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from site_builder.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT / "tests" / "fixtures"
+SITES = FIXTURES / "sites"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+def run_main(*args: str) -> Run:
+    """Run the command line in this process, capturing both streams."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), stdout=out, stderr=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+class Scratch:
+    """A content folder in tmp_path, written from dedented strings, with the test run from tmp_path."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.content = root / "content"
+        self.content.mkdir()
+        self.write("site.yaml", """
+            title: Scratch site
+            base_url: https://scratch.example.org/
+            """)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def write_bytes(self, rel: str, data: bytes) -> Path:
+        path = self.content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def check(self, *extra: str) -> Run:
+        return run_main("check", "--content", "content", "--today", "2027-01-15", *extra)
+
+    def build(self, *extra: str) -> Run:
+        return run_main("build", "--content", "content", "--output", "output", "--today", "2027-01-15", *extra)
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Scratch:
+    monkeypatch.chdir(tmp_path)
+    return Scratch(tmp_path)
+
+
+def copy_site(name: str, dest: Path) -> Path:
+    """Copy a fixture site so a test may change it without touching the repository."""
+    target = dest / "content"
+    shutil.copytree(SITES / name, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small fixture site, built once with a pinned build date."""
+    out = tmp_path_factory.mktemp("small") / "output"
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15")
+    assert run.code == 0, run.err
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The programme's own content/, built as `python build.py` builds it (with a pinned date)."""
+    out = tmp_path_factory.mktemp("real") / "output"
+    run = run_main("build", "--content", str(PROJECT / "content"), "--output", str(out), "--today", "2026-11-23")
+    assert run.code == 0, run.err
+    return out
