@@ -182,18 +182,43 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     return Value(mapping, at, "map")
 
 
+# PyYAML's own words, and what they mean to someone editing front matter.
+_YAML_MEANINGS = (
+    ("mapping values are not allowed", "a colon followed by a space can only come after a field name; put "
+     "text that contains ': ' in quotes, or check that this line is indented like the field above it"),
+    ("could not find expected ':'", "this line has no 'field: value' shape; check for a missing colon or a "
+     "line that should be joined to the one above"),
+    ("did not find expected key", "this line is indented differently from the fields around it"),
+    ("expected <block end>", "this line is indented differently from the fields around it"),
+    ("cannot start any token", "a tab or special character starts this value; indent with spaces and put "
+     "text that starts with @, ` or % in quotes"),
+    ("found a tab character", "tabs cannot be used to indent; use spaces"),
+    ("found undefined alias", "a '*' starts this value, which YAML reads as a reference; put the text in "
+     "quotes"),
+    ("found duplicate anchor", "an '&' starts this value, which YAML reads as an anchor; put the text in "
+     "quotes"),
+)
+
+
 def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str, what: str) -> Problem:
-    """Say where YAML went wrong; for an unclosed quote, that is where the quote opened."""
+    """Say in plain words where YAML went wrong; for an unclosed quote or bracket, where it opened."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
-    problem = exc.problem or "this is not valid YAML"
-    if exc.context and exc.context_mark:
-        opened = exc.context_mark.line + 1
-        if "quoted scalar" in exc.context:
-            return error(shown, opened, "", f"{what} is not valid YAML: a quote opened on this line is never "
-                         "closed (end the text with the same quote mark)")
-        problem = f"{problem} ({exc.context} on line {opened})"
-    return error(shown, line, "", f"{what} is not valid YAML: {problem} "
+    context = exc.context or ""
+    if exc.context_mark and "quoted scalar" in context:
+        return error(shown, exc.context_mark.line + 1, "", f"{what} is not valid YAML: a quote opened on this "
+                     "line is never closed (end the text with the same quote mark)")
+    if exc.context_mark and ("flow sequence" in context or "flow mapping" in context):
+        bracket, what_opens = ("[", "a list") if "sequence" in context else ("{", "a group of fields")
+        return error(shown, exc.context_mark.line + 1, "", f"{what} is not valid YAML: a '{bracket}' on this line "
+                     f"starts {what_opens} that is never closed; put text that starts with {bracket} in quotes")
+    if exc.context_mark and "simple key" in context:
+        line = exc.context_mark.line + 1  # the line that lacks its colon, not the one after it
+    problem = exc.problem or ""
+    for phrase, meaning in _YAML_MEANINGS:
+        if phrase in problem:
+            return error(shown, line, "", f"{what} is not valid YAML: {meaning}")
+    return error(shown, line, "", f"{what} is not valid YAML: {problem or 'it cannot be read'} "
                  "(check the indentation, and put text with a colon in quotes)")
 
 

@@ -1,0 +1,77 @@
+"""Writing the site: swapped in whole, never into or over what must be kept."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder.write import MARKER
+from tests.conftest import SITES, run_main
+
+
+def build(content: Path, output: Path) -> int:
+    return run_main("build", "--content", str(content), "--output", str(output), "--today", "2027-01-15").code
+
+
+def test_a_rebuild_replaces_the_site_whole_and_removes_pages_that_went_away(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SITES / "small", content)
+    out = tmp_path / "output"
+    assert build(content, out) == 0
+    assert (out / "stories" / "health-partnership" / "index.html").is_file()
+    (content / "stories" / "health-partnership.md").unlink()
+    assert build(content, out) == 0
+    assert not (out / "stories" / "health-partnership").exists()
+    assert (out / MARKER).is_file()
+    # No staging folders are left beside the output.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [".output.lock"]
+
+
+@pytest.mark.parametrize("output", ["content", "content/inside", ".", ".."])
+def test_output_folders_that_would_overwrite_content_or_the_project_are_refused(
+        output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(SITES / "small", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    run = run_main("build", "--content", "content", "--output", output)
+    assert run.code == 2
+    assert run.err.startswith(f"error: refusing to use {output} as the output folder")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_a_folder_the_tool_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.docx").write_text("years of work")
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out))
+    assert run.code == 2
+    assert "has files this tool did not write" in run.err
+    assert (out / "thesis.docx").read_text() == "years of work"
+
+
+def test_a_second_build_at_the_same_time_is_told_to_wait(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    with open(tmp_path / ".output.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        run = run_main("build", "--content", str(SITES / "small"), "--output", str(out))
+    assert run.code == 1
+    assert "another build is writing" in run.err
+    assert not out.exists()
+
+
+def test_an_output_location_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "site").write_text("a file where a folder should be")
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(tmp_path / "site" / "output"))
+    assert run.code == 1
+    assert run.err == f"error: cannot create {tmp_path / 'site'}: File exists\n"
+
+
+def test_a_staging_folder_left_by_a_killed_build_is_cleared_next_time(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    leftover = tmp_path / ".output.new-abc123"
+    (leftover / "events").mkdir(parents=True)
+    assert build(SITES / "small", out) == 0
+    assert not leftover.exists()
