@@ -17,10 +17,14 @@ from urllib.parse import urlsplit
 import jinja2
 
 from . import dates
-from .feeds.ical import render_calendar, subscription_events
+from .feeds.ical import add_links, render_calendar, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Event, Item, Site, group_by_month
+
+
+RSS = "application/rss+xml"
+ICS = "text/calendar"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class PageMeta:
     breadcrumbs: tuple[tuple[str, str], ...] = ()  # (title, url) above this page
     changed: date | datetime | None = None
     noindex: bool = False
+    # Feeds and calendars of just this page's items: (MIME type, title, URL).
+    alternates: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -66,6 +72,7 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
     env.globals.update(
         type_labels=TYPE_LABELS,
         event_json_ld=lambda event: event_json_ld(event, site),
+        add_links=lambda event: add_links(event, site),
         webcal=lambda url: f"webcal://{host}{url}",
     )
     return env
@@ -88,15 +95,17 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
 
     # Events: upcoming by month, a past archive, a page and a calendar file each.
+    events_feed = (RSS, f"{config.title}: new events", "/events/feed.xml")
     page("events/index.html", "events.html", PageMeta("/events/", "Events", "Upcoming events, by month.",
-                                                       (home,)),
+                                                       (home,), alternates=(events_feed,)),
          months=group_by_month(site.upcoming_events), past=False)
     page("events/past/index.html", "events.html",
          PageMeta("/events/past/", "Past events", "Events that have already happened, newest first.",
                   (home, ("Events", "/events/"))),
          months=group_by_month(site.past_events), past=True)
     for event in site.events:
-        page(event.output_path, "event.html", _item_meta(event, site), item=event)
+        page(event.output_path, "event.html", _item_meta(event, site, alternates=(
+            (ICS, f"{event.title} (calendar file)", event.ics_url),)), item=event)
         out.files[event.ics_url.lstrip("/")] = render_calendar(site, (event,), event.title, event.summary)
 
     # Series, clusters and topics list events and offer a calendar of just those.
@@ -105,11 +114,14 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
                                    ("resources", "resource.html")):
         plural = TYPE_LABELS[content_type][1]
         items = site.collection(content_type)
+        feeds = ((RSS, f"{config.title}: new case stories", "/stories/feed.xml"),) \
+            if content_type == "stories" else ()
         page(f"{content_type}/index.html", "list.html",
-             PageMeta(f"/{content_type}/", plural, _list_description(content_type), (home,)),
+             PageMeta(f"/{content_type}/", plural, _list_description(content_type), (home,), alternates=feeds),
              items=items, content_type=content_type)
         for item in items:
-            page(item.output_path, template, _item_meta(item, site), item=item)
+            own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") else ()
+            page(item.output_path, template, _item_meta(item, site, alternates=own), item=item)
     for series in site.series:
         out.files[series.ics_url.lstrip("/")] = render_calendar(
             site, series.events, f"{series.title} ({config.title})", series.summary)
@@ -120,9 +132,10 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
     for topic in site.topics:
+        own = ((ICS, f"{topic.name} events (calendar)", topic.ics_url),) if topic.events else ()
         page(topic.output_path, "topic.html",
              PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "
-                      f"{topic.name}.", (home, ("Topics", "/topics/"))), topic=topic)
+                      f"{topic.name}.", (home, ("Topics", "/topics/")), alternates=own), topic=topic)
         if topic.events:
             out.files[topic.ics_url.lstrip("/")] = render_calendar(
                 site, topic.events, f"{topic.name} events ({config.title})",
@@ -130,6 +143,10 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
 
     for plain in site.pages:
         page(plain.output_path, "page.html", _item_meta(plain, site, breadcrumbs=(home,)), item=plain)
+
+    page("calendars/index.html", "calendars.html",
+         PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
+                  "Apple Calendar, and see new and changed events as they happen.", (home,)))
 
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
@@ -150,11 +167,13 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     return out
 
 
-def _item_meta(item: Item, site: Site, breadcrumbs: tuple[tuple[str, str], ...] | None = None) -> PageMeta:
+def _item_meta(item: Item, site: Site, breadcrumbs: tuple[tuple[str, str], ...] | None = None,
+               alternates: tuple[tuple[str, str, str], ...] = ()) -> PageMeta:
     if breadcrumbs is None:
         plural = TYPE_LABELS[item.content_type][1]
         breadcrumbs = (("Home", "/"), (plural, f"/{item.content_type}/"))
-    return PageMeta(item.url, item.title, item.summary, breadcrumbs, item.updated or item.published)
+    return PageMeta(item.url, item.title, item.summary, breadcrumbs, item.updated or item.published,
+                    alternates=alternates)
 
 
 def _list_description(content_type: str) -> str:

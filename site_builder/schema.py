@@ -256,7 +256,20 @@ class Moment(Kind):
         if parsed is None:
             return ctx.error(value.line, name, f"expected a date and time like 2027-03-04 18:00, got "
                              f"{shown_value(value)}{suggest_moment(text) if value.is_scalar else ''}")
+        if isinstance(parsed, datetime) and parsed.tzinfo is ctx.tz and \
+                parsed.replace(fold=1).utcoffset() != parsed.utcoffset():
+            first = parsed.strftime("%Y-%m-%dT%H:%M:%S") + _offset(parsed.utcoffset())
+            second = parsed.strftime("%Y-%m-%dT%H:%M:%S") + _offset(parsed.replace(fold=1).utcoffset())
+            ctx.warn(value.line, name, f"{parsed:%H:%M} on {parsed.day} {MONTHS[parsed.month - 1]} {parsed.year} "
+                     f"happens twice in {ctx.tz.key}, because the clocks go back then; read as the first "
+                     f"({first}); write {second} for the second")
         return parsed
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class Link(Text):

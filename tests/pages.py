@@ -16,7 +16,7 @@ class PageFacts:
     main_id: str | None = None
     canonical: str | None = None
     description: str | None = None
-    alternates: dict[str, str] = field(default_factory=dict)  # type -> href
+    alternates: list[tuple[str, str]] = field(default_factory=list)  # (type, href)
     links: list[str] = field(default_factory=list)  # every href and src
     text: list[str] = field(default_factory=list)
 
@@ -42,7 +42,7 @@ class _Reader(HTMLParser):
         elif tag == "link" and a.get("rel") == "canonical":
             facts.canonical = a.get("href")
         elif tag == "link" and a.get("rel") == "alternate":
-            facts.alternates[a.get("type", "")] = a.get("href", "")
+            facts.alternates.append((a.get("type", ""), a.get("href", "")))
         elif tag == "meta" and a.get("name") == "description":
             facts.description = a.get("content")
         if tag == "a" and self._in_body and facts.first_link is None:

@@ -7,16 +7,18 @@ and VTIMEZONE generation; this module decides what each property says.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from icalendar import Calendar, Event as VEvent
 
-from ..dates import as_datetime, day_after, short_date
+from ..dates import as_datetime, day_after, local_day, short_date
 from ..model import Event, Site
 
 PRODID = "-//site-builder//learning programme events//EN"
 REFRESH = timedelta(hours=12)
 STATUS = {"scheduled": "CONFIRMED", "full": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
+# How far each status is from the original plan; SEQUENCE rises as an event moves along it.
+STATUS_RANK = {"scheduled": 0, "full": 0, "postponed": 1, "cancelled": 2}
 
 
 def subscription_events(site: Site) -> tuple[Event, ...]:
@@ -47,7 +49,26 @@ def render_calendar(site: Site, events: tuple[Event, ...], name: str, descriptio
         first = min(e.start_day for e in timed)
         last = max(e.start_day for e in timed)
         calendar.add_missing_timezones(first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 1, 12, 31))
+        _one_date_per_rdate(calendar)
     return calendar.to_ical()
+
+
+def _one_date_per_rdate(calendar: Calendar) -> None:
+    """Write each time-zone transition as its own RDATE line.
+
+    icalendar lists a zone's transitions in one multi-valued RDATE, which RFC 5545 allows, but Mozilla's
+    ical.js (Thunderbird) reads only the first value of each RDATE in a VTIMEZONE: every event after the
+    first year would be an hour out there. One value a line is read right by every client.
+    """
+    for zone in calendar.walk("VTIMEZONE"):
+        for part in zone.subcomponents:
+            if "RDATE" not in part:
+                continue
+            values = part["RDATE"] if isinstance(part["RDATE"], list) else [part["RDATE"]]
+            moments = [moment.dt for value in values for moment in value.dts]
+            del part["RDATE"]
+            for moment in moments:
+                part.add("rdate", moment)
 
 
 def _vevent(site: Site, event: Event) -> VEvent:
@@ -60,7 +81,7 @@ def _vevent(site: Site, event: Event) -> VEvent:
     vevent.add("dtstamp", _utc(changed or event.start, site))
     if changed:
         vevent.add("last-modified", _utc(changed, site))
-    vevent.add("sequence", 0 if event.status in ("scheduled", "full") else 1)
+    vevent.add("sequence", sequence(event))
     summary = f"Cancelled: {event.title}" if event.status == "cancelled" else event.title
     if event.status == "postponed":
         summary = f"Postponed: {event.title}"
@@ -79,6 +100,39 @@ def _vevent(site: Site, event: Event) -> VEvent:
         vevent.add("categories", [t.name for t in event.topics])
     vevent.add("description", _description(site, event))
     return vevent
+
+
+def sequence(event: Event) -> int:
+    """RFC 5545 SEQUENCE from the content alone: the days from `published` to `updated`, plus how far the
+    status has moved from scheduled. Editing `updated` or the status raises it, so clients take the change;
+    it never reads the clock or a previous build."""
+    days = 0
+    if event.published and event.updated:
+        days = max(0, (local_day(event.updated, event.tz) - local_day(event.published, event.tz)).days)
+    return days + STATUS_RANK[event.status]
+
+
+def add_links(event: Event, site: Site) -> dict[str, str]:
+    """'Add to Google Calendar' and 'Add to Outlook' links: the event as each web calendar's form wants it."""
+    config = site.config
+    details = f"{event.summary}\n\n{config.absolute(event.url)}"
+    location = _location(event)
+    if event.all_day:
+        google_dates = f"{event.start:%Y%m%d}/{day_after(event.end):%Y%m%d}"
+        outlook_start, outlook_end = event.start.isoformat(), day_after(event.end).isoformat()
+    else:
+        start, end = event.start.astimezone(timezone.utc), event.end.astimezone(timezone.utc)
+        google_dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
+        outlook_start = event.start.astimezone(config.tz).isoformat()
+        outlook_end = event.end.astimezone(config.tz).isoformat()
+    google = "https://calendar.google.com/calendar/render?" + urlencode({
+        "action": "TEMPLATE", "text": event.title, "dates": google_dates, "details": details,
+        "location": location, "ctz": config.timezone})
+    outlook = "https://outlook.live.com/calendar/0/action/compose?" + urlencode({
+        "rru": "addevent", "path": "/calendar/action/compose", "subject": event.title,
+        "startdt": outlook_start, "enddt": outlook_end, "allday": "true" if event.all_day else "false",
+        "location": location, "body": details})
+    return {"google": google, "outlook": outlook}
 
 
 def _location(event: Event) -> str:
