@@ -16,6 +16,7 @@ from typing import Sequence, TextIO
 
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .pipeline import Options, build, load_site
+from .scaffold import scaffold
 
 COMMANDS = ("build", "check", "serve", "new")
 
@@ -57,6 +58,13 @@ def make_parser() -> argparse.ArgumentParser:
     content_options(sub)
     sub.add_argument("--format", choices=("text", "json", "github"), default="text",
                      help="how to print problems: text (default), json, or github (pull request annotations)")
+    sub = commands.add_parser("new", help="write a new content file with every field, ready to fill in")
+    sub.add_argument("type", metavar="TYPE", help="events, series, clusters, offers, stories, resources or pages")
+    sub.add_argument("title", metavar="TITLE", help="the title, in quotes")
+    sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                     help="the content folder (default: content)")
+    sub.add_argument("--today", type=_day, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+    sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -73,6 +81,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         args = make_parser().parse_args(args_list)
         if args.command == "check":
             return _check(args, out, err)
+        if args.command == "new":
+            return _new(args, out)
         return _build(args, out, err)
     except SiteError as exc:
         if isinstance(exc, ContentErrors):
@@ -129,6 +139,15 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not errors:
             print(f"No errors in {args.content}/", file=out)
     return 1 if errors else 0
+
+
+def _new(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.content.is_dir():
+        raise SiteError(f"there is no content folder at {args.content}", 2)
+    today = args.today or date.today()
+    path = scaffold(args.type, args.title, args.content, today)
+    print(f"Wrote {path}. Fill in the blank required fields, then run `python build.py check`.", file=out)
+    return 0
 
 
 def _print_problems(problems: list[Problem], err: TextIO) -> None:

@@ -445,7 +445,8 @@ def _check_window(value: dict, node: Value, ctx: Context, name: str) -> None:
 # ---------------------------------------------------------------- declarations
 
 CONTACT = (
-    Field("url", Link("https", "mailto"), "Web page or mailto: link to book or apply", example="https://..."),
+    Field("url", Link("https", "mailto"), "Web page or mailto: link to book or apply",
+          example="https://booking.example.org/my-event"),
     Field("email", Email(), "Email address to book or apply", example="events@example.org"),
     Field("deadline", Day(), "Last day to book or apply", example="2027-03-01"),
 )
@@ -483,7 +484,7 @@ EVENT = (
         Field("postcode", Text(12), "Postcode", example="B1 1AA"),
     ), "Where it happens (not needed for online events)"),
     Field("online", Fields(
-        Field("platform", Text(), "Zoom, Teams, ...", example="Zoom"),
+        Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
         Field("joining", Text(), "How people get the joining link (never the link itself)"),
     ), "How to join online"),
     Field("booking", Fields(*CONTACT, check=_check_contact), "How to book"),
