@@ -1,13 +1,20 @@
-"""Checks on the rendered site: links in content that lead nowhere."""
+"""Checks for likely mistakes that are not errors: warnings an editor would want to see."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter, defaultdict
+from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
+from .dates import local_day
 from .errors import Problem, warning
 from .model import Site
 from .render import Rendered
+from .resolve import topic_slug
+from .validate import Record
 
 _LINK = re.compile(r'(?:href|src)="([^"]*)"')
 
@@ -32,4 +39,58 @@ def check_body_links(site: Site, rendered: Rendered) -> list[Problem]:
             if target not in existing and target + "/index.html" not in existing:
                 problems.append(warning(item.source, 0, "body", f"links to {url}, which is not a page or file "
                                         "on this site"))
+    return problems
+
+
+def check_records(records: list[Record], today: date, tz: ZoneInfo) -> list[Problem]:
+    """Warnings across the checked records: repeated summaries, stale bookings, near-duplicate topics."""
+    problems: list[Problem] = []
+    for record in records:
+        data = record.data
+        title, summary = data["title"].casefold(), data["summary"].casefold().rstrip(".!? ")
+        if summary == title or summary.startswith(title) and len(summary) < len(title) + 15:
+            problems.append(warning(record.shown, record.line("summary"), "summary",
+                                    "repeats the title; say in a sentence what it is about and who it is for"))
+        if record.kind == "events" and data.get("booking") and data.get("status", "scheduled") == "scheduled":
+            problems += _booking_warnings(record, today, tz)
+    problems += _topic_warnings(records)
+    return problems
+
+
+def _booking_warnings(record: Record, today: date, tz: ZoneInfo) -> list[Problem]:
+    start_day = local_day(record.data["start"], tz)
+    end_day = local_day(record.data["end"], tz)
+    deadline = record.data["booking"].get("deadline")
+    line = record.line("booking")
+    if end_day < today and (deadline is None or deadline >= today):
+        return [warning(record.shown, line, "booking", "this event has already happened but is still taking "
+                        "bookings; remove `booking`, or give it the `deadline` that has passed")]
+    if deadline and deadline > start_day:
+        return [warning(record.shown, line, "booking.deadline", f"the booking deadline ({deadline.isoformat()}) "
+                        f"is after the event starts ({start_day.isoformat()})")]
+    return []
+
+
+def _topic_warnings(records: list[Record]) -> list[Problem]:
+    uses: Counter[str] = Counter()
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        for name in record.data.get("topics", ()):
+            uses[topic_slug(name)] += 1
+            spellings[topic_slug(name)].add(name)
+    problems = []
+    for record in records:
+        for name in record.data.get("topics", ()):
+            slug = topic_slug(name)
+            if len(spellings[slug]) > 1:
+                others = ", ".join(repr(s) for s in sorted(spellings[slug] - {name}))
+                problems.append(warning(record.shown, record.line("topics"), "topics",
+                                        f"{name!r} is spelled {others} elsewhere; they share one topic page, "
+                                        "but one spelling reads better"))
+            if uses[slug] == 1:
+                close = difflib.get_close_matches(slug, [s for s in uses if s != slug], n=1, cutoff=0.8)
+                if close:
+                    problems.append(warning(record.shown, record.line("topics"), "topics",
+                                            f"{name!r} is used only here and is close to "
+                                            f"{sorted(spellings[close[0]])[0]!r}; did you mean that?"))
     return problems

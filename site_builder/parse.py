@@ -80,8 +80,8 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     shown = source.display
     text = source.text
     if not text.strip():
-        return None, [error(shown, 1, "", "the file is empty; it needs front matter between two --- lines, "
-                            "starting with `title:` and `summary:`")]
+        return None, [error(shown, 1, "", "the file is empty; it needs front matter between two --- lines "
+                            "(`python build.py new TYPE \"Title\"` writes a ready-made file)")]
     if not _SPLITTER.detect(text):
         return None, [error(shown, 1, "", "the file must start with a line of three dashes (---) "
                             "opening the front matter")]

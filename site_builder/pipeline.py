@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .checks import check_body_links
+from .checks import check_body_links, check_records
 from .config import load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .markup import render_markdown
@@ -91,6 +91,7 @@ def load_site(options: Options) -> Loaded:
         return Loaded(None, discovered.media, problems)
 
     today = options.today or datetime.now(config.tz).date()
+    problems += check_records(records, today, config.tz)
     site, found = resolve_site(config, records, today)
     problems += found
     if any(p.is_error for p in problems):

@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import Config
 from .dates import as_datetime, local_day
-from .errors import Problem, error, warning
+from .errors import Problem, error
 from .model import (Action, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner, Resource,
                     Series, Site, Story, Topic, Venue, Window, link)
 from .validate import Record
@@ -124,7 +124,6 @@ def _link_events(items: dict[str, list[Any]], records: list[Record], problems: l
 def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tuple[Topic, ...]:
     tagged: dict[str, list[Item]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    first_seen: dict[str, str] = {}
     for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
         for item in items[kind]:
             for name in item.topic_names:
@@ -136,15 +135,10 @@ def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tupl
                 if item not in tagged[slug]:
                     tagged[slug].append(item)
                 spellings[slug][name] += 1
-                first_seen.setdefault(slug, item.source)
     topics: dict[str, Topic] = {}
     for slug, items_tagged in tagged.items():
         # The most used spelling names the topic; ties go to the first in sorted order.
         name = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        if len(spellings[slug]) > 1:
-            variants = ", ".join(repr(s) for s in sorted(spellings[slug]))
-            problems.append(warning(first_seen[slug], 1, "topics", f"topics {variants} are spelled differently "
-                                    f"but share one topic page; shown as {name!r}"))
         ordered = sorted(items_tagged, key=_topic_order)
         topics[slug] = Topic(name, slug, f"/topics/{slug}/", f"topics/{slug}/index.html",
                              f"/topics/{slug}.ics", tuple(ordered))

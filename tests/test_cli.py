@@ -53,7 +53,7 @@ def test_warnings_do_not_stop_the_build(scratch: Scratch) -> None:
     scratch.write("pages/about.md", """
         ---
         title: About
-        summary: About us.
+        summary: Who runs the programme and how to reach them.
         colour: blue
         ---
         """)

@@ -43,7 +43,7 @@ CASES: dict[str, list[str]] = {
         "content/events/good-event.md:1: slug: 'good-event' is also the slug of content/events/good-event-copy.md; each event needs its own (rename one file or set `slug:`)",
     ],
     'empty-file': [
-        'content/events/empty.md:1: the file is empty; it needs front matter between two --- lines, starting with `title:` and `summary:`',
+        'content/events/empty.md:1: the file is empty; it needs front matter between two --- lines (`python build.py new TYPE "Title"` writes a ready-made file)',
     ],
     'end-before-start': [
         'content/events/backwards.md:5: end: 2027-03-04 17:00 is not after start (2027-03-04 18:00); an event must end after it starts',
