@@ -26,6 +26,26 @@ from .model import TYPE_LABELS, Event, Item, Site, group_by_month
 RSS = "application/rss+xml"
 ICS = "text/calendar"
 
+# Scripts and styles only from the site's own files: no inline script can run, whatever a page contains.
+# (JSON-LD blocks are data, not script, so CSP leaves them alone.)
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' https: data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+))
+# What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
+# frame-ancestors works only as a header, not in a <meta>.
+HEADERS = f"""/*
+  Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: strict-origin-when-cross-origin
+  X-Frame-Options: DENY
+"""
+
 
 @dataclass(frozen=True)
 class PageMeta:
@@ -71,6 +91,7 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
     host = urlsplit(site.config.base_url).netloc
     env.globals.update(
         type_labels=TYPE_LABELS,
+        content_security_policy=CONTENT_SECURITY_POLICY,
         event_json_ld=lambda event: event_json_ld(event, site),
         add_links=lambda event: add_links(event, site),
         webcal=lambda url: f"webcal://{host}{url}",
@@ -163,6 +184,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     out.files["events.ics"] = render_calendar(site, subscription_events(site), config.title + " events",
                                               f"Events from {config.title}.")
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
+    out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
     return out
 
