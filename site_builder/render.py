@@ -23,6 +23,10 @@ from .structured import event_json_ld
 from .model import TYPE_LABELS, Event, Item, Site, group_by_month
 
 
+ITEMS_PER_PAGE = 20
+PAST_EVENTS_PER_PAGE = 30
+FORMAT_LABELS = {"online": "Online", "in-person": "In person", "hybrid": "Hybrid"}
+
 RSS = "application/rss+xml"
 ICS = "text/calendar"
 
@@ -59,6 +63,34 @@ class PageMeta:
     noindex: bool = False
     # Feeds and calendars of just this page's items: (MIME type, title, URL).
     alternates: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of a long list stands among the others."""
+
+    number: int
+    count: int
+    urls: tuple[str, ...]  # the URL of every page, first to last
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+def paginate(items: tuple, base_url: str, size: int) -> list[tuple[Pager, tuple]]:
+    """Split a list into pages: base_url, then base_url/page/2/, ..."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [()]
+    urls = tuple(base_url if n == 1 else f"{base_url}page/{n}/" for n in range(1, len(chunks) + 1))
+    return [(Pager(n, len(chunks), urls), chunk) for n, chunk in enumerate(chunks, start=1)]
+
+
+def _paged_title(title: str, pager: Pager) -> str:
+    return title if pager.count == 1 else f"{title} (page {pager.number} of {pager.count})"
 
 
 @dataclass
@@ -117,13 +149,22 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
 
     # Events: upcoming by month, a past archive, a page and a calendar file each.
     events_feed = (RSS, f"{config.title}: new events", "/events/feed.xml")
+    formats = [(f, FORMAT_LABELS[f]) for f in FORMAT_LABELS if any(e.format == f for e in site.upcoming_events)]
     page("events/index.html", "events.html", PageMeta("/events/", "Events", "Upcoming events, by month.",
                                                        (home,), alternates=(events_feed,)),
-         months=group_by_month(site.upcoming_events), past=False)
-    page("events/past/index.html", "events.html",
-         PageMeta("/events/past/", "Past events", "Events that have already happened, newest first.",
-                  (home, ("Events", "/events/"))),
-         months=group_by_month(site.past_events), past=True)
+         months=group_by_month(site.upcoming_events), past=False, formats=formats, current_format=None,
+         pager=None)
+    for fmt, label in formats:
+        chosen = tuple(e for e in site.upcoming_events if e.format == fmt)
+        page(f"events/format/{fmt}/index.html", "events.html",
+             PageMeta(f"/events/format/{fmt}/", f"{label} events", f"Upcoming {label.lower()} events, by month.",
+                      (home, ("Events", "/events/"))),
+             months=group_by_month(chosen), past=False, formats=formats, current_format=fmt, pager=None)
+    for pager, chunk in paginate(site.past_events, "/events/past/", PAST_EVENTS_PER_PAGE):
+        page(pager.urls[pager.number - 1].strip("/") + "/index.html", "events.html",
+             PageMeta(pager.urls[pager.number - 1], _paged_title("Past events", pager),
+                      "Events that have already happened, newest first.", (home, ("Events", "/events/"))),
+             months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
     for event in site.events:
         page(event.output_path, "event.html", _item_meta(event, site, alternates=(
             (ICS, f"{event.title} (calendar file)", event.ics_url),)), item=event)
@@ -137,9 +178,11 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
         items = site.collection(content_type)
         feeds = ((RSS, f"{config.title}: new case stories", "/stories/feed.xml"),) \
             if content_type == "stories" else ()
-        page(f"{content_type}/index.html", "list.html",
-             PageMeta(f"/{content_type}/", plural, _list_description(content_type), (home,), alternates=feeds),
-             items=items, content_type=content_type)
+        for pager, chunk in paginate(items, f"/{content_type}/", ITEMS_PER_PAGE):
+            url = pager.urls[pager.number - 1]
+            page(url.strip("/") + "/index.html", "list.html",
+                 PageMeta(url, _paged_title(plural, pager), _list_description(content_type), (home,),
+                          alternates=feeds), items=chunk, content_type=content_type, pager=pager)
         for item in items:
             own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") else ()
             page(item.output_path, template, _item_meta(item, site, alternates=own), item=item)

@@ -25,6 +25,10 @@ from .validate import Record
 RESERVED = {"events", "series", "clusters", "offers", "stories", "resources", "topics", "media", "static",
             "feed", "search", "404", "index", "sitemap", "robots"}
 
+# Slugs a section's own pages use: /events/past/, /events/format/online/, /stories/page/2/.
+SECTION_PAGES = {"events": {"past", "format", "page"}, "series": {"page"}, "clusters": {"page"},
+                 "offers": {"page"}, "stories": {"page"}, "resources": {"page"}, "pages": set()}
+
 RELATED_LIMIT = 4
 
 
@@ -78,6 +82,11 @@ def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
         if record.kind == "pages" and record.slug in RESERVED:
             problems.append(error(record.shown, record.line("slug"), "slug",
                                   f"'{record.slug}' is a section of the site; choose another slug for this page"))
+            continue
+        if record.slug in SECTION_PAGES[record.kind]:
+            problems.append(error(record.shown, record.line("slug"), "slug",
+                                  f"'{record.slug}' is used by the site for /{record.kind}/{record.slug}/; "
+                                  "choose another slug"))
             continue
         claimed[(record.kind, record.slug)].append(record)
     kept = []

@@ -42,6 +42,9 @@ CASES: dict[str, list[str]] = {
         "content/events/good-event-copy.md:4: slug: 'good-event' is also the slug of content/events/good-event.md; each event needs its own (rename one file or set `slug:`)",
         "content/events/good-event.md:1: slug: 'good-event' is also the slug of content/events/good-event-copy.md; each event needs its own (rename one file or set `slug:`)",
     ],
+    'event-slug-reserved': [
+        "content/events/past.md:1: slug: 'past' is used by the site for /events/past/; choose another slug",
+    ],
     'empty-file': [
         'content/events/empty.md:1: the file is empty; it needs front matter between two --- lines (`python build.py new TYPE "Title"` writes a ready-made file)',
     ],
