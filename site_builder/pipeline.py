@@ -14,7 +14,7 @@ from pathlib import Path
 from .checks import check_body_links, check_records
 from .config import load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
-from .markup import render_markdown
+from .markup import BodyRenderer
 from .model import Site
 from .parse import parse_source
 from .render import Rendered, render_site
@@ -74,6 +74,7 @@ def load_site(options: Options) -> Loaded:
         config = dataclasses.replace(config, base_url=base_url)
 
     records: list[Record] = []
+    bodies = BodyRenderer(options.content_dir, config.trust_html)
     for source in discovered.sources:
         document, found = parse_source(source)
         problems += found
@@ -82,8 +83,7 @@ def load_site(options: Options) -> Loaded:
         record, found = validate_document(document, config, options.content_dir)
         problems += found
         # Bodies are checked even when the fields are not, so one run reports everything.
-        body_html, found = render_markdown(document.body, source.display, document.body_line,
-                                           options.content_dir, config.trust_html)
+        body_html, found = bodies.render(document.body, source.display, document.body_line)
         problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
             records.append(dataclasses.replace(record, body_html=body_html))

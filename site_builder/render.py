@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from . import dates
-from .feeds.ical import add_links, render_calendar, subscription_events
+from .feeds.ical import CalendarWriter, add_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Event, Item, Site, group_by_month
@@ -137,6 +137,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     env = make_environment(templates_dir, site)
     assets = _static_assets(static_dir, out)
     config = site.config
+    render_calendar = CalendarWriter(site).render
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
         html = env.get_template(template).render(site=site, page=meta, assets=assets, **context)
@@ -168,7 +169,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     for event in site.events:
         page(event.output_path, "event.html", _item_meta(event, site, alternates=(
             (ICS, f"{event.title} (calendar file)", event.ics_url),)), item=event)
-        out.files[event.ics_url.lstrip("/")] = render_calendar(site, (event,), event.title, event.summary)
+        out.files[event.ics_url.lstrip("/")] = render_calendar((event,), event.title, event.summary)
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type, template in (("series", "series.html"), ("clusters", "cluster.html"),
@@ -188,10 +189,10 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
             page(item.output_path, template, _item_meta(item, site, alternates=own), item=item)
     for series in site.series:
         out.files[series.ics_url.lstrip("/")] = render_calendar(
-            site, series.events, f"{series.title} ({config.title})", series.summary)
+            series.events, f"{series.title} ({config.title})", series.summary)
     for cluster in site.clusters:
         out.files[cluster.ics_url.lstrip("/")] = render_calendar(
-            site, cluster.meetings, f"{cluster.title} meetings ({config.title})", cluster.summary)
+            cluster.meetings, f"{cluster.title} meetings ({config.title})", cluster.summary)
 
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
@@ -202,7 +203,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
                       f"{topic.name}.", (home, ("Topics", "/topics/")), alternates=own), topic=topic)
         if topic.events:
             out.files[topic.ics_url.lstrip("/")] = render_calendar(
-                site, topic.events, f"{topic.name} events ({config.title})",
+                topic.events, f"{topic.name} events ({config.title})",
                 f"Events about {topic.name} from {config.title}.")
 
     for plain in site.pages:
@@ -224,7 +225,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     out.files["stories/feed.xml"] = render_rss(site, feed_items(site.stories, site),
                                                f"Case stories: {config.title}", "/stories/",
                                                "/stories/feed.xml", "New case stories.")
-    out.files["events.ics"] = render_calendar(site, subscription_events(site), config.title + " events",
+    out.files["events.ics"] = render_calendar(subscription_events(site), config.title + " events",
                                               f"Events from {config.title}.")
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()

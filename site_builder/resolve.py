@@ -8,6 +8,7 @@ would overwrite a section, topics that differ only in spelling.
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -172,24 +173,35 @@ def _topic_order(item: Item) -> tuple:
 
 
 def _link_related(items: dict[str, list[Any]]) -> None:
-    """Related items: others sharing the most topics (not past events, not plain pages)."""
-    candidates = [i for kind in ("events", "series", "clusters", "offers", "stories", "resources")
-                  for i in items[kind] if not (isinstance(i, Event) and i.is_past)]
+    """Related items: others sharing the most topics (not past events, not plain pages), ties broken by type
+    and title. Counted through each topic's members, so a large site costs its topics' sizes, not n squared."""
+    def order(other: Item) -> tuple:
+        return (_TYPE_ORDER[other.content_type], other.title.casefold(), other.slug)
+
+    members: dict[str, list[Item]] = defaultdict(list)
+    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+        for other in items[kind]:
+            if not (isinstance(other, Event) and other.is_past):
+                for topic in other.topics:
+                    members[topic.slug].append(other)
+    for group in members.values():
+        group.sort(key=order)
     for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
         for item in items[kind]:
-            mine = {t.slug for t in item.topics}
-            if not mine:
+            if len(item.topics) == 1:  # the common case: the topic's first few members, already in order
+                group = members[item.topics[0].slug]
+                link(item, related=tuple(o for o in group[:RELATED_LIMIT + 1] if o is not item)[:RELATED_LIMIT])
                 continue
-            scored = []
-            for other in candidates:
-                if other is item:
-                    continue
-                shared = len(mine & {t.slug for t in other.topics})
-                if shared:
-                    scored.append((-shared, _TYPE_ORDER[other.content_type], other.title.casefold(), other.slug,
-                                   other))
-            scored.sort(key=lambda row: row[:4])
-            link(item, related=tuple(row[4] for row in scored[:RELATED_LIMIT]))
+            shared: Counter[int] = Counter()
+            by_id: dict[int, Item] = {}
+            for topic in item.topics:
+                for other in members[topic.slug]:
+                    if other is not item:
+                        shared[id(other)] += 1
+                        by_id[id(other)] = other
+            best = heapq.nsmallest(RELATED_LIMIT, by_id.values(),
+                                   key=lambda o: (-shared[id(o)], *order(o)))
+            link(item, related=tuple(best))
 
 
 def _by_title(items: list[Any]) -> tuple:

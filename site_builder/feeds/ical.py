@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode, urlsplit
 
-from icalendar import Calendar, Event as VEvent
+from icalendar import Calendar, Event as VEvent, Timezone
 
 from ..dates import as_datetime, day_after, local_day, short_date
 from ..model import Event, Site
@@ -27,9 +27,44 @@ def subscription_events(site: Site) -> tuple[Event, ...]:
     return tuple(e for e in site.events if not e.is_past or e.start_day >= since)
 
 
-def render_calendar(site: Site, events: tuple[Event, ...], name: str, description: str) -> bytes:
-    """One calendar of the given events, for subscription or download."""
-    config = site.config
+class CalendarWriter:
+    """Writes calendars for one site. Each event's VEVENT and each time zone's VTIMEZONE is serialised by
+    icalendar once and reused in every calendar that has it (an event is in up to five files)."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._events: dict[str, bytes] = {}
+        self._zones: dict[tuple[int, int], bytes] = {}
+
+    def render(self, events: tuple[Event, ...], name: str, description: str) -> bytes:
+        """One calendar of the given events, for subscription or download."""
+        header = _calendar_header(self.site, name, description)
+        parts = []
+        timed = [e for e in events if not e.all_day]
+        if timed:
+            first = min(e.start_day for e in timed).year - 1
+            last = max(e.start_day for e in timed).year + 1
+            parts.append(self._zone(first, last))
+        parts += [self._event(event) for event in events]
+        end = b"END:VCALENDAR\r\n"
+        assert header.endswith(end)
+        return header[: -len(end)] + b"".join(parts) + end
+
+    def _event(self, event: Event) -> bytes:
+        if event.slug not in self._events:
+            self._events[event.slug] = _vevent(self.site, event).to_ical()
+        return self._events[event.slug]
+
+    def _zone(self, first_year: int, last_year: int) -> bytes:
+        if (first_year, last_year) not in self._zones:
+            zone = Timezone.from_tzinfo(self.site.config.tz, first_date=date(first_year, 1, 1),
+                                        last_date=date(last_year, 12, 31))
+            _one_date_per_rdate(zone)
+            self._zones[(first_year, last_year)] = zone.to_ical()
+        return self._zones[(first_year, last_year)]
+
+
+def _calendar_header(site: Site, name: str, description: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -39,36 +74,27 @@ def render_calendar(site: Site, events: tuple[Event, ...], name: str, descriptio
     calendar.add("x-wr-calname", name)  # what Google, Apple and Outlook read
     calendar.add("description", description)
     calendar.add("x-wr-caldesc", description)
-    calendar.add("x-wr-timezone", config.timezone)
+    calendar.add("x-wr-timezone", site.config.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
     calendar.add("x-published-ttl", "PT12H")  # Outlook and Apple read this one
-    for event in events:
-        calendar.add_component(_vevent(site, event))
-    timed = [e for e in events if not e.all_day]
-    if timed:
-        first = min(e.start_day for e in timed)
-        last = max(e.start_day for e in timed)
-        calendar.add_missing_timezones(first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 1, 12, 31))
-        _one_date_per_rdate(calendar)
     return calendar.to_ical()
 
 
-def _one_date_per_rdate(calendar: Calendar) -> None:
+def _one_date_per_rdate(zone: Timezone) -> None:
     """Write each time-zone transition as its own RDATE line.
 
     icalendar lists a zone's transitions in one multi-valued RDATE, which RFC 5545 allows, but Mozilla's
     ical.js (Thunderbird) reads only the first value of each RDATE in a VTIMEZONE: every event after the
     first year would be an hour out there. One value a line is read right by every client.
     """
-    for zone in calendar.walk("VTIMEZONE"):
-        for part in zone.subcomponents:
-            if "RDATE" not in part:
-                continue
-            values = part["RDATE"] if isinstance(part["RDATE"], list) else [part["RDATE"]]
-            moments = [moment.dt for value in values for moment in value.dts]
-            del part["RDATE"]
-            for moment in moments:
-                part.add("rdate", moment)
+    for part in zone.subcomponents:
+        if "RDATE" not in part:
+            continue
+        values = part["RDATE"] if isinstance(part["RDATE"], list) else [part["RDATE"]]
+        moments = [moment.dt for value in values for moment in value.dts]
+        del part["RDATE"]
+        for moment in moments:
+            part.add("rdate", moment)
 
 
 def _vevent(site: Site, event: Event) -> VEvent:
