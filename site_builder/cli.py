@@ -7,6 +7,7 @@ Progress goes to stdout, problems to stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import traceback
@@ -53,6 +54,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_argument("--output", type=Path, default=Path("output"), metavar="DIR",
                      help="the output folder (default: output)")
     sub.add_argument("--base-url", metavar="URL", help="publish at this address instead of site.yaml's base_url")
+    sub.add_argument("--jobs", type=int, metavar="N", help="render with N processes (default: one per core)")
 
     sub = commands.add_parser("check", help="check the content; write nothing")
     content_options(sub)
@@ -105,8 +107,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _options(args: argparse.Namespace, output: Path | None) -> Options:
-    return Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
-                   base_url=getattr(args, "base_url", None), today=args.today)
+    options = Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
+                      base_url=getattr(args, "base_url", None), today=args.today)
+    jobs = getattr(args, "jobs", None)
+    return dataclasses.replace(options, workers=max(1, jobs)) if jobs else options
 
 
 def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from .checks import check_body_links, check_records
-from .config import load_config
+from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .markup import BodyRenderer
 from .model import Site
+from .parallel import default_workers, run_all
 from .parse import parse_source
 from .render import Rendered, render_site
 from .resolve import resolve_site
-from .sources import MediaFile, discover
+from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
 from .write import check_output_folder, write_output
 
@@ -38,6 +40,7 @@ class Options:
     templates_dir: Path = PROJECT_DIR / "templates"
     static_dir: Path = PROJECT_DIR / "static"
     base: Path = field(default_factory=Path.cwd)  # paths in messages are relative to this
+    workers: int = field(default_factory=default_workers)  # processes to render with
 
 
 @dataclass
@@ -73,20 +76,13 @@ def load_site(options: Options) -> Loaded:
         base_url = options.base_url if options.base_url.endswith("/") else options.base_url + "/"
         config = dataclasses.replace(config, base_url=base_url)
 
-    records: list[Record] = []
     bodies = BodyRenderer(options.content_dir, config.trust_html)
-    for source in discovered.sources:
-        document, found = parse_source(source)
-        problems += found
-        if document is None:
-            continue
-        record, found = validate_document(document, config, options.content_dir)
-        problems += found
-        # Bodies are checked even when the fields are not, so one run reports everything.
-        body_html, found = bodies.render(document.body, source.display, document.body_line)
+    records: list[Record] = []
+    for record, found in run_all([partial(read_source, source, config, options.content_dir, bodies)
+                                  for source in discovered.sources], options.workers):
         problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
-            records.append(dataclasses.replace(record, body_html=body_html))
+            records.append(record)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
 
@@ -97,6 +93,22 @@ def load_site(options: Options) -> Loaded:
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
     return Loaded(site, discovered.media, problems)
+
+
+def read_source(source: Source, config: Config, content_dir: Path,
+                bodies: BodyRenderer) -> tuple[Record | None, list[Problem]]:
+    """Parse, validate and render one content file: a Record only when it has no errors."""
+    document, problems = parse_source(source)
+    if document is None:
+        return None, problems
+    record, found = validate_document(document, config, content_dir)
+    problems += found
+    # Bodies are checked even when the fields are not, so one run reports everything.
+    body_html, found = bodies.render(document.body, source.display, document.body_line)
+    problems += found
+    if record is None:
+        return None, problems
+    return dataclasses.replace(record, body_html=body_html), problems
 
 
 def build(options: Options) -> Result:
@@ -113,7 +125,7 @@ def build(options: Options) -> Result:
     site, problems = loaded.site, loaded.problems
     if site is None:
         raise ContentErrors(sort_problems(problems))
-    rendered = render_site(site, options.templates_dir, options.static_dir)
+    rendered = render_site(site, options.templates_dir, options.static_dir, options.workers)
     for media in loaded.media:
         rendered.copies[media.rel] = media.path
     problems += check_body_links(site, rendered)

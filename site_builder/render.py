@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -21,6 +22,7 @@ from .feeds.ical import CalendarWriter, add_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Event, Item, Site, group_by_month
+from .parallel import run_all
 
 
 ITEMS_PER_PAGE = 20
@@ -131,19 +133,25 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
-    """Render every page and file of the site."""
+def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1) -> Rendered:
+    """Render every page and file of the site: listed here in order, then rendered across `workers`."""
     out = Rendered()
     env = make_environment(templates_dir, site)
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compile once, before workers are forked
     assets = _static_assets(static_dir, out)
     config = site.config
-    render_calendar = CalendarWriter(site).render
+    calendars = CalendarWriter(site)
+    tasks: list[tuple[str, Callable[[], bytes]]] = []
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
-        html = env.get_template(template).render(site=site, page=meta, assets=assets, **context)
-        out.files[output_path] = html.encode("utf-8")
+        tasks.append((output_path, partial(_render_page, env.get_template(template),
+                                           dict(site=site, page=meta, assets=assets, **context))))
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
+
+    def render_calendar(events: tuple[Event, ...], name: str, description: str) -> Callable[[], bytes]:
+        return partial(calendars.render, events, name, description)
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
@@ -169,7 +177,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     for event in site.events:
         page(event.output_path, "event.html", _item_meta(event, site, alternates=(
             (ICS, f"{event.title} (calendar file)", event.ics_url),)), item=event)
-        out.files[event.ics_url.lstrip("/")] = render_calendar((event,), event.title, event.summary)
+        tasks.append((event.ics_url.lstrip("/"), render_calendar((event,), event.title, event.summary)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type, template in (("series", "series.html"), ("clusters", "cluster.html"),
@@ -188,11 +196,11 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
             own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") else ()
             page(item.output_path, template, _item_meta(item, site, alternates=own), item=item)
     for series in site.series:
-        out.files[series.ics_url.lstrip("/")] = render_calendar(
-            series.events, f"{series.title} ({config.title})", series.summary)
+        tasks.append((series.ics_url.lstrip("/"), render_calendar(
+            series.events, f"{series.title} ({config.title})", series.summary)))
     for cluster in site.clusters:
-        out.files[cluster.ics_url.lstrip("/")] = render_calendar(
-            cluster.meetings, f"{cluster.title} meetings ({config.title})", cluster.summary)
+        tasks.append((cluster.ics_url.lstrip("/"), render_calendar(
+            cluster.meetings, f"{cluster.title} meetings ({config.title})", cluster.summary)))
 
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
@@ -202,9 +210,9 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
              PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "
                       f"{topic.name}.", (home, ("Topics", "/topics/")), alternates=own), topic=topic)
         if topic.events:
-            out.files[topic.ics_url.lstrip("/")] = render_calendar(
+            tasks.append((topic.ics_url.lstrip("/"), render_calendar(
                 topic.events, f"{topic.name} events ({config.title})",
-                f"Events about {topic.name} from {config.title}.")
+                f"Events about {topic.name} from {config.title}.")))
 
     for plain in site.pages:
         page(plain.output_path, "page.html", _item_meta(plain, site, breadcrumbs=(home,)), item=plain)
@@ -225,12 +233,21 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path) -> Rendered:
     out.files["stories/feed.xml"] = render_rss(site, feed_items(site.stories, site),
                                                f"Case stories: {config.title}", "/stories/",
                                                "/stories/feed.xml", "New case stories.")
-    out.files["events.ics"] = render_calendar(subscription_events(site), config.title + " events",
-                                              f"Events from {config.title}.")
+    tasks.append(("events.ics", render_calendar(subscription_events(site), config.title + " events",
+                                                f"Events from {config.title}.")))
+
+    # Every event's VEVENT first, so each worker forked for the pages and calendars starts with all of them.
+    calendars.preload(run_all([partial(calendars.event_bytes, e) for e in site.events], workers))
+    for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers)):
+        out.files[path] = data
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
     return out
+
+
+def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:
+    return template.render(**context).encode("utf-8")
 
 
 def _item_meta(item: Item, site: Site, breadcrumbs: tuple[tuple[str, str], ...] | None = None,

@@ -45,15 +45,20 @@ class CalendarWriter:
             first = min(e.start_day for e in timed).year - 1
             last = max(e.start_day for e in timed).year + 1
             parts.append(self._zone(first, last))
-        parts += [self._event(event) for event in events]
+        parts += [self.event_bytes(event) for event in events]
         end = b"END:VCALENDAR\r\n"
         assert header.endswith(end)
         return header[: -len(end)] + b"".join(parts) + end
 
-    def _event(self, event: Event) -> bytes:
+    def event_bytes(self, event: Event) -> bytes:
+        """One event's VEVENT, serialised (and remembered)."""
         if event.slug not in self._events:
             self._events[event.slug] = _vevent(self.site, event).to_ical()
         return self._events[event.slug]
+
+    def preload(self, serialised: list[bytes]) -> None:
+        """Take VEVENTs serialised elsewhere (by workers), in the order of site.events."""
+        self._events.update(zip((e.slug for e in self.site.events), serialised))
 
     def _zone(self, first_year: int, last_year: int) -> bytes:
         if (first_year, last_year) not in self._zones:

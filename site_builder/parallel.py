@@ -1,0 +1,50 @@
+"""Run many independent, pure tasks on every core, and get their results back in order.
+
+Tasks are closures over the Site, which cannot be pickled; forked workers
+inherit them instead, so only each task's index crosses to a worker and only
+its result (bytes, or a small tuple) comes back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+
+# Below this many tasks, starting workers costs more than it saves.
+MIN_PARALLEL = 64
+
+# The tasks of the pool now running. Set only around Pool.map, for forked children to inherit:
+# a pool's workers can be handed nothing else that is not picklable.
+_tasks: Sequence[Callable[[], object]] = ()
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_all(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """Every task's result, in the tasks' order, whether run here or across `workers` processes."""
+    if workers <= 1 or len(tasks) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+        return [task() for task in tasks]
+    global _tasks
+    _tasks = tasks
+    try:
+        size = -(-len(tasks) // (workers * 4))  # a few chunks a worker, so one slow chunk does not hold all
+        bounds = [(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            chunks = pool.map(_run_range, bounds)
+    finally:
+        _tasks = ()
+    return [result for chunk in chunks for result in chunk]  # type: ignore[misc]
+
+
+def _run_range(bounds: tuple[int, int]) -> list[object]:
+    start, end = bounds
+    return [_tasks[index]() for index in range(start, end)]
