@@ -60,6 +60,12 @@ def make_parser() -> argparse.ArgumentParser:
     content_options(sub)
     sub.add_argument("--format", choices=("text", "json", "github"), default="text",
                      help="how to print problems: text (default), json, or github (pull request annotations)")
+    sub = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on every save and reload the page")
+    content_options(sub)
+    sub.add_argument("--output", type=Path, default=Path("output"), metavar="DIR",
+                     help="the output folder (default: output)")
+    sub.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default: 8000; 0: any free one)")
+    sub.add_argument("--host", default="127.0.0.1", help="the address to serve on (default: 127.0.0.1)")
     sub = commands.add_parser("new", help="write a new content file with every field, ready to fill in")
     sub.add_argument("type", metavar="TYPE", help="events, series, clusters, offers, stories, resources or pages")
     sub.add_argument("title", metavar="TITLE", help="the title, in quotes")
@@ -85,6 +91,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _check(args, out, err)
         if args.command == "new":
             return _new(args, out)
+        if args.command == "serve":
+            from .serve import serve  # imports watchdog, which only serve needs
+            return serve(_options(args, args.output), args.host, args.port, out, err, debug)
         return _build(args, out, err)
     except SiteError as exc:
         if isinstance(exc, ContentErrors):

@@ -177,7 +177,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
     for event in site.events:
         page(event.output_path, "event.html", _item_meta(event, site, alternates=(
             (ICS, f"{event.title} (calendar file)", event.ics_url),)), item=event)
-        tasks.append((event.ics_url.lstrip("/"), render_calendar((event,), event.title, event.summary)))
+        tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event, event)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type, template in (("series", "series.html"), ("clusters", "cluster.html"),

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import SiteError
 from .render import Rendered
@@ -56,7 +56,7 @@ def write_output(rendered: Rendered, output_dir: Path) -> int:
         _remove_abandoned_staging(output_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
         try:
-            count = _fill(staging, rendered)
+            count = _fill(staging, rendered, output_dir)
             if output_dir.exists():
                 _exchange(staging, output_dir)  # staging now holds the previous site
                 shutil.rmtree(staging)
@@ -71,22 +71,39 @@ def write_output(rendered: Rendered, output_dir: Path) -> int:
     return count
 
 
-def _fill(staging: Path, rendered: Rendered) -> int:
+def _fill(staging: Path, rendered: Rendered, previous: Path) -> int:
+    """Write the new site into staging; files whose bytes did not change are hard links to the previous
+    site's, so they are not written again and keep their times (rsync and CDNs see only real changes)."""
     made: set[Path] = set()
+    keep = previous.is_dir() and (previous / MARKER).is_file()
 
     def folder_for(path: Path) -> None:
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
 
+    def reuse(rel: str, target: Path, same: Callable[[Path], bool]) -> bool:
+        old = previous / rel
+        if keep and not old.is_symlink() and old.is_file() and same(old):
+            try:
+                os.link(old, target)
+                return True
+            except OSError:  # another file system, or links not allowed: write it instead
+                return False
+        return False
+
     for rel, data in sorted(rendered.files.items()):
         target = staging / rel
         folder_for(target)
-        target.write_bytes(data)
+        if not reuse(rel, target, lambda old: old.stat().st_size == len(data) and old.read_bytes() == data):
+            target.write_bytes(data)
     for rel, source in sorted(rendered.copies.items()):
         target = staging / rel
         folder_for(target)
-        shutil.copyfile(source, target)
+        stat = source.stat()
+        if not reuse(rel, target, lambda old: (old.stat().st_size, old.stat().st_mtime_ns) ==
+                     (stat.st_size, stat.st_mtime_ns)):
+            shutil.copy2(source, target)
     (staging / MARKER).write_bytes(MARKER_TEXT)
     os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a web server must read it
     return len(rendered.files) + len(rendered.copies)

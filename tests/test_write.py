@@ -75,3 +75,23 @@ def test_a_staging_folder_left_by_a_killed_build_is_cleared_next_time(tmp_path: 
     (leftover / "events").mkdir(parents=True)
     assert build(SITES / "small", out) == 0
     assert not leftover.exists()
+
+
+def test_only_files_whose_bytes_changed_are_written_again(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SITES / "small", content)
+    out = tmp_path / "output"
+    assert build(content, out) == 0
+    before = {p.relative_to(out): p.stat() for p in out.rglob("*") if p.is_file()}
+    story = content / "stories" / "health-partnership.md"
+    story.write_text(story.read_text().replace("Set up in response", "Begun in response"))
+    assert build(content, out) == 0
+    after = {p.relative_to(out): p.stat() for p in out.rglob("*") if p.is_file()}
+    changed = sorted(str(rel) for rel in after if (after[rel].st_ino, after[rel].st_mtime_ns) !=
+                     (before[rel].st_ino, before[rel].st_mtime_ns))
+    assert "stories/health-partnership/index.html" in changed
+    assert "feed.xml" in changed  # the story's body is in the feed
+    assert "events/grants-clinic/index.html" not in changed
+    assert "static/site.css" not in changed
+    assert len(changed) <= 4, changed
+    assert "Begun in response" in (out / "stories" / "health-partnership" / "index.html").read_text()

@@ -35,10 +35,19 @@ class CalendarWriter:
         self.site = site
         self._events: dict[str, bytes] = {}
         self._zones: dict[tuple[int, int], bytes] = {}
+        self._single_header = b""
 
     def render(self, events: tuple[Event, ...], name: str, description: str) -> bytes:
-        """One calendar of the given events, for subscription or download."""
-        header = _calendar_header(self.site, name, description)
+        """A calendar to subscribe to: named, described, and refreshed by clients twice a day."""
+        return self._assemble(_calendar_header(self.site, name, description), events)
+
+    def render_event(self, event: Event) -> bytes:
+        """One event's "Add to calendar" file: imported once, so it carries no name or refresh interval."""
+        if not self._single_header:
+            self._single_header = _calendar_header(self.site, None, None)
+        return self._assemble(self._single_header, (event,))
+
+    def _assemble(self, header: bytes, events: tuple[Event, ...]) -> bytes:
         parts = []
         timed = [e for e in events if not e.all_day]
         if timed:
@@ -69,19 +78,22 @@ class CalendarWriter:
         return self._zones[(first_year, last_year)]
 
 
-def _calendar_header(site: Site, name: str, description: str) -> bytes:
+def _calendar_header(site: Site, name: str | None, description: str | None) -> bytes:
+    """The calendar's own properties; a name and description make it a subscription."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", name)  # RFC 7986
-    calendar.add("x-wr-calname", name)  # what Google, Apple and Outlook read
-    calendar.add("description", description)
-    calendar.add("x-wr-caldesc", description)
+    if name is not None:
+        calendar.add("name", name)  # RFC 7986
+        calendar.add("x-wr-calname", name)  # what Google, Apple and Outlook read
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", description)
     calendar.add("x-wr-timezone", site.config.timezone)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
-    calendar.add("x-published-ttl", "PT12H")  # Outlook and Apple read this one
+    if name is not None:
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
+        calendar.add("x-published-ttl", "PT12H")  # Outlook and Apple read this one
     return calendar.to_ical()
 
 

@@ -1,0 +1,504 @@
+"""Serve: build, serve the output folder on 127.0.0.1, rebuild on every save, reload the open page.
+
+The served pages carry a small live-reload script; the built files never do.
+A save that breaks the content leaves the last good site in place (write is
+the only stage that touches the output folder) and shows the problems in the
+terminal and as an overlay on the page.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import mimetypes
+import os
+import queue
+import secrets
+import socket
+import threading
+import time
+import traceback
+import urllib.parse
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import BinaryIO, Callable, TextIO
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .cli import _print_problems
+from .errors import ContentErrors, SiteError
+from .pipeline import Options, build
+
+EVENTS_URL = "/__events"
+SCRIPT_URL = "/__live-reload.js"
+DEBOUNCE_SECONDS = 0.1
+# Saves that never stop (a tool rewriting files in a loop) still get a build this often.
+MAX_DEBOUNCE_SECONDS = 2.0
+KEEP_ALIVE_SECONDS = 15.0
+
+# Loaded from the page's own origin: the pages' Content-Security-Policy allows
+# `script-src 'self'` and no inline script. Styles go through the CSSOM, which
+# `style-src 'self'` allows; problem lines go in as text, never as HTML.
+LIVE_RELOAD_JS = b"""\
+(function () {
+  var version = document.currentScript && document.currentScript.dataset.version, box = null;
+  function clear() { if (box) { box.remove(); box = null; } }
+  function show(lines) {
+    clear();
+    box = document.createElement("div");
+    box.setAttribute("role", "alert");
+    Object.assign(box.style, {position: "fixed", left: "1rem", right: "1rem", bottom: "1rem",
+      zIndex: "2147483647", maxHeight: "60vh", overflow: "auto", padding: "1rem", background: "#fff",
+      color: "#000", border: "4px solid #b00020", font: "16px/1.4 sans-serif"});
+    var title = document.createElement("strong"), pre = document.createElement("pre");
+    title.textContent = "The site could not be rebuilt. This is the last good version.";
+    pre.textContent = lines.join("\\n");
+    pre.style.whiteSpace = "pre-wrap";
+    box.append(title, pre);
+    document.body.append(box);
+  }
+  var events = new EventSource("/__events");
+  events.addEventListener("ok", function (e) { if (version && e.data !== version) location.reload(); else clear(); });
+  events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("error", function (e) { if (e.data) show(JSON.parse(e.data)); });
+})();
+"""
+
+NOT_BUILT_HTML = b"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Not found</title></head>
+<body>
+<main><h1>Not found</h1>
+<p>There is no page here, or the site has not been built yet: see the terminal for problems to fix.</p></main>
+</body>
+</html>
+"""
+
+# Editors' scratch files: vim (.x.swp, x~, 4913), emacs (.#x, #x#), JetBrains, macOS Finder.
+SCRATCH_SUFFIXES = ("~", ".swp", ".swx", ".tmp", "___jb_tmp___", "___jb_old___")
+SCRATCH_NAMES = ("4913", ".DS_Store")
+# Opening and reading a file (as every build does) is not a change.
+CHANGE_EVENTS = frozenset({"created", "deleted", "modified", "moved"})
+
+
+# -- live state: what every open page is told -------------------------------------------------
+
+class LiveState:
+    """The site's state for the open pages (a version, or the problems), and their event queues."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._instance = secrets.token_hex(4)  # a restarted server has new versions, so pages reload
+        self._generation = 0
+        self._problem_lines: list[str] | None = None
+        self._subscribers: list[queue.Queue[tuple[str, str] | None]] = []
+
+    @property
+    def version(self) -> str:
+        """Which build the files on disk are: changes on every successful build."""
+        with self._lock:
+            return f"{self._instance}-{self._generation}"
+
+    def subscribe(self) -> queue.Queue[tuple[str, str] | None]:
+        """A queue of (event, data), starting with the current state."""
+        events: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        with self._lock:
+            if self._problem_lines is None:
+                events.put(("ok", f"{self._instance}-{self._generation}"))
+            else:
+                events.put(("error", json.dumps(self._problem_lines)))
+            self._subscribers.append(events)
+        return events
+
+    def unsubscribe(self, events: queue.Queue[tuple[str, str] | None]) -> None:
+        with self._lock:
+            if events in self._subscribers:
+                self._subscribers.remove(events)
+
+    def built(self) -> None:
+        """A build succeeded: every open page reloads."""
+        with self._lock:
+            self._generation += 1
+            self._problem_lines = None
+            self._publish(("reload", f"{self._instance}-{self._generation}"))
+
+    def failed(self, lines: list[str]) -> None:
+        """A build failed: every open page shows the problems over the last good site."""
+        with self._lock:
+            self._problem_lines = list(lines)
+            self._publish(("error", json.dumps(self._problem_lines)))
+
+    def close(self) -> None:
+        """End every open event stream."""
+        with self._lock:
+            self._publish(None)
+            self._subscribers.clear()
+
+    def _publish(self, item: tuple[str, str] | None) -> None:
+        for events in self._subscribers:
+            events.put(item)
+
+
+def format_event(name: str, data: str) -> bytes:
+    """One server-sent event (HTML Living Standard, 9.2 Server-sent events)."""
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"event: {name}\n{lines}\n".encode()
+
+
+# -- HTTP: only files inside the output folder -------------------------------------------------
+
+def resolve_request_path(root: Path, request_path: str) -> Path | None:
+    """The file or folder under root that a request path names; None if it would leave root."""
+    path = request_path.split("?", 1)[0].split("#", 1)[0]
+    decoded = urllib.parse.unquote(path)  # %2e%2e and %2f become '..' and '/' here, before the check
+    try:
+        root = root.resolve()
+        target = (root / decoded.lstrip("/")).resolve()  # follows symlinks, so their targets are checked
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+        return None
+    if target != root and not target.is_relative_to(root):
+        return None
+    return target
+
+
+def inject_script(html: bytes, version: str) -> bytes:
+    """The page with the live-reload script just before its last </body> (or at the end)."""
+    tag = f'<script src="{SCRIPT_URL}" data-version="{version}"></script>\n'.encode()
+    at = html.lower().rfind(b"</body>")
+    if at < 0:
+        return html + tag
+    return html[:at] + tag + html[at:]
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    """The HTTP server, holding what its handlers need: the live state."""
+
+    daemon_threads = True  # open event streams must not keep the process alive
+
+    def __init__(self, address: tuple[str, int], handler: Callable[..., SimpleHTTPRequestHandler],
+                 live: LiveState):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.live = live
+        super().__init__(address, handler)
+
+
+class PreviewHandler(SimpleHTTPRequestHandler):
+    """Serves the output folder and nothing outside it, with the live-reload script in HTML pages."""
+
+    server: PreviewHTTPServer
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == EVENTS_URL:
+            self._send_events()
+            return
+        super().do_GET()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")  # a reload must show the new build
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass  # one line per request would bury the build's problems in the terminal
+
+    def send_head(self) -> BinaryIO | None:  # type: ignore[override]
+        if self.path.split("?", 1)[0] == SCRIPT_URL:
+            return self._send_bytes(HTTPStatus.OK, "text/javascript; charset=utf-8", LIVE_RELOAD_JS)
+        root = Path(self.directory)
+        target = resolve_request_path(root, self.path)
+        if target is not None and target.is_dir():
+            path = self.path.split("?", 1)[0]
+            if not path.endswith("/"):
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", "/" + path.lstrip("/") + "/")  # never //host/
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            target = resolve_request_path(root, path + "index.html")
+        if target is None or not target.is_file():
+            return self._send_not_found(root)
+        return self._send_file(HTTPStatus.OK, target) or self._send_not_found(root)
+
+    def _send_not_found(self, root: Path) -> BinaryIO | None:
+        page = resolve_request_path(root, "/404.html")
+        if page is not None and page.is_file():
+            sent = self._send_file(HTTPStatus.NOT_FOUND, page)
+            if sent is not None:
+                return sent
+        version = self.server.live.version
+        return self._send_bytes(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8",
+                                inject_script(NOT_BUILT_HTML, version))
+
+    def _send_file(self, status: HTTPStatus, path: Path) -> BinaryIO | None:
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        version = self.server.live.version  # read before the file, so a race only costs one more reload
+        try:
+            if content_type == "text/html":
+                return self._send_bytes(status, "text/html; charset=utf-8",
+                                        inject_script(path.read_bytes(), version))
+            handle = open(path, "rb")  # noqa: SIM115 - the base class's do_GET copies and closes it
+            size = os.fstat(handle.fileno()).st_size
+        except OSError:  # gone in a rebuild's swap, or unreadable
+            return None
+        if content_type.startswith("text/") or content_type in ("application/xml", "application/json"):
+            content_type += "; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        return handle
+
+    def _send_bytes(self, status: HTTPStatus, content_type: str, data: bytes) -> BinaryIO:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
+
+    def _send_events(self) -> None:
+        live = self.server.live
+        events = live.subscribe()
+        self.close_connection = True
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(b"retry: 1000\n\n")
+            while True:
+                try:
+                    item = events.get(timeout=KEEP_ALIVE_SECONDS)
+                except queue.Empty:
+                    self.wfile.write(b": keep-alive\n\n")  # finds closed tabs, so their queues go
+                    continue
+                if item is None:
+                    return
+                self.wfile.write(format_event(*item))
+        except OSError:  # the page was closed or reloaded
+            return
+        finally:
+            live.unsubscribe(events)
+
+
+def open_server(host: str, port: int, output_dir: Path, live: LiveState) -> PreviewHTTPServer:
+    """Bind the server now, so a taken port is reported before anything is built."""
+    if not 0 <= port <= 65535:
+        raise SiteError(f"--port must be between 0 and 65535, got {port}", 2)
+    handler = partial(PreviewHandler, directory=str(output_dir.absolute()))
+    try:
+        return PreviewHTTPServer((host, port), handler, live)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise SiteError(f"port {port} on {host} is already in use; stop what is using it, or choose "
+                            "another port with --port N (--port 0 picks a free one)", 2) from None
+        if exc.errno == errno.EACCES:
+            raise SiteError(f"not allowed to use port {port} on {host}; choose a port above 1023 with "
+                            "--port N", 2) from None
+        raise SiteError(f"cannot serve on {host} port {port}: {exc.strerror or exc}", 2) from None
+
+
+# -- watching and rebuilding -------------------------------------------------------------------
+
+def is_scratch_name(name: str) -> bool:
+    """Editors' temp, swap, backup and lock files, and hidden files (never content)."""
+    return (name.startswith(".") or name in SCRATCH_NAMES or name.endswith(SCRATCH_SUFFIXES)
+            or (name.startswith("#") and name.endswith("#")))
+
+
+def is_relevant(path: str, roots: tuple[Path, ...], output_dir: Path) -> bool:
+    """Whether a change at this path can change the site."""
+    changed = Path(path)
+    if changed == output_dir or changed.is_relative_to(output_dir):
+        return False
+    for root in roots:
+        if changed == root or changed.is_relative_to(root):
+            parts = changed.relative_to(root).parts
+            break
+    else:
+        parts = (changed.name,)
+    return not any(is_scratch_name(part) for part in parts)
+
+
+class ChangeHandler(FileSystemEventHandler):
+    """Tells the rebuilder about changes that can change the site."""
+
+    def __init__(self, roots: tuple[Path, ...], output_dir: Path, changed: Callable[[], None]):
+        self._roots = roots
+        self._output_dir = output_dir
+        self._changed = changed
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in CHANGE_EVENTS:
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file in it changed, and has its own event (or is a swap file)
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        # An atomic save renames a temp file over the real one: the destination is what matters.
+        if any(path and is_relevant(os.fsdecode(path), self._roots, self._output_dir) for path in paths):
+            self._changed()
+
+
+class Rebuilder:
+    """One background thread: a build ~100 ms after the last change; changes during a build make one more."""
+
+    def __init__(self, rebuild: Callable[[], None], delay: float = DEBOUNCE_SECONDS):
+        self._rebuild = rebuild
+        self._delay = delay
+        self._changed = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rebuilder", daemon=True)
+
+    def changed(self) -> None:
+        """Something changed (called from the watcher's thread)."""
+        self._changed.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, after the build in progress (if any) finishes."""
+        self._stopping.set()
+        self._changed.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._changed.wait()
+            if not self._settle():
+                return
+            self._rebuild()
+
+    def _settle(self) -> bool:
+        """Wait until no change has come for the delay; False when stopping."""
+        started = time.monotonic()
+        while True:
+            self._changed.clear()
+            if self._stopping.wait(self._delay):
+                return False
+            if not self._changed.is_set() or time.monotonic() - started > MAX_DEBOUNCE_SECONDS:
+                return True
+
+
+def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> Observer:
+    """Watch each folder (that exists) and everything under it."""
+    observer = Observer()
+    for root in roots:
+        if root.is_dir():
+            observer.schedule(handler, str(root), recursive=True)
+    observer.start()
+    return observer
+
+
+# -- the preview server ------------------------------------------------------------------------
+
+class PreviewServer:
+    """Everything `serve` runs: the first build, the watcher, the rebuilder and the HTTP server."""
+
+    def __init__(self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False):
+        if options.output_dir is None:
+            raise SiteError("serve needs an output folder", 2)
+        self.options = options
+        self.output_dir = options.output_dir.absolute()
+        self.host = host
+        self.port = port
+        self.out = out
+        self.err = err
+        self.debug = debug
+        self.live = LiveState()
+        self.watched = tuple(path.resolve() for path in
+                             (options.content_dir, options.templates_dir, options.static_dir))
+
+    def run(self) -> int:
+        """Serve until Ctrl-C; return the exit status."""
+        httpd = open_server(self.host, self.port, self.output_dir, self.live)
+        rebuilder = Rebuilder(lambda: self.build_once("Rebuilt"))
+        observer: Observer | None = None
+        server_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                         name="http", daemon=True)
+        try:
+            # Watch before the first build, so a save during it is not missed.
+            observer = start_watching(self.watched, ChangeHandler(self.watched, self.output_dir.resolve(),
+                                                                  rebuilder.changed))
+            self.build_once("Built", first=True)
+            rebuilder.start()
+            server_thread.start()
+            self._say(f"Serving {self.url(httpd)} (Ctrl-C to stop)")
+            forever = threading.Event()
+            while not forever.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop(httpd, server_thread, observer, rebuilder)
+        self._say("Stopped.")
+        return 0
+
+    def url(self, httpd: PreviewHTTPServer) -> str:
+        host, port = httpd.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else str(host)
+        return f"http://{shown}:{port}/"
+
+    def build_once(self, verb: str, first: bool = False) -> None:
+        """Build into the output folder and tell the open pages; on problems keep the last good site."""
+        try:
+            result = build(self.options)
+        except ContentErrors as exc:
+            self._failed(self._problem_lines(exc.problems),
+                         "Nothing was built; fix the problems and save." if first else
+                         "The last good site is still being served; fix the problems and save.")
+            return
+        except SiteError as exc:
+            if first:
+                raise  # the output folder cannot be used: nothing to serve
+            self._failed([f"error: {exc}"], "The last good site is still being served.")
+            return
+        except Exception as exc:  # a fault in the builder: report it and keep serving
+            if first:
+                raise
+            if self.debug:
+                traceback.print_exc(file=self.err)
+            self._failed([f"internal error: {type(exc).__name__}: {exc}"],
+                         "This is a fault in the site builder, not in your content; the last good site "
+                         "is still being served.")
+            return
+        if result.problems:
+            self.err.write("\n".join(self._problem_lines(result.problems)) + "\n")
+            self.err.flush()
+        self.live.built()
+        self._say(f"{verb} in {result.seconds:.2f}s")
+
+    def _problem_lines(self, problems: list) -> list[str]:
+        """The lines `build` prints for these problems, count included."""
+        printed = io.StringIO()
+        _print_problems(problems, printed)
+        return printed.getvalue().splitlines()
+
+    def _failed(self, lines: list[str], note: str) -> None:
+        self.err.write("\n".join([*lines, note]) + "\n")
+        self.err.flush()
+        self.live.failed(lines)
+
+    def _say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def _stop(self, httpd: PreviewHTTPServer, server_thread: threading.Thread, observer: Observer | None,
+              rebuilder: Rebuilder) -> None:
+        if observer is not None:
+            observer.stop()
+        rebuilder.stop()
+        self.live.close()
+        if server_thread.is_alive():
+            httpd.shutdown()
+            server_thread.join()
+        httpd.server_close()
+        if observer is not None:
+            observer.join()
+
+
+def serve(options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False) -> int:
+    """Build, serve the output folder, rebuild on every change, until Ctrl-C."""
+    return PreviewServer(options, host, port, out, err, debug).run()
