@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .errors import ContentErrors, Problem, SiteError, sort_problems
-from .pipeline import Options, build, load_site
+from .pipeline import Options, build, cache_folder, load_site
 from .scaffold import scaffold
 
 COMMANDS = ("build", "check", "serve", "new")
@@ -55,6 +55,8 @@ def make_parser() -> argparse.ArgumentParser:
                      help="the output folder (default: output)")
     sub.add_argument("--base-url", metavar="URL", help="publish at this address instead of site.yaml's base_url")
     sub.add_argument("--jobs", type=int, metavar="N", help="render with N processes (default: one per core)")
+    sub.add_argument("--no-cache", action="store_true",
+                     help="read every content file afresh (the cache sits beside the output, as .OUTPUT.cache)")
 
     sub = commands.add_parser("check", help="check the content; write nothing")
     content_options(sub)
@@ -119,7 +121,11 @@ def _options(args: argparse.Namespace, output: Path | None) -> Options:
     options = Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
                       base_url=getattr(args, "base_url", None), today=args.today)
     jobs = getattr(args, "jobs", None)
-    return dataclasses.replace(options, workers=max(1, jobs)) if jobs else options
+    if jobs:
+        options = dataclasses.replace(options, workers=max(1, jobs))
+    if output is not None and not getattr(args, "no_cache", False):
+        options = dataclasses.replace(options, cache_dir=cache_folder(output))
+    return options
 
 
 def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

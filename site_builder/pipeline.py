@@ -6,12 +6,15 @@ Every stage but `write` works in memory, so `check` is the pipeline without `wri
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from functools import partial
+from typing import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .cache import SourceCache, code_version
 from .checks import check_body_links, check_records
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
@@ -41,6 +44,12 @@ class Options:
     static_dir: Path = PROJECT_DIR / "static"
     base: Path = field(default_factory=Path.cwd)  # paths in messages are relative to this
     workers: int = field(default_factory=default_workers)  # processes to render with
+    cache_dir: Path | None = None  # where parsed and rendered content files are kept between builds
+
+
+def cache_folder(output_dir: Path) -> Path:
+    """The cache of a build lives beside its output: output/ -> .output.cache/."""
+    return output_dir.absolute().parent / f".{output_dir.absolute().name}.cache"
 
 
 @dataclass
@@ -77,15 +86,22 @@ def load_site(options: Options) -> Loaded:
         config = dataclasses.replace(config, base_url=base_url)
 
     bodies = BodyRenderer(options.content_dir, config.trust_html)
+    read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies)
+    tasks = [partial(read, source) for source in discovered.sources]
+    if options.cache_dir is not None:
+        cache = _source_cache(options, config, discovered.media)
+        keys = [cache.key(source.display, source.text) for source in discovered.sources]
+        tasks = [partial(_cached, cache, key, task) for key, task in zip(keys, tasks)]
     records: list[Record] = []
-    for record, found in run_all([partial(read_source, source, config, options.content_dir, bodies)
-                                  for source in discovered.sources], options.workers):
+    for record, found in run_all(tasks, options.workers):
         problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
             records.append(record)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
 
+    if options.cache_dir is not None:
+        cache.prune(set(keys))
     today = options.today or datetime.now(config.tz).date()
     problems += check_records(records, today, config.tz)
     site, found = resolve_site(config, records, today)
@@ -109,6 +125,24 @@ def read_source(source: Source, config: Config, content_dir: Path,
     if record is None:
         return None, problems
     return dataclasses.replace(record, body_html=body_html), problems
+
+
+def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> SourceCache:
+    """A cache salted with all a content file's reading depends on besides its own bytes and path."""
+    salt = hashlib.sha256(code_version())
+    for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
+                 *(m.rel for m in media)):
+        salt.update(part.encode() + b"\0")
+    return SourceCache(options.cache_dir, salt.digest())  # type: ignore[arg-type]
+
+
+def _cached(cache: SourceCache, key: str, task: Callable[[], tuple[Record | None, list[Problem]]]
+            ) -> tuple[Record | None, list[Problem]]:
+    hit = cache.get(key)
+    if hit is None:
+        hit = task()
+        cache.put(key, hit)
+    return hit
 
 
 def build(options: Options) -> Result:

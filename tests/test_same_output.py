@@ -21,3 +21,34 @@ def test_one_worker_and_many_give_byte_identical_sites(tmp_path: Path) -> None:
         outputs.append(snapshot(out))
     assert len(outputs[0]) > 100  # enough pages and calendars that the work is shared out
     assert outputs[0] == outputs[1]
+
+
+def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    import shutil
+    shutil.copytree(PROJECT / "content", content)
+    out, fresh = tmp_path / "output", tmp_path / "fresh"
+
+    def build(output: Path, *extra: str) -> dict[str, bytes]:
+        run = run_main("build", "--content", str(content), "--output", str(output), "--today", "2026-11-23", *extra)
+        assert run.code == 0, run.err
+        return snapshot(output)
+
+    cold = build(out)
+    cache = tmp_path / ".output.cache"
+    assert len(list(cache.iterdir())) == len(list(content.rglob("*.md")))
+    assert build(out) == cold  # warm: every file from the cache
+    assert build(fresh, "--no-cache") == cold
+    assert not (tmp_path / ".fresh.cache").exists()
+
+    # An edited file gets a new entry; the old one is pruned; the result matches a cache-free build.
+    story = next((content / "stories").glob("*.md"))
+    story.write_text(story.read_text().replace("---\n\n", "---\n\nA new first line.\n\n", 1))
+    warm = build(out)
+    assert warm == build(fresh, "--no-cache")
+    assert len(list(cache.iterdir())) == len(list(content.rglob("*.md")))
+
+    # A damaged entry is read as a miss, not trusted.
+    for entry in cache.iterdir():
+        entry.write_bytes(b"not a pickle")
+    assert build(out) == warm
