@@ -38,8 +38,12 @@ def check_body_links(site: Site, rendered: Rendered) -> list[Problem]:
             target = output_for_url(url.replace("&amp;", "&"))
             if target not in existing and target + "/index.html" not in existing:
                 problems.append(warning(item.source, 0, "body", f"links to {url}, which is not a page or file "
-                                        "on this site"))
+                                        "on this site (expected a page's address, like /events/)"))
     return problems
+
+
+# Types whose new items are news (stories and resources must have `published` anyway).
+FEED_TYPES = ("events", "series", "clusters", "offers")
 
 
 def check_records(records: list[Record], today: date, tz: ZoneInfo) -> list[Problem]:
@@ -50,7 +54,11 @@ def check_records(records: list[Record], today: date, tz: ZoneInfo) -> list[Prob
         title, summary = data["title"].casefold(), data["summary"].casefold().rstrip(".!? ")
         if summary == title or summary.startswith(title) and len(summary) < len(title) + 15:
             problems.append(warning(record.shown, record.line("summary"), "summary",
-                                    "repeats the title; say in a sentence what it is about and who it is for"))
+                                    "repeats the title (expected a sentence on what it is about and who "
+                                    "it is for)"))
+        if record.kind in FEED_TYPES and "published" not in data and "updated" not in data:
+            problems.append(warning(record.shown, 1, "published", "is missing, so this is left out of the news "
+                                    "feed (expected `published:` with the day it was announced)"))
         if record.kind == "events" and data.get("booking") and data.get("status", "scheduled") == "scheduled":
             problems += _booking_warnings(record, today, tz)
     problems += _topic_warnings(records)
@@ -64,33 +72,37 @@ def _booking_warnings(record: Record, today: date, tz: ZoneInfo) -> list[Problem
     line = record.line("booking")
     if end_day < today and (deadline is None or deadline >= today):
         return [warning(record.shown, line, "booking", "this event has already happened but is still taking "
-                        "bookings; remove `booking`, or give it the `deadline` that has passed")]
+                        "bookings (expected no `booking`, or a `deadline` that has passed)")]
     if deadline and deadline > start_day:
-        return [warning(record.shown, line, "booking.deadline", f"the booking deadline ({deadline.isoformat()}) "
-                        f"is after the event starts ({start_day.isoformat()})")]
+        return [warning(record.shown, line, "booking.deadline", f"{deadline.isoformat()} is after the event starts "
+                        f"on {start_day.isoformat()} (expected a deadline on or before the day)")]
     return []
 
 
 def _topic_warnings(records: list[Record]) -> list[Problem]:
     uses: Counter[str] = Counter()
     spellings: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, list[str]] = defaultdict(list)  # spelling -> files that use it
     for record in records:
         for name in record.data.get("topics", ()):
             uses[topic_slug(name)] += 1
             spellings[topic_slug(name)].add(name)
+            files[name].append(record.shown)
     problems = []
     for record in records:
         for name in record.data.get("topics", ()):
             slug = topic_slug(name)
             if len(spellings[slug]) > 1:
                 others = ", ".join(repr(s) for s in sorted(spellings[slug] - {name}))
+                where = ", ".join(sorted({f for s in spellings[slug] - {name} for f in files[s]})[:3])
                 problems.append(warning(record.shown, record.line("topics"), "topics",
-                                        f"{name!r} is spelled {others} elsewhere; they share one topic page, "
-                                        "but one spelling reads better"))
+                                        f"{name!r} is spelled {others} in {where} "
+                                        "(expected one spelling; they share one topic page)"))
             if uses[slug] == 1:
                 close = difflib.get_close_matches(slug, [s for s in uses if s != slug], n=1, cutoff=0.8)
                 if close:
                     problems.append(warning(record.shown, record.line("topics"), "topics",
                                             f"{name!r} is used only here and is close to "
-                                            f"{sorted(spellings[close[0]])[0]!r}; did you mean that?"))
+                                            f"{sorted(spellings[close[0]])[0]!r} (expected "
+                                            f"{sorted(spellings[close[0]])[0]!r}, if that is what you mean)"))
     return problems

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from .config import check_base_url
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .pipeline import Options, build, cache_folder, load_site
 from .scaffold import scaffold
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _options(args: argparse.Namespace, output: Path | None) -> Options:
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None and (problem := check_base_url(base_url)):
+        raise SiteError(f"--base-url: {problem}", 2)
     options = Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
                       base_url=getattr(args, "base_url", None), today=args.today)
     jobs = getattr(args, "jobs", None)
@@ -134,9 +138,13 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pages = sum(1 for path in result.rendered.files if path.endswith(".html"))
     calendars = sum(1 for path in result.rendered.files if path.endswith(".ics"))
     feeds = sum(1 for path in result.rendered.files if path.endswith("feed.xml"))
-    print(f"Built {pages} pages, {feeds} feeds and {calendars} calendars into {args.output}/ "
-          f"in {result.seconds:.2f}s", file=out)
+    print(f"Built {_count(pages, 'page')}, {_count(feeds, 'feed')} and {_count(calendars, 'calendar')} "
+          f"into {args.output}/ in {result.seconds:.2f}s", file=out)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

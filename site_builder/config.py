@@ -6,10 +6,11 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, display_path, error
-from .parse import compose_yaml
+from .parse import Value, compose_yaml
 from .schema import INVALID, Context, Email, Field, Flag, Kind, Link, Text, convert_fields, shown_value
 from .sources import read_text
 
@@ -37,16 +38,23 @@ class Config:
 
 
 class Language(Text):
+    noun = "a language tag"
     expected = "a language tag like en-GB"
 
     def convert(self, value, ctx, name):
         text = super().convert(value, ctx, name)
         if text is not INVALID and not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", text):
-            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+            return self.mismatch(value, ctx, name)
         return text
 
 
+# Names people write for a zone that are not the zone's own name.
+ZONE_ALIASES = {"bst": "Europe/London", "gmt": "Europe/London", "uk": "Europe/London", "british": "Europe/London",
+                "cet": "Europe/Paris", "cest": "Europe/Paris", "ist": "Europe/Dublin"}
+
+
 class TimeZoneName(Kind):
+    noun = "a time zone name"
     expected = "an IANA time zone name like Europe/London"
 
     def convert(self, value, ctx, name):
@@ -55,14 +63,37 @@ class TimeZoneName(Kind):
             ZoneInfo(text)
             return text
         except (ZoneInfoNotFoundError, ValueError):
-            close = difflib.get_close_matches(text, sorted(available_timezones()), n=1)
+            alias = ZONE_ALIASES.get(text.lower().split()[0] if text.split() else "")
+            close = [alias] if alias else difflib.get_close_matches(text, sorted(available_timezones()), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            return ctx.error(value.line, name, f"expected {self.expected}, got {shown_value(value)}{hint}")
+            return self.mismatch(value, ctx, name, hint)
+
+
+class SiteAddress(Link):
+    """The site's own address: absolute, and the root of its host (pages link from /)."""
+
+    def convert(self, value, ctx, name):
+        text = super().convert(value, ctx, name)
+        if text is not INVALID and urlsplit(text).path not in ("", "/"):
+            return ctx.error(value.line, name, f"{text!r} is below the root of its host (expected the root, like "
+                             f"{urlsplit(text).scheme}://{urlsplit(text).netloc}/: the site links to its pages from /)")
+        if text is not INVALID and (urlsplit(text).query or urlsplit(text).fragment):
+            return self.mismatch(value, ctx, name)
+        return text
+
+
+def check_base_url(text: str) -> str | None:
+    """A problem with a --base-url given on the command line, or None."""
+    problems: list[Problem] = []
+    ctx = Context("--base-url", ZoneInfo("UTC"), Path("."), problems)
+    SITE_FIELDS["base_url"].kind.convert(Value(text, 0, "str"), ctx, "--base-url")
+    return problems[0].message if problems else None
 
 
 SITE_FIELDS = {f.name: f for f in (
     Field("title", Text(120), "The site's name", required=True, example="Big Local learning"),
-    Field("base_url", Link("https", "http"), "The address the site is published at", required=True,
+    Field("base_url", SiteAddress("https", "http", example="https://learning.example.org/"),
+          "The address the site is published at", required=True,
           example="https://learning.example.org/"),
     Field("language", Language(), "The language of the content (default en-GB)", example="en-GB"),
     Field("timezone", TimeZoneName(), "Where event times are local to (default Europe/London)",
@@ -79,8 +110,8 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
     path = content_dir / "site.yaml"
     shown = display_path(path, base)
     if not path.is_file():
-        return None, [error(shown, 0, "", "the site settings file is missing; create it with at least "
-                            "`title:` and `base_url:`")]
+        return None, [error(shown, 0, "", "the site settings file is missing (expected site.yaml with at "
+                            "least `title:` and `base_url:`)")]
     problems: list[Problem] = []
     text = read_text(path, shown, problems)
     if text is None:
@@ -89,7 +120,8 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
     if root is None:
         return None, problems
     if root.tag != "map":
-        return None, problems + [error(shown, 1, "", "site.yaml must be a list of settings like `title: ...`")]
+        return None, problems + [error(shown, 1, "", "site.yaml is not a set of settings (expected settings, one a "
+                                                   "line, like `title: Big Local learning`)")]
     ctx = Context(shown, ZoneInfo("UTC"), content_dir, problems)
     values = convert_fields(root.data, SITE_FIELDS, ctx, 1)  # type: ignore[arg-type]
     if any(v is INVALID for v in values.values()):

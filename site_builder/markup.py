@@ -80,16 +80,17 @@ class BodyRenderer:
         problems: list[Problem] = []
         for src, line in findings.images_without_alt:
             problems.append(error(shown, body_line + line, "body",
-                                  f"the image '{src}' has no alt text; describe it like ![A group of residents "
-                                  f"at a meeting]({src})"))
+                                  f"the image '{src}' has no alt text (expected words saying what it shows, "
+                                  f"like ![A group of residents at a meeting]({src}))"))
         for rel, line in findings.media:
             if not (self.content_dir / rel).is_file():
                 problems.append(error(shown, body_line + line, "body",
-                                      f"links to '{rel}', which is not in the content folder"))
+                                      f"links to '{rel}', which is not in the content folder (expected a file "
+                                      "under media/)"))
         if findings.demoted_h1:
             problems.append(warning(shown, body_line + findings.demoted_h1[0], "body",
-                                    "a heading starting with a single # was shown as ##; the page title is the "
-                                    "page's only top-level heading, so start body headings at ##"))
+                                    "a heading starting with a single # was shown as ## (expected body "
+                                    "headings from ##: the title is the page's only top-level heading)"))
         return html, problems
 
 

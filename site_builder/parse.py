@@ -80,16 +80,16 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     shown = source.display
     text = source.text
     if not text.strip():
-        return None, [error(shown, 1, "", "the file is empty; it needs front matter between two --- lines "
-                            "(`python build.py new TYPE \"Title\"` writes a ready-made file)")]
+        return None, [error(shown, 1, "", "the file is empty (expected front matter between two --- lines; "
+                            "`python build.py new TYPE \"Title\"` writes a ready-made file)")]
     if not _SPLITTER.detect(text):
-        return None, [error(shown, 1, "", "the file must start with a line of three dashes (---) "
-                            "opening the front matter")]
+        return None, [error(shown, 1, "", "the file does not start with front matter (expected a first line "
+                            "of three dashes, ---, then the fields, then another ---)")]
     try:
         _, fm_text, rest = _FENCE.split(text, 2)
     except ValueError:
-        return None, [error(shown, 1, "", "the front matter opened on line 1 is never closed; "
-                            "add a line of three dashes (---) after the last field")]
+        return None, [error(shown, 1, "", "the front matter opened on line 1 is never closed (expected a line "
+                            "of three dashes, ---, after the last field)")]
     # fm_text begins with the newline that ends line 1, so YAML's line n is file line n + 1.
     closing_line = 1 + fm_text.count("\n")
     body = rest[1:] if rest.startswith("\n") else rest
@@ -100,8 +100,8 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     if root.tag == "null":
         fields: dict[str, Value] = {}
     elif root.tag != "map":
-        return None, [error(shown, 2, "", "the front matter must be fields, one a line, like "
-                            f"`title: My event`; this is {_describe(root)}")]
+        return None, [error(shown, 2, "", f"the front matter is {_describe(root)} (expected fields, one a line, "
+                            "like `title: My event`)")]
     else:
         fields = root.data  # type: ignore[assignment]
     return Document(source, fields, body, closing_line + 1), problems
@@ -116,10 +116,11 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
         problems.append(_yaml_problem(exc, shown, what))
         return None
     except yaml.YAMLError as exc:
-        problems.append(error(shown, 1, "", f"{what} is not valid YAML: {exc}"))
+        problems.append(error(shown, 1, "", f"{what} is not valid YAML: {exc} (expected fields, one a line)"))
         return None
     except RecursionError:
-        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content"))
+        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content (expected "
+                              "fields a few levels deep at most)"))
         return None
     if node is None:
         return Value("", 1, "null")
@@ -127,11 +128,12 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
     try:
         return _convert(node, fm_text, shown, problems, counter, line=None)
     except _TooManyNodes:
-        problems.append(error(shown, 1, "", f"{what} expands to more than {MAX_NODES:,} values "
-                              "(through YAML aliases); it cannot be real content"))
+        problems.append(error(shown, 1, "", f"{what} repeats itself, through YAML anchors (&) and "
+                              f"aliases (*), into more than {MAX_NODES:,} values (expected each value written out)"))
         return None
     except RecursionError:
-        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content"))
+        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content (expected "
+                              "fields a few levels deep at most)"))
         return None
 
 
@@ -145,8 +147,8 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     tag = _SHORT_TAGS.get(node.tag)
     if tag is None:
         written = node.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.append(error(shown, own_line, "", f"the YAML tag '{written}' is not allowed in content; "
-                              "remove it (write plain text, lists and fields only)"))
+        problems.append(error(shown, own_line, "", f"the YAML tag '{written}' is not allowed in content "
+                              "(expected plain text, lists and fields only)"))
         return Value("", at, "invalid")  # reported once here; the field's own check stays quiet
     if isinstance(node, yaml.ScalarNode):
         quoted = node.style in ("'", '"', "|", ">")
@@ -167,15 +169,17 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     for key_node, value_node in node.value:
         key_line = key_node.start_mark.line + 1
         if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(error(shown, key_line, "", "YAML merge keys (<<) are not supported; write the fields out"))
+            problems.append(error(shown, key_line, "", "YAML merge keys (<<) are not supported "
+                                  "(expected the fields written out)"))
             continue
         if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(error(shown, key_line, "", "a field name must be plain text"))
+            problems.append(error(shown, key_line, "", "this field's name is not plain text (expected a "
+                                  "name like `title`)"))
             continue
         key = str(key_node.value)
         if key in seen:
-            problems.append(error(shown, key_line, key, f"this field is given twice (first on line {seen[key]}); "
-                                  "keep one"))
+            problems.append(error(shown, key_line, key, f"is given twice, first on line {seen[key]} (expected "
+                                  "it once)"))
             continue
         seen[key] = key_line
         mapping[key] = _convert(value_node, fm_text, shown, problems, counter, key_line)
@@ -184,19 +188,21 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
 
 # PyYAML's own words, and what they mean to someone editing front matter.
 _YAML_MEANINGS = (
-    ("mapping values are not allowed", "a colon followed by a space can only come after a field name; put "
-     "text that contains ': ' in quotes, or check that this line is indented like the field above it"),
-    ("could not find expected ':'", "this line has no 'field: value' shape; check for a missing colon or a "
-     "line that should be joined to the one above"),
-    ("did not find expected key", "this line is indented differently from the fields around it"),
-    ("expected <block end>", "this line is indented differently from the fields around it"),
-    ("cannot start any token", "a tab or special character starts this value; indent with spaces and put "
-     "text that starts with @, ` or % in quotes"),
-    ("found a tab character", "tabs cannot be used to indent; use spaces"),
-    ("found undefined alias", "a '*' starts this value, which YAML reads as a reference; put the text in "
-     "quotes"),
-    ("found duplicate anchor", "an '&' starts this value, which YAML reads as an anchor; put the text in "
-     "quotes"),
+    ("mapping values are not allowed", "a colon followed by a space can only come after a field name "
+     "(expected text that contains ': ' in quotes, or this line indented like the field above it"),
+    ("could not find expected ':'", "this line has no 'field: value' shape (expected a colon after the "
+     "field name, or this line joined to the one above"),
+    ("did not find expected key", "this line is indented differently from the fields around it (expected "
+     "the same indentation as its neighbours"),
+    ("expected <block end>", "this line is indented differently from the fields around it (expected "
+     "the same indentation as its neighbours"),
+    ("cannot start any token", "a tab or special character starts this value (expected spaces to indent, "
+     "and text that starts with @, ` or % in quotes"),
+    ("found a tab character", "a tab is used to indent (expected spaces"),
+    ("found undefined alias", "a '*' starts this value, which YAML reads as a reference (expected the text "
+     "in quotes"),
+    ("found duplicate anchor", "an '&' starts this value, which YAML reads as an anchor (expected the text "
+     "in quotes"),
 )
 
 
@@ -207,20 +213,20 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str, what: str) -> Problem:
     context = exc.context or ""
     if exc.context_mark and "quoted scalar" in context:
         return error(shown, exc.context_mark.line + 1, "", f"{what} is not valid YAML: a quote opened on this "
-                     "line is never closed (end the text with the same quote mark)")
+                     "line is never closed (expected the text to end with the same quote mark)")
     if exc.context_mark and ("flow sequence" in context or "flow mapping" in context):
         bracket, what_opens = ("[", "a list") if "sequence" in context else ("{", "a group of fields")
         return error(shown, exc.context_mark.line + 1, "", f"{what} is not valid YAML: a '{bracket}' on this line "
-                     f"starts {what_opens} that is never closed; put text that starts with {bracket} in quotes")
+                     f"starts {what_opens} that is never closed (expected text that starts with {bracket} in quotes)")
     if exc.context_mark and "simple key" in context:
         line = exc.context_mark.line + 1  # the line that lacks its colon, not the one after it
     problem = exc.problem or ""
     for phrase, meaning in _YAML_MEANINGS:
         if phrase in problem:
-            return error(shown, line, "", f"{what} is not valid YAML: {meaning}")
+            return error(shown, line, "", f"{what} is not valid YAML: {meaning})")
     return error(shown, line, "", f"{what} is not valid YAML: {problem or 'it cannot be read'} "
-                 "(check the indentation, and put text with a colon in quotes)")
+                 "(expected fields, one a line, indented alike, with text that contains ': ' in quotes)")
 
 
 def _describe(value: Value) -> str:
-    return {"seq": "a list (lines starting with '- ')", "null": "blank"}.get(value.tag, "a single value")
+    return {"seq": "a list of lines starting with '- '", "null": "blank"}.get(value.tag, "a single value")

@@ -93,10 +93,13 @@ def load_site(options: Options) -> Loaded:
         keys = [cache.key(source.display, source.text) for source in discovered.sources]
         tasks = [partial(_cached, cache, key, task) for key, task in zip(keys, tasks)]
     records: list[Record] = []
+    hidden: dict[str, set[str]] = {}
     for record, found in run_all(tasks, options.workers):
         problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
             records.append(record)
+        elif record is not None:
+            hidden.setdefault(record.kind, set()).add(record.slug)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
 
@@ -104,7 +107,7 @@ def load_site(options: Options) -> Loaded:
         cache.prune(set(keys))
     today = options.today or datetime.now(config.tz).date()
     problems += check_records(records, today, config.tz)
-    site, found = resolve_site(config, records, today)
+    site, found = resolve_site(config, records, today, hidden)
     problems += found
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)

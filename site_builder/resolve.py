@@ -39,8 +39,10 @@ def topic_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def resolve_site(config: Config, records: list[Record], today: date) -> tuple[Site, list[Problem]]:
-    """Build the Site from every record, reporting cross-file problems."""
+def resolve_site(config: Config, records: list[Record], today: date,
+                 hidden: dict[str, set[str]] | None = None) -> tuple[Site, list[Problem]]:
+    """Build the Site from every record, reporting cross-file problems. `hidden` names the drafts left out,
+    by folder, so a reference to one can say so."""
     problems: list[Problem] = []
     records = _unique(records, problems)
     by_type: dict[str, list[Record]] = defaultdict(list)
@@ -54,7 +56,7 @@ def resolve_site(config: Config, records: list[Record], today: date) -> tuple[Si
             built.append(_make_item(record, config, today))
         items[kind] = built
 
-    _link_events(items, by_type.get("events", []), problems)
+    _link_events(items, by_type.get("events", []), problems, hidden or {})
     topics = _gather_topics(items, problems)
     _link_related(items)
 
@@ -82,12 +84,13 @@ def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
     for record in records:
         if record.kind == "pages" and record.slug in RESERVED:
             problems.append(error(record.shown, record.line("slug"), "slug",
-                                  f"'{record.slug}' is a section of the site; choose another slug for this page"))
+                                  f"'{record.slug}' is a section of the site (expected another slug for "
+                                  "this page)"))
             continue
         if record.slug in SECTION_PAGES[record.kind]:
             problems.append(error(record.shown, record.line("slug"), "slug",
-                                  f"'{record.slug}' is used by the site for /{record.kind}/{record.slug}/; "
-                                  "choose another slug"))
+                                  f"'{record.slug}' is used by the site for /{record.kind}/{record.slug}/ "
+                                  "(expected another slug)"))
             continue
         claimed[(record.kind, record.slug)].append(record)
     kept = []
@@ -96,14 +99,15 @@ def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
             for record in group:
                 others = ", ".join(r.shown for r in group if r is not record)
                 problems.append(error(record.shown, record.line("slug"), "slug",
-                                      f"'{slug}' is also the slug of {others}; each {kind[:-1] if kind != 'series' else 'series'} "
-                                      "needs its own (rename one file or set `slug:`)"))
+                                      f"'{slug}' is also the slug of {others} (expected a slug of its own: "
+                                      "rename one file or set `slug:`)"))
             continue
         kept.append(group[0])
     return kept
 
 
-def _link_events(items: dict[str, list[Any]], records: list[Record], problems: list[Problem]) -> None:
+def _link_events(items: dict[str, list[Any]], records: list[Record], problems: list[Problem],
+                 hidden: dict[str, set[str]]) -> None:
     series = {s.slug: s for s in items["series"]}
     clusters = {c.slug: c for c in items["clusters"]}
     by_slug = {r.slug: r for r in records}
@@ -118,10 +122,14 @@ def _link_events(items: dict[str, list[Any]], records: list[Record], problems: l
             if wanted not in known:
                 folder = "series" if name == "series" else "clusters"
                 close = difflib.get_close_matches(wanted, sorted(known), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else \
-                    (f"known {folder}: " + ", ".join(sorted(known)) if known else f"there are no files in {folder}/")
+                if wanted in hidden.get(folder, ()):
+                    problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
+                                          f"(expected it published, without `draft: true`, or a build with --drafts)"))
+                    continue
+                hint = f"a file name from {folder}/; did you mean '{close[0]}'?" if close else \
+                    (f"one of {', '.join(sorted(known))}" if known else f"a file in {folder}/ first; there are none")
                 problems.append(error(record.shown, record.line(name), name,
-                                      f"there is no {name} '{wanted}' in {folder}/; {hint}"))
+                                      f"there is no {name} '{wanted}' in {folder}/ (expected {hint})"))
                 continue
             link(event, **{name: known[wanted]})
             grouped[wanted].append(event)
@@ -134,13 +142,13 @@ def _link_events(items: dict[str, list[Any]], records: list[Record], problems: l
 def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tuple[Topic, ...]:
     tagged: dict[str, list[Item]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+    for kind in ("events", "series", "clusters", "offers", "stories", "resources", "pages"):
         for item in items[kind]:
             for name in item.topic_names:
                 slug = topic_slug(name)
                 if not slug:
                     problems.append(error(item.source, 1, "topics", f"the topic {name!r} has no letters or digits "
-                                          "to make a web address from; use words"))
+                                          "to make a web address from (expected words)"))
                     continue
                 if item not in tagged[slug]:
                     tagged[slug].append(item)
@@ -152,7 +160,7 @@ def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tupl
         ordered = sorted(items_tagged, key=_topic_order)
         topics[slug] = Topic(name, slug, f"/topics/{slug}/", f"topics/{slug}/index.html",
                              f"/topics/{slug}.ics", tuple(ordered))
-    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+    for kind in ("events", "series", "clusters", "offers", "stories", "resources", "pages"):
         for item in items[kind]:
             own = []
             for name in item.topic_names:
@@ -163,7 +171,8 @@ def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tupl
     return tuple(sorted(topics.values(), key=lambda t: (t.name.casefold(), t.slug)))
 
 
-_TYPE_ORDER = {kind: n for n, kind in enumerate(("events", "series", "clusters", "offers", "stories", "resources"))}
+_TYPE_ORDER = {kind: n for n, kind in enumerate(("events", "series", "clusters", "offers", "stories", "resources",
+                                                 "pages"))}
 
 
 def _topic_order(item: Item) -> tuple:

@@ -65,7 +65,8 @@ def shown_value(value: Value) -> str:
 class Kind:
     """How one field's value is read."""
 
-    expected = "a value"
+    noun = "a value"  # what the value should be, in a few words
+    expected = "a value"  # ... and in full, with an example, for the "(expected ...)" part
     example = ""
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
@@ -74,11 +75,13 @@ class Kind:
     def is_blank(self, value: Value) -> bool:
         return value.tag == "null" or (value.is_scalar and str(value.data).strip() == "")
 
-    def mismatch(self, value: Value, ctx: Context, name: str, expected: str | None = None) -> Invalid:
-        return ctx.error(value.line, name, f"expected {expected or self.expected}, got {shown_value(value)}")
+    def mismatch(self, value: Value, ctx: Context, name: str, hint: str = "") -> Invalid:
+        """The contract's shape: what is wrong (what is expected)."""
+        return ctx.error(value.line, name, f"{shown_value(value)} is not {self.noun} (expected {self.expected}{hint})")
 
 
 class Text(Kind):
+    noun = "text"
     expected = "text"
 
     def __init__(self, max_length: int | None = None):
@@ -91,33 +94,35 @@ class Text(Kind):
         if value.comment is not None:
             # YAML reads ` #` as the start of a comment: `title: Update #2` gives "Update".
             whole = f"{text} #{value.comment}"
-            return ctx.error(value.line, name, f"the text after ' #' was read as a comment, leaving {text!r}; "
-                             f"put the whole value in quotes: \"{whole}\"")
+            return ctx.error(value.line, name, f"the text after ' #' was read as a comment, leaving {text!r} "
+                             f"(expected the whole value in quotes: \"{whole}\")")
         if any(ord(c) < 32 and c not in "\n\t" for c in text):
-            return ctx.error(value.line, name, "contains control characters; retype the text")
+            return ctx.error(value.line, name, "contains control characters (expected plain text: retype it)")
         if self.max_length and len(text) > self.max_length:
-            return ctx.error(value.line, name, f"is {len(text)} characters long; keep it to at most "
-                             f"{self.max_length}")
+            return ctx.error(value.line, name, f"is {len(text)} characters long (expected at most "
+                             f"{self.max_length})")
         return text
 
 
 class Slug(Text):
-    expected = "a slug of lowercase letters, digits and hyphens, like 'bsl-awareness'"
+    noun = "a slug"
+    expected = "lowercase letters, digits and hyphens, like 'bsl-awareness'"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
         if text is INVALID:
             return text
         if not SLUG_PATTERN.fullmatch(text):
-            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+            return self.mismatch(value, ctx, name)
         return text
 
 
 class Choice(Text):
-    def __init__(self, *choices: str):
+    def __init__(self, *choices: str, noun: str = "one of the choices"):
         super().__init__()
         self.choices = choices
-        self.expected = "one of " + ", ".join(choices)
+        self.noun = noun
+        self.expected = ", ".join(choices[:-1]) + " or " + choices[-1]
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
@@ -125,12 +130,12 @@ class Choice(Text):
             return text
         if text not in self.choices:
             close = difflib.get_close_matches(text.lower(), self.choices, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}{hint}")
+            return self.mismatch(value, ctx, name, f"; did you mean '{close[0]}'?" if close else "")
         return text
 
 
 class Flag(Kind):
+    noun = "true or false"
     expected = "true or false"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
@@ -141,7 +146,8 @@ class Flag(Kind):
 
 
 class Count(Kind):
-    expected = "a whole number greater than 0"
+    noun = "a whole number"
+    expected = "a whole number greater than 0, like 30"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = str(value.data).strip() if value.is_scalar else ""
@@ -165,10 +171,11 @@ class Malformed(Exception):
 
 def _real_date(text: str, year: int, month: int, day: int) -> date:
     if not 1 <= month <= 12:
-        raise Malformed(f"{text} is not a real date: there is no month {month}")
+        raise Malformed(f"{text} is not a real date: there is no month {month} (expected a month from 01 to 12)")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        raise Malformed(f"{text} is not a real date: {MONTHS[month - 1]} {year} has {last} days")
+        raise Malformed(f"{text} is not a real date: {MONTHS[month - 1]} {year} has {last} days "
+                        f"(expected a day from 01 to {last})")
     return date(year, month, day)
 
 
@@ -186,7 +193,7 @@ def parse_datetime(text: str, tz: ZoneInfo) -> datetime | None:
     day = _real_date(text, int(m[1]), int(m[2]), int(m[3]))
     hour, minute, second = int(m[4]), int(m[5]), int(m[6] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise Malformed(f"{text} is not a real time: hours go up to 23 and minutes up to 59")
+        raise Malformed(f"{text} is not a real time (expected hours from 00 to 23 and minutes from 00 to 59)")
     naive = datetime(day.year, day.month, day.day, hour, minute, second)
     offset = m[7]
     if offset == "Z":
@@ -195,13 +202,13 @@ def parse_datetime(text: str, tz: ZoneInfo) -> datetime | None:
         digits = offset[1:].replace(":", "")
         delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         if delta >= timedelta(hours=24) or int(digits[2:]) > 59:
-            raise Malformed(f"{offset} is not a real time-zone offset")
+            raise Malformed(f"{offset} is not a real time-zone offset (expected one like +01:00)")
         return naive.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta))
     local = naive.replace(tzinfo=tz)
     # A wall time in the spring-forward gap does not exist: a round trip through UTC moves it.
     if local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != naive:
         raise Malformed(f"{naive:%H:%M} on {naive.day} {MONTHS[naive.month - 1]} {naive.year} does not exist "
-                        f"in {tz.key}, because the clocks go forward then; pick another time")
+                        f"in {tz.key}, because the clocks go forward then (expected a time that exists)")
     return local
 
 
@@ -228,6 +235,7 @@ def suggest_moment(text: str) -> str:
 
 
 class Day(Kind):
+    noun = "a date"
     expected = "a date like 2027-03-04"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
@@ -237,14 +245,14 @@ class Day(Kind):
         except Malformed as exc:
             return ctx.error(value.line, name, str(exc))
         if parsed is None:
-            return ctx.error(value.line, name, f"expected {self.expected}, got {shown_value(value)}"
-                             f"{suggest_moment(text) if value.is_scalar else ''}")
+            return self.mismatch(value, ctx, name, suggest_moment(text) if value.is_scalar else "")
         return parsed
 
 
 class Moment(Kind):
     """A date and time, or a date alone (an all-day event, or a publication date)."""
 
+    noun = "a date and time"
     expected = "a date and time like 2027-03-04 18:00, or a date like 2027-03-04"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
@@ -254,15 +262,14 @@ class Moment(Kind):
         except Malformed as exc:
             return ctx.error(value.line, name, str(exc))
         if parsed is None:
-            return ctx.error(value.line, name, f"expected a date and time like 2027-03-04 18:00, got "
-                             f"{shown_value(value)}{suggest_moment(text) if value.is_scalar else ''}")
+            return self.mismatch(value, ctx, name, suggest_moment(text) if value.is_scalar else "")
         if isinstance(parsed, datetime) and parsed.tzinfo is ctx.tz and \
                 parsed.replace(fold=1).utcoffset() != parsed.utcoffset():
             first = parsed.strftime("%Y-%m-%dT%H:%M:%S") + _offset(parsed.utcoffset())
             second = parsed.strftime("%Y-%m-%dT%H:%M:%S") + _offset(parsed.replace(fold=1).utcoffset())
             ctx.warn(value.line, name, f"{parsed:%H:%M} on {parsed.day} {MONTHS[parsed.month - 1]} {parsed.year} "
-                     f"happens twice in {ctx.tz.key}, because the clocks go back then; read as the first "
-                     f"({first}); write {second} for the second")
+                     f"happens twice in {ctx.tz.key}, because the clocks go back then, and is read as the first, "
+                     f"{first} (expected {second} if you mean the second)")
         return parsed
 
 
@@ -273,11 +280,12 @@ def _offset(delta: timedelta | None) -> str:
 
 
 class Link(Text):
-    def __init__(self, *schemes: str):
+    def __init__(self, *schemes: str, example: str = "https://booking.example.org/my-event"):
         super().__init__()
         self.schemes = schemes
-        self.expected = " or ".join(f"{s}:" for s in schemes) + " link"
-        self.expected = f"an {self.expected}" if schemes[0][0] in "aeiouh" else f"a {self.expected}"
+        kinds = " or ".join(f"{s}:" for s in schemes) + " link"
+        self.noun = f"an {kinds}" if schemes[0][0] in "aeiouh" else f"a {kinds}"
+        self.expected = f"{self.noun}, like {example}"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
@@ -291,13 +299,14 @@ class Link(Text):
         if ok and scheme == "mailto":
             ok = bool(EMAIL_PATTERN.fullmatch(text[7:].split("?")[0]))
         if not ok:
-            hint = " (a web address must start with https://)" if scheme == "http" and "http" not in self.schemes \
+            hint = "; a web address must start with https://" if scheme == "http" and "http" not in self.schemes \
                 else ""
-            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}{hint}")
+            return self.mismatch(value, ctx, name, hint)
         return text
 
 
 class Email(Text):
+    noun = "an email address"
     expected = "an email address like events@example.org"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
@@ -307,17 +316,18 @@ class Email(Text):
         if text.startswith("mailto:"):
             text = text[7:]
         if not EMAIL_PATTERN.fullmatch(text):
-            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+            return self.mismatch(value, ctx, name)
         return text
 
 
 class ContentPath(Text):
     """A file inside the content folder, under `under`, that must exist."""
 
-    def __init__(self, under: str = "media/"):
+    def __init__(self, under: str = "media/", example: str = "media/images/hall.jpg"):
         super().__init__()
         self.under = under
-        self.expected = f"a path to a file under {under}, like {under}images/hall.jpg"
+        self.noun = f"a file under {under}"
+        self.expected = f"a path to a file under {under}, like {example}"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
@@ -325,13 +335,13 @@ class ContentPath(Text):
             return text
         path = PurePosixPath(text)
         if "\\" in text or path.is_absolute() or ".." in path.parts or not text.startswith(self.under):
-            return ctx.error(value.line, name, f"expected {self.expected}, got {text!r}")
+            return self.mismatch(value, ctx, name)
         target = ctx.content_dir / path
         try:
             target.resolve().relative_to(ctx.content_dir.resolve())
         except ValueError:
-            return ctx.error(value.line, name, f"{text!r} leads outside the content folder; copy the file into "
-                             f"{self.under}")
+            return ctx.error(value.line, name, f"{text!r} leads outside the content folder (expected a file "
+                             f"copied into {self.under})")
         if not target.is_file():
             return ctx.error(value.line, name, f"there is no file {text!r} in the content folder "
                              f"(expected {self.expected})")
@@ -342,19 +352,19 @@ class ListOf(Kind):
     def __init__(self, item: Kind, allow_single: bool = False):
         self.item = item
         self.allow_single = allow_single
-        self.expected = f"a list of {item.expected}"
+        self.noun = "a list"
+        self.expected = "a list, with each item on its own line starting with '- '"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         if value.tag != "seq":
             if self.allow_single and value.is_scalar and "," not in str(value.data):
                 return [self.item.convert(value, ctx, name)]
-            return ctx.error(value.line, name, f"expected a list, with each item on its own line starting "
-                             f"with '- ', got {shown_value(value)}")
+            return self.mismatch(value, ctx, name)
         items = []
         for index, item in enumerate(value.data, start=1):  # type: ignore[arg-type]
             label = f"{name}[{index}]"
             if self.item.is_blank(item):
-                ctx.error(item.line, label, "this list item is empty; remove it or fill it in")
+                ctx.error(item.line, label, "this list item is empty (expected it filled in, or removed)")
                 continue
             items.append(self.item.convert(item, ctx, label))
         return items
@@ -377,12 +387,12 @@ class Fields(Kind):
     def __init__(self, *fields: Field, check: Callable[[dict, Value, Context, str], None] | None = None):
         self.fields = {f.name: f for f in fields}
         self.check = check
-        self.expected = "fields " + ", ".join(self.fields)
+        self.noun = "a set of fields"
+        self.expected = "the fields " + ", ".join(self.fields) + ", each on its own line, indented under it"
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         if value.tag != "map":
-            return ctx.error(value.line, name, f"expected {self.expected} indented under it, got "
-                             f"{shown_value(value)}")
+            return self.mismatch(value, ctx, name)
         result = convert_fields(value.data, self.fields, ctx, value.line, prefix=f"{name}.")  # type: ignore[arg-type]
         if self.check and not any(v is INVALID for v in result.values()):
             self.check(result, value, ctx, name)
@@ -396,9 +406,9 @@ def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Contex
     for key, value in data.items():
         spec = fields.get(key)
         if spec is None:
-            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(fields)
-            ctx.warn(value.line, prefix + key, f"unknown field, ignored; {hint}")
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.75)
+            hint = f"did you mean '{close[0]}'?" if close else "known fields are " + ", ".join(fields)
+            ctx.warn(value.line, prefix + key, f"unknown field, ignored ({hint})")
             continue
         if value.tag == "invalid":
             result[key] = INVALID
@@ -411,8 +421,8 @@ def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Contex
             blank = spec.name in data
             where = data[spec.name].line if blank else line
             how = "is empty" if blank else "is missing"
-            example = f" (for example `{spec.name}: {spec.example}`)" if spec.example else ""
-            ctx.error(where, prefix + spec.name, f"{how}; it is required{example}")
+            example = f"; for example `{spec.name}: {spec.example}`" if spec.example else ""
+            ctx.error(where, prefix + spec.name, f"{how} (required{example})")
             result[spec.name] = INVALID
     return result
 
@@ -423,23 +433,35 @@ def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Contex
 def _check_image(value: dict, node: Value, ctx: Context, name: str) -> None:
     if not value.get("alt") and not value.get("decorative"):
         line = node.data["alt"].line if "alt" in node.data else node.line  # type: ignore[operator,index]
-        ctx.error(line, f"{name}.alt", "every image needs alt text describing it "
-                  "(or `decorative: true` with `alt: \"\"` if it adds nothing)")
+        ctx.error(line, f"{name}.alt", "the image has no alt text (expected words saying what it shows, "
+                  "or `decorative: true` with `alt: \"\"` if it adds nothing)")
     if value.get("decorative") and value.get("alt"):
-        ctx.warn(node.line, f"{name}.decorative", "a decorative image has no alt text; remove `decorative` "
-                 "or the alt text")
+        ctx.warn(node.line, f"{name}.decorative", "the image is marked decorative but has alt text (expected "
+                 "one or the other: decorative images are skipped by screen readers)")
 
 
 def _check_contact(value: dict, node: Value, ctx: Context, name: str) -> None:
     if not value.get("url") and not value.get("email"):
-        ctx.error(node.line, name, "give a `url` or an `email` (or both) so people know how to book")
+        ctx.error(node.line, name, "says neither where nor how (expected a `url` or an `email`, or both)")
+
+
+# A meeting link in `joining` would publish it to everyone, in pages, feeds and calendars.
+_MEETING_LINK = re.compile(r"https?://|www\.|zoom\.us/|teams\.microsoft|teams\.live|meet\.google|webex\.com|"
+                           r"whereby\.com|[?&](pwd|passcode|password)=", re.IGNORECASE)
+
+
+def _check_joining(value: dict, node: Value, ctx: Context, name: str) -> None:
+    if _MEETING_LINK.search(value.get("joining", "")):
+        line = node.data["joining"].line  # type: ignore[index]
+        ctx.error(line, f"{name}.joining", "contains a meeting link, which would be published in the page, feeds "
+                  "and calendars (expected how people get the link, like 'We email the link the day before')")
 
 
 def _check_window(value: dict, node: Value, ctx: Context, name: str) -> None:
     if value["closes"] <= value["opens"]:
         line = node.data["closes"].line  # type: ignore[index]
-        ctx.error(line, f"{name}.closes", f"closes on {value['closes']:%Y-%m-%d}, which is not after it opens "
-                  f"({value['opens']:%Y-%m-%d})")
+        ctx.error(line, f"{name}.closes", f"closes on {value['closes']:%Y-%m-%d}, not after it opens on "
+                  f"{value['opens']:%Y-%m-%d} (expected a day after it opens)")
 
 
 # ---------------------------------------------------------------- declarations
@@ -455,7 +477,7 @@ COMMON = (
     Field("title", Text(200), "The name shown as the page heading and in listings", required=True,
           example="Understanding unconscious bias"),
     Field("summary", Text(MAX_SUMMARY), f"One or two sentences (at most {MAX_SUMMARY} characters) for listings, "
-          "feeds and search engines", required=True),
+          "feeds and search engines", required=True, example="What it is about and who it is for, in a sentence."),
     Field("slug", Slug(), "The web address part; defaults to the file name"),
     Field("topics", ListOf(Text(80), allow_single=True), "Topics this is about; each gets a topic page"),
     Field("draft", Flag(), "true keeps it off the site until you are ready"),
@@ -476,7 +498,7 @@ EVENT = (
     Field("end", Moment(), "When it ends, the same kind as start", required=True, example="2027-03-04 19:30"),
     Field("series", Slug(), "The series it belongs to (a file name in series/)"),
     Field("cluster", Slug(), "The learning cluster it is a meeting of (a file name in clusters/)"),
-    Field("format", Choice("online", "in-person", "hybrid"), "online, in-person or hybrid", required=True,
+    Field("format", Choice("online", "in-person", "hybrid", noun="one of the formats"), "online, in-person or hybrid", required=True,
           example="online"),
     Field("venue", Fields(
         Field("name", Text(), "Venue name", required=True, example="Hillside Community Centre"),
@@ -486,6 +508,7 @@ EVENT = (
     Field("online", Fields(
         Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
         Field("joining", Text(), "How people get the joining link (never the link itself)"),
+        check=_check_joining,
     ), "How to join online"),
     Field("booking", Fields(*CONTACT, check=_check_contact), "How to book"),
     Field("cost", Text(), "What it costs (default Free)", example="Free"),
@@ -493,14 +516,14 @@ EVENT = (
     Field("accessibility", ListOf(Text(), allow_single=True), "Access provisions, e.g. BSL interpretation, "
           "Live captions, Step-free access, Hearing loop, Quiet room"),
     Field("audience", Text(), "Who it is for"),
-    Field("status", Choice("scheduled", "cancelled", "postponed", "full"),
+    Field("status", Choice("scheduled", "cancelled", "postponed", "full", noun="one of the statuses"),
           "scheduled, cancelled, postponed or full (default scheduled)"),
 )
 
 SERIES: tuple[Field, ...] = ()
 
 CLUSTER = (
-    Field("status", Choice("coming-soon", "open", "running", "closed"),
+    Field("status", Choice("coming-soon", "open", "running", "closed", noun="one of the statuses"),
           "coming-soon, open, running or closed", required=True, example="open"),
     Field("meetings_per_year", Count(), "How many times it meets a year", example="4"),
     Field("places_per_area", Count(), "How many people each area may send", example="2"),
@@ -513,7 +536,8 @@ CLUSTER = (
 OFFER = (
     Field("partner", Fields(
         Field("name", Text(), "The partner organisation", required=True),
-        Field("url", Link("https"), "Its website", example="https://example.org/"),
+        Field("url", Link("https", example="https://partner.example.org/"), "Its website", required=True,
+              example="https://partner.example.org/"),
     ), "The partner organisation that offers the support", required=True),
     Field("match_funding", Flag(), "true if areas must match-fund the support"),
     Field("early_conversation_funded", Flag(), "true if early conversations are paid for"),
@@ -539,16 +563,18 @@ STORY = (
 ACTION_STATUSES = ("not-started", "in-progress", "done", "ongoing")
 
 RESOURCE = (
-    Field("kind", Choice("toolkit", "guide", "plan", "report"), "toolkit, guide, plan or report"),
-    Field("file", ContentPath("media/"), "A file to download, under media/", example="media/files/plan.pdf"),
-    Field("url", Link("https", "http"), "Where the resource lives, if elsewhere"),
+    Field("kind", Choice("toolkit", "guide", "plan", "report", noun="one of the kinds"),
+          "toolkit, guide, plan or report"),
+    Field("file", ContentPath("media/", example="media/files/plan.pdf"), "A file to download, under media/", example="media/files/plan.pdf"),
+    Field("url", Link("https", "http", example="https://example.org/guide"), "Where the resource lives, if elsewhere"),
     Field("actions", ListOf(Fields(
         Field("area", Text(), "The heading this action is grouped under", required=True),
         Field("what", Text(), "The aim", required=True),
         Field("how", Text(), "The action", required=True),
         Field("who", Text(), "Who does it"),
         Field("when", Text(), "By when"),
-        Field("status", Choice(*ACTION_STATUSES), "not-started, in-progress, done or ongoing"),
+        Field("status", Choice(*ACTION_STATUSES, noun="one of the statuses"),
+              "not-started, in-progress, done or ongoing"),
     )), "An action plan table"),
 )
 

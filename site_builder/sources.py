@@ -64,10 +64,11 @@ def discover(content_dir: Path, base: Path) -> tuple[Discovered, list[Problem]]:
         elif entry.is_dir():
             hint = difflib.get_close_matches(name, TYPE_FOLDERS + (MEDIA_FOLDER,), n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-            problems.append(warning(shown, 0, "", f"folder '{name}' is not a content type and is ignored{suggestion}"))
+            problems.append(warning(shown, 0, "", f"folder '{name}' is not a content type and is ignored "
+                                    f"(expected {', '.join(TYPE_FOLDERS)} or media{suggestion})"))
         elif name.endswith(".md"):
-            problems.append(warning(shown, 0, "", "a Markdown file at the top of the content folder is ignored; "
-                                    "put it in a type folder such as pages/"))
+            problems.append(warning(shown, 0, "", "a Markdown file at the top of the content folder is ignored "
+                                    "(expected it in a type folder, such as pages/)"))
     media = _find_media(content_dir / MEDIA_FOLDER, content_root, base, problems)
     return Discovered(tuple(sources), tuple(media)), problems
 
@@ -80,14 +81,16 @@ def _read_folder(folder: Path, kind: str, content_root: Path, base: Path,
             continue
         shown = display_path(path, base)
         if path.is_dir():
-            problems.append(warning(shown, 0, "", f"sub-folders of {kind}/ are not read; move the files up into {kind}/"))
+            problems.append(warning(shown, 0, "", f"sub-folders of {kind}/ are not read (expected the files "
+                                    f"directly in {kind}/)"))
             continue
         if path.suffix != ".md":
-            problems.append(warning(shown, 0, "", "only .md files are read here; this file is ignored"))
+            problems.append(warning(shown, 0, "", "this file is ignored (expected only .md files here; "
+                                    "put other files in media/)"))
             continue
         if not _stays_inside(path, content_root):
-            problems.append(error(shown, 0, "", "this file is a link to somewhere outside the content folder; "
-                                  "copy the file in instead"))
+            problems.append(error(shown, 0, "", "this file is a link to somewhere outside the content folder "
+                                  "(expected the file itself, copied in)"))
             continue
         text = read_text(path, shown, problems)
         if text is not None:
@@ -99,16 +102,19 @@ def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
     """Read a file as UTF-8, reporting size and encoding problems with their line."""
     size = path.stat().st_size
     if size > MAX_CONTENT_BYTES:
-        problems.append(error(shown, 0, "", f"the file is {size / 1048576:.1f} MB; a content file may be at most "
-                              f"{MAX_CONTENT_BYTES // 1048576} MB (move large material to media/)"))
+        problems.append(error(shown, 0, "", f"the file is {size / 1048576:.1f} MB (expected at most "
+                              f"{MAX_CONTENT_BYTES // 1048576} MB; put large material in media/)"))
         return None
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        problems.append(error(shown, line, "", f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
-                              f"position {exc.start}); save it as UTF-8"))
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        text = data[start:end if end != -1 else len(data)].decode("utf-8", "replace").strip()[:60]
+        problems.append(error(shown, line, "", f"this line is not UTF-8 text: {text!r} (expected the file saved "
+                              "as UTF-8; most editors offer it under Save As or Encoding)"))
         return None
     # Editors on Windows and old Macs save \r\n and \r; normalise so line numbers agree.
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -124,11 +130,12 @@ def _find_media(media_dir: Path, content_root: Path, base: Path, problems: list[
             continue
         shown = display_path(path, base)
         if not _stays_inside(path, content_root):
-            problems.append(error(shown, 0, "", "this media file is a link to somewhere outside the content folder; "
-                                  "copy the file in instead"))
+            problems.append(error(shown, 0, "", "this media file is a link to somewhere outside the content folder "
+                                  "(expected the file itself, copied in)"))
             continue
         if path.stat().st_size > MAX_MEDIA_BYTES:
-            problems.append(error(shown, 0, "", f"media files may be at most {MAX_MEDIA_BYTES // 1048576} MB"))
+            problems.append(error(shown, 0, "", f"the file is larger than a media file may be (expected at "
+                                  f"most {MAX_MEDIA_BYTES // 1048576} MB)"))
             continue
         found.append(MediaFile(path, path.relative_to(media_dir.parent).as_posix()))
     return found

@@ -41,18 +41,16 @@ def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple
     slug = data.get("slug") or doc.source.path.stem
     if "slug" not in data and not SLUG_PATTERN.fullmatch(slug):
         suggestion = "-".join(filter(None, "".join(c if c.isalnum() else " " for c in slug.lower()).split()))
-        ctx.error(1, "slug", f"the file name '{doc.source.path.name}' cannot be a web address; rename it to "
-                  f"'{suggestion or 'my-page'}.md' or set `slug:`")
+        ctx.error(1, "slug", f"the file name '{doc.source.path.name}' cannot be a web address (expected lowercase "
+                  f"letters, digits and hyphens: rename it to '{suggestion or 'my-page'}.md' or set `slug:`)")
     if kind in PUBLISHED_REQUIRED and "published" not in data:
-        ctx.error(1, "published", "is missing; it is required for "
-                  f"{kind} (for example `published: 2027-01-10`)")
+        ctx.error(1, "published", f"is missing (required for {kind}; for example `published: 2027-01-10`)")
     _check_dates(data, lines, ctx)
     if kind == "events":
         _check_event(data, lines, ctx)
     if kind == "resources" and data.get("file") and data.get("url"):
-        ctx.warn(lines["url"], "url", "both `file` and `url` are given; the page links to the file")
-    if kind == "pages" and data.get("topics"):
-        ctx.warn(lines["topics"], "topics", "plain pages are not listed on topic pages; remove `topics`")
+        ctx.warn(lines["url"], "url", "is given as well as `file`, and the page links to the file "
+                 "(expected one of them)")
 
     if any(p.is_error for p in problems) or any(v is INVALID for v in data.values()):
         return None, problems
@@ -63,26 +61,27 @@ def _check_dates(data: dict, lines: dict[str, int], ctx: Context) -> None:
     published, updated = data.get("published"), data.get("updated")
     if isinstance(published, (date, datetime)) and isinstance(updated, (date, datetime)):
         if _comparable(updated) < _comparable(published):
-            ctx.error(lines["updated"], "updated", f"{_iso(updated)} is before published ({_iso(published)}); "
-                      "updated must be on or after published")
+            ctx.error(lines["updated"], "updated", f"{_iso(updated)} is before published, {_iso(published)} "
+                      "(expected a date on or after published)")
 
 
 def _check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
     start, end = data.get("start"), data.get("end")
     if isinstance(start, (date, datetime)) and isinstance(end, (date, datetime)):
         if isinstance(start, datetime) != isinstance(end, datetime):
-            ctx.error(lines["end"], "end", "start and end must both be dates (an all-day event) or both dates "
-                      f"with times; got start {_iso(start)} and end {_iso(end)}")
+            ctx.error(lines["end"], "end", f"start is {_iso(start)} but end is {_iso(end)} (expected both dates, "
+                      "for an all-day event, or both dates with times)")
         elif isinstance(start, datetime) and end <= start:
-            ctx.error(lines["end"], "end", f"{_iso(end)} is not after start ({_iso(start)}); "
-                      "an event must end after it starts")
+            ctx.error(lines["end"], "end", f"{_iso(end)} is not after start, {_iso(start)} "
+                      "(expected an end after the start)")
         elif not isinstance(start, datetime) and end < start:
-            ctx.error(lines["end"], "end", f"{_iso(end)} is before start ({_iso(start)}); an all-day event "
-                      "ends on the same day or later")
+            ctx.error(lines["end"], "end", f"{_iso(end)} is before start, {_iso(start)} (expected the same "
+                      "day or later)")
     fmt = data.get("format")
     if fmt in ("in-person", "hybrid") and "venue" not in data:
-        ctx.error(lines.get("format", 1), "venue", f"is missing; an {fmt} event needs a venue "
-                  "with name and address")
+        article = "an" if fmt == "in-person" else "a"
+        ctx.error(lines.get("format", 1), "venue", f"is missing (required for {article} {fmt} event: a venue "
+                  "with name and address)")
 
 
 def _comparable(value: date | datetime) -> date:

@@ -52,22 +52,22 @@ def write_output(rendered: Rendered, output_dir: Path) -> int:
     except OSError as exc:
         raise SiteError(f"cannot create {parent}: {exc.strerror}") from None
     _refuse_foreign(output_dir)
-    with _build_lock(output_dir):
-        _remove_abandoned_staging(output_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
-        try:
-            count = _fill(staging, rendered, output_dir)
-            if output_dir.exists():
-                _exchange(staging, output_dir)  # staging now holds the previous site
-                shutil.rmtree(staging)
-            else:
-                os.rename(staging, output_dir)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise SiteError(_explain(exc, output_dir)) from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    try:
+        with _build_lock(output_dir):
+            _remove_abandoned_staging(output_dir)
+            staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
+            try:
+                count = _fill(staging, rendered, output_dir)
+                if output_dir.exists():
+                    _exchange(staging, output_dir)  # staging now holds the previous site
+                    shutil.rmtree(staging)
+                else:
+                    os.rename(staging, output_dir)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+    except OSError as exc:
+        raise SiteError(_explain(exc, output_dir)) from None
     return count
 
 

@@ -42,7 +42,8 @@ def test_content_errors_exit_1_on_stderr_with_a_count_and_no_traceback(scratch: 
     assert run.code == 1
     assert run.out == ""
     assert run.err_lines == [
-        "content/events/a.md:4: start: expected a date and time like 2027-03-04 18:00, got 'soon'",
+        "content/events/a.md:4: start: 'soon' is not a date and time (expected a date and time like "
+        "2027-03-04 18:00, or a date like 2027-03-04)",
         "1 error",
         "Nothing was written; the previous site is unchanged.",
     ]
@@ -59,8 +60,8 @@ def test_warnings_do_not_stop_the_build(scratch: Scratch) -> None:
         """)
     run = scratch.build()
     assert run.code == 0
-    assert run.err_lines == ["content/pages/about.md:4: warning: colour: unknown field, ignored; "
-                             "known fields: title, summary, slug, topics, draft, published, updated, image",
+    assert run.err_lines == ["content/pages/about.md:4: warning: colour: unknown field, ignored (known fields "
+                             "are title, summary, slug, topics, draft, published, updated, image)",
                              "1 warning"]
 
 
@@ -83,7 +84,7 @@ def test_check_writes_nothing_and_reports_like_build(scratch: Scratch) -> None:
     scratch.write("events/a.md", "---\ntitle: A\n---\n")
     run = scratch.check()
     assert run.code == 1
-    assert "content/events/a.md:1: summary: is missing; it is required" in run.err
+    assert "content/events/a.md:1: summary: is missing (required; for example `summary: " in run.err
     assert not (scratch.root / "output").exists()
 
 
@@ -92,11 +93,12 @@ def test_check_formats_for_github_and_json(scratch: Scratch) -> None:
     github = scratch.check("--format", "github")
     assert github.code == 1
     assert github.out.splitlines() == [
-        "::error file=content/events/a.md,line=4,title=start::expected a date and time like "
-        "2027-03-04 18:00, got 'x'"]
+        "::error file=content/events/a.md,line=4,title=start::'x' is not a date and time (expected a date "
+        "and time like 2027-03-04 18:00, or a date like 2027-03-04)"]
     as_json = json.loads(scratch.check("--format", "json").out)
     assert as_json == [{"path": "content/events/a.md", "line": 4, "field": "start", "severity": "error",
-                        "message": "expected a date and time like 2027-03-04 18:00, got 'x'"}]
+                        "message": "'x' is not a date and time (expected a date and time like 2027-03-04 18:00, "
+                                   "or a date like 2027-03-04)"}]
 
 
 def test_base_url_option_changes_canonical_links_and_feeds(tmp_path: Path) -> None:
@@ -128,3 +130,17 @@ def test_a_fault_in_the_tool_is_reported_without_a_traceback_unless_debug(tmp_pa
 
     debug = subprocess.run(build + ["--debug"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("url, message", [
+    ("notaurl", "error: --base-url: 'notaurl' is not an https: or http: link (expected an https: or http: link, "
+                "like https://learning.example.org/)\n"),
+    ("https://example.org/sub/", "error: --base-url: 'https://example.org/sub/' is below the root of its host "
+                                 "(expected the root, like https://example.org/: the site links to its pages "
+                                 "from /)\n"),
+])
+def test_a_bad_base_url_option_is_a_usage_error(url: str, message: str, tmp_path: Path) -> None:
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(tmp_path / "out"), "--base-url", url)
+    assert run.code == 2
+    assert run.err == message
+    assert not (tmp_path / "out").exists()

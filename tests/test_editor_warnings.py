@@ -15,6 +15,7 @@ EVENT = """
     booking:
       url: https://book.example.org/
       {deadline}
+    published: 2027-01-01
     ---
     """
 
@@ -33,7 +34,7 @@ def test_a_past_event_still_taking_bookings(scratch: Scratch) -> None:
     assert run.code == 0
     assert run.err_lines == [
         "content/events/gone.md:8: warning: booking: this event has already happened but is still taking "
-        "bookings; remove `booking`, or give it the `deadline` that has passed",
+        "bookings (expected no `booking`, or a `deadline` that has passed)",
         "1 warning",
     ]
 
@@ -41,15 +42,15 @@ def test_a_past_event_still_taking_bookings(scratch: Scratch) -> None:
 def test_a_booking_deadline_after_the_event_starts(scratch: Scratch) -> None:
     event(scratch, "late", deadline="deadline: 2027-03-05")
     assert scratch.check().err_lines[0] == (
-        "content/events/late.md:8: warning: booking.deadline: the booking deadline (2027-03-05) is after the "
-        "event starts (2027-03-04)")
+        "content/events/late.md:8: warning: booking.deadline: 2027-03-05 is after the event starts on "
+        "2027-03-04 (expected a deadline on or before the day)")
 
 
 def test_a_summary_that_repeats_the_title(scratch: Scratch) -> None:
     event(scratch, "echo", title="Budget basics", summary="Budget basics.")
     assert scratch.check().err_lines[0] == (
-        "content/events/echo.md:3: warning: summary: repeats the title; say in a sentence what it is about "
-        "and who it is for")
+        "content/events/echo.md:3: warning: summary: repeats the title (expected a sentence on what it is "
+        "about and who it is for)")
 
 
 def test_a_topic_used_once_that_is_close_to_another(scratch: Scratch) -> None:
@@ -57,8 +58,8 @@ def test_a_topic_used_once_that_is_close_to_another(scratch: Scratch) -> None:
     event(scratch, "b", topics="Disability")
     event(scratch, "c", topics="Disabilty")
     assert scratch.check().err_lines == [
-        "content/events/c.md:7: warning: topics: 'Disabilty' is used only here and is close to 'Disability'; "
-        "did you mean that?",
+        "content/events/c.md:7: warning: topics: 'Disabilty' is used only here and is close to 'Disability' "
+        "(expected 'Disability', if that is what you mean)",
         "1 warning",
     ]
 
@@ -69,9 +70,9 @@ def test_topics_spelled_two_ways_share_a_page_but_are_pointed_out(scratch: Scrat
     run = scratch.build()
     assert run.code == 0
     assert run.err_lines[:2] == [
-        "content/events/a.md:7: warning: topics: 'Black Lives Matter' is spelled 'black lives matter' "
-        "elsewhere; they share one topic page, but one spelling reads better",
-        "content/events/b.md:7: warning: topics: 'black lives matter' is spelled 'Black Lives Matter' "
-        "elsewhere; they share one topic page, but one spelling reads better",
+        "content/events/a.md:7: warning: topics: 'Black Lives Matter' is spelled 'black lives matter' in "
+        "content/events/b.md (expected one spelling; they share one topic page)",
+        "content/events/b.md:7: warning: topics: 'black lives matter' is spelled 'Black Lives Matter' in "
+        "content/events/a.md (expected one spelling; they share one topic page)",
     ]
     assert (scratch.root / "output" / "topics" / "black-lives-matter" / "index.html").is_file()

@@ -108,6 +108,8 @@ def test_unknown_folders_and_stray_files_are_pointed_out(scratch: Scratch, tmp_p
     run = scratch.check()
     assert run.code == 0
     assert run.err_lines[:2] == [
-        "content/event: warning: folder 'event' is not a content type and is ignored; did you mean 'events'?",
-        "content/events/notes.txt: warning: only .md files are read here; this file is ignored",
+        "content/event: warning: folder 'event' is not a content type and is ignored (expected events, series, "
+        "clusters, offers, stories, resources, pages or media; did you mean 'events'?)",
+        "content/events/notes.txt: warning: this file is ignored (expected only .md files here; put other files "
+        "in media/)",
     ]

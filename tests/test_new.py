@@ -16,7 +16,7 @@ BLANKS = {
     "events": {"summary": "An evening on access.", "format": "online"},
     "series": {"summary": "A new series."},
     "clusters": {"summary": "A new peer group.", "status": "open"},
-    "offers": {"summary": "Help from a partner.", "name": "Partner Trust"},
+    "offers": {"summary": "Help from a partner.", "name": "Partner Trust", "url": "https://partner.example.org/"},
     "stories": {"summary": "What happened."},
     "resources": {"summary": "A short guide."},
     "pages": {"summary": "About this."},
@@ -45,7 +45,7 @@ def test_new_file_names_every_field_and_passes_check_once_filled(content_type: s
 
     before = run_main("check", "--today", "2027-01-15")
     assert before.code == 1
-    missing = sorted(re.findall(r":\d+: (?:partner\.)?(\w+): is empty; it is required", before.err))
+    missing = sorted(re.findall(r":\d+: (?:partner\.)?(\w+): is empty \(required", before.err))
     assert missing == sorted(BLANKS[content_type])
 
     for name, value in BLANKS[content_type].items():

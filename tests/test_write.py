@@ -27,7 +27,7 @@ def test_a_rebuild_replaces_the_site_whole_and_removes_pages_that_went_away(tmp_
     assert not (out / "stories" / "health-partnership").exists()
     assert (out / MARKER).is_file()
     # No staging folders are left beside the output.
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [".output.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [".output.cache", ".output.lock"]
 
 
 @pytest.mark.parametrize("output", ["content", "content/inside", ".", ".."])
@@ -95,3 +95,50 @@ def test_only_files_whose_bytes_changed_are_written_again(tmp_path: Path) -> Non
     assert "static/site.css" not in changed
     assert len(changed) <= 4, changed
     assert "Begun in response" in (out / "stories" / "health-partnership" / "index.html").read_text()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 2 MB file system (tmpfs), to run out of space on and to make read-only."""
+    import subprocess
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_previous_site_survives(small_disk: Path) -> None:
+    out = small_disk / "output"
+    assert build(SITES / "small", out) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    filler = small_disk / "filler"
+    with open(filler, "wb") as handle:  # leave far less room than a second copy of the site needs
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15",
+                   "--no-cache")
+    assert run.code == 1
+    assert run.err == f"error: could not write the site to {out}: the disk is full; the previous site is unchanged\n"
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in small_disk.iterdir() if p.name.startswith(".output.new-")] == []
+
+
+def test_a_read_only_disk_is_a_clear_error_and_the_previous_site_survives(small_disk: Path) -> None:
+    import subprocess
+    out = small_disk / "output"
+    assert build(SITES / "small", out) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15",
+                   "--no-cache")
+    assert run.code == 1
+    assert "the disk is read-only; the previous site is unchanged" in run.err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

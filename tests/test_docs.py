@@ -1,0 +1,40 @@
+"""The editors' guide covers every field of every type, and its workflow file is valid."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from site_builder.config import SITE_FIELDS
+from site_builder.schema import SCHEMAS, Fields, ListOf
+from tests.conftest import PROJECT
+
+GUIDE = (PROJECT / "docs" / "editors-guide.md").read_text()
+
+
+def test_the_guide_names_every_field_and_sub_field() -> None:
+    named = set(re.findall(r"`([a-z_]+)(?::|`)", GUIDE))
+    for fields in SCHEMAS.values():
+        for field in fields.values():
+            assert field.name in named, field.name
+            kind = field.kind.item if isinstance(field.kind, ListOf) else field.kind
+            if isinstance(kind, Fields):
+                for sub in kind.fields:
+                    assert sub in named, f"{field.name}.{sub}"
+    for name in SITE_FIELDS:
+        assert name in named, name
+
+
+def test_the_guide_examples_of_fields_are_valid_yaml() -> None:
+    for block in re.findall(r"```yaml\n(.*?)```", GUIDE, re.S):
+        assert isinstance(yaml.safe_load(block), dict)
+
+
+def test_the_content_workflow_checks_pull_requests_and_publishes_on_merge() -> None:
+    workflow = yaml.safe_load((PROJECT / "docs" / "content-workflow.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert "pull_request" in triggers and "push" in triggers
+    steps = [step.get("run", "") for step in workflow["jobs"]["check"]["steps"]]
+    assert any("check --content content-repository/content --format github" in run for run in steps)
+    assert workflow["jobs"]["publish"]["if"] == "github.event_name != 'pull_request'"
