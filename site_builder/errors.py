@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +49,9 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
 
 def display_path(path: Path, base: Path) -> str:
     """The path as an editor would type it: relative to the working folder when it can be."""
+    # abspath, not resolve: a symlink is shown where it is, not where it points.
     try:
-        return str(path.resolve().relative_to(base.resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(base.resolve()))
     except ValueError:
         return str(path)
 
