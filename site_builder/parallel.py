@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -31,7 +32,10 @@ def default_workers() -> int:
 
 def run_all(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Every task's result, in the tasks' order, whether run here or across `workers` processes."""
-    if workers <= 1 or len(tasks) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+    # Fork only from a single-threaded process (the preview server has threads): a lock held by another
+    # thread at the moment of the fork would stay locked for ever in the child.
+    if workers <= 1 or len(tasks) < MIN_PARALLEL or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return [task() for task in tasks]
     global _tasks
     _tasks = tasks

@@ -30,7 +30,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .cli import _print_problems
-from .errors import ContentErrors, SiteError
+from .errors import ContentErrors, Problem, SiteError
 from .pipeline import Options, build
 
 EVENTS_URL = "/__events"
@@ -471,7 +471,7 @@ class PreviewServer:
         self.live.built()
         self._say(f"{verb} in {result.seconds:.2f}s")
 
-    def _problem_lines(self, problems: list) -> list[str]:
+    def _problem_lines(self, problems: list[Problem]) -> list[str]:
         """The lines `build` prints for these problems, count included."""
         printed = io.StringIO()
         _print_problems(problems, printed)

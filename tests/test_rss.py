@@ -41,7 +41,7 @@ def test_every_feed_parses_clean_with_complete_items(feed: str, small_site: Path
 def test_the_site_feed_has_news_of_every_kind_but_plain_pages(small_site: Path) -> None:
     parsed = feedparser.parse((small_site / "feed.xml").read_bytes())
     kinds = {entry.tags[0].term for entry in parsed.entries}
-    assert kinds == {"Event", "Learning series", "Support offer", "Case story", "Resource"}
+    assert kinds == {"Event", "Learning series", "Learning cluster", "Support offer", "Case story", "Resource"}
     titles = [entry.title for entry in parsed.entries]
     assert "An inclusive workshop" in titles
     assert "Draft" not in " ".join(titles)
