@@ -16,6 +16,7 @@ import os
 import queue
 import secrets
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -185,6 +186,13 @@ class PreviewHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.live = live
         super().__init__(address, handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A browser that closes a tab mid-response is ordinary, not an error to print; anything else is a
+        # fault in the preview and still goes to stderr.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
