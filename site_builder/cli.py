@@ -18,6 +18,7 @@ from typing import Sequence, TextIO
 from .config import check_base_url
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .pipeline import Options, build, cache_folder, load_site
+from .progress import progress_for
 from .scaffold import scaffold
 
 COMMANDS = ("build", "check", "serve", "new")
@@ -133,7 +134,12 @@ def _options(args: argparse.Namespace, output: Path | None) -> Options:
 
 
 def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    result = build(_options(args, args.output))
+    bar = progress_for(err)
+    try:
+        result = build(dataclasses.replace(_options(args, args.output), progress=bar))
+    finally:
+        if bar is not None:
+            bar.clear()
     _print_problems(result.problems, err)
     pages = sum(1 for path in result.rendered.files if path.endswith(".html"))
     calendars = sum(1 for path in result.rendered.files if path.endswith(".ics"))

@@ -30,20 +30,32 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_all(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
+Progress = Callable[[int, int], None]  # (tasks done, tasks in all)
+
+
+def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress | None = None) -> list[T]:
     """Every task's result, in the tasks' order, whether run here or across `workers` processes."""
+    report = progress or (lambda done, total: None)
     # Fork only from a single-threaded process (the preview server has threads): a lock held by another
     # thread at the moment of the fork would stay locked for ever in the child.
     if workers <= 1 or len(tasks) < MIN_PARALLEL or threading.active_count() > 1 \
             or "fork" not in multiprocessing.get_all_start_methods():
-        return [task() for task in tasks]
+        results = []
+        for done, task in enumerate(tasks, start=1):
+            results.append(task())
+            if done % 50 == 0 or done == len(tasks):
+                report(done, len(tasks))
+        return results
     global _tasks
     _tasks = tasks
     try:
-        size = -(-len(tasks) // (workers * 4))  # a few chunks a worker, so one slow chunk does not hold all
+        size = -(-len(tasks) // (workers * 8))  # several chunks a worker, so one slow chunk does not hold all
         bounds = [(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
+        chunks = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            chunks = pool.map(_run_range, bounds)
+            for chunk in pool.imap(_run_range, bounds):  # in order, as each finishes
+                chunks.append(chunk)
+                report(sum(map(len, chunks)), len(tasks))
     finally:
         _tasks = ()
     return [result for chunk in chunks for result in chunk]  # type: ignore[misc]

@@ -45,6 +45,7 @@ class Options:
     base: Path = field(default_factory=Path.cwd)  # paths in messages are relative to this
     workers: int = field(default_factory=default_workers)  # processes to render with
     cache_dir: Path | None = None  # where parsed and rendered content files are kept between builds
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), for a progress bar
 
 
 def cache_folder(output_dir: Path) -> Path:
@@ -94,7 +95,7 @@ def load_site(options: Options) -> Loaded:
         tasks = [partial(_cached, cache, key, task) for key, task in zip(keys, tasks)]
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
-    for record, found in run_all(tasks, options.workers):
+    for record, found in run_all(tasks, options.workers, _stage(options, "Reading")):
         problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
             records.append(record)
@@ -139,6 +140,13 @@ def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]
     return SourceCache(options.cache_dir, salt.digest())  # type: ignore[arg-type]
 
 
+def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
+    if options.progress is None:
+        return None
+    report = options.progress
+    return lambda done, total: report(name, done, total)
+
+
 def _cached(cache: SourceCache, key: str, task: Callable[[], tuple[Record | None, list[Problem]]]
             ) -> tuple[Record | None, list[Problem]]:
     hit = cache.get(key)
@@ -162,7 +170,8 @@ def build(options: Options) -> Result:
     site, problems = loaded.site, loaded.problems
     if site is None:
         raise ContentErrors(sort_problems(problems))
-    rendered = render_site(site, options.templates_dir, options.static_dir, options.workers)
+    rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
+                           _stage(options, "Rendering"))
     for media in loaded.media:
         rendered.copies[media.rel] = media.path
     problems += check_body_links(site, rendered)
