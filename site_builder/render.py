@@ -7,6 +7,7 @@ collections make which pages and files.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -121,6 +122,7 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
         month_year=lambda d: dates.month_year(dates.local_day(d, tz)),
         iso=lambda d: dates.iso(d, tz),
         json_ld=_json_ld,
+        runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
     env.globals.update(
@@ -133,7 +135,8 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1) -> Rendered:
+def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
+                progress: Callable[[int, int], None] | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`."""
     out = Rendered()
     env = make_environment(templates_dir, site)
@@ -221,6 +224,11 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
          PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
                   "Apple Calendar, and see new and changed events as they happen.", (home,)))
 
+    # Search: an index for static/search.js, and a page that lists everything A to Z without it.
+    page("search/index.html", "search.html",
+         PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
+    out.files["search-index.json"] = _search_index(site)
+
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
 
@@ -238,7 +246,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
 
     # Every event's VEVENT first, so each worker forked for the pages and calendars starts with all of them.
     calendars.preload(run_all([partial(calendars.event_bytes, e) for e in site.events], workers))
-    for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers)):
+    for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers, progress)):
         out.files[path] = data
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()
@@ -267,6 +275,33 @@ def _list_description(content_type: str) -> str:
         "stories": "Case stories from places doing this work.",
         "resources": "Toolkits, guides, plans and reports.",
     }[content_type]
+
+
+def _runs(items: Any, attribute: str) -> list[tuple[Any, list]]:
+    """Consecutive items sharing an attribute, in their order (Jinja's groupby sorts first)."""
+    return [(key, list(run)) for key, run in itertools.groupby(items, key=lambda item: getattr(item, attribute))]
+
+
+def _search_index(site: Site) -> bytes:
+    """Every item and topic as static/search.js reads it; sorted keys and a fixed order keep it byte-stable."""
+    tz = site.config.tz
+    entries = []
+    for item in site.items:
+        moment = item.start if isinstance(item, Event) else item.published
+        day = dates.local_day(moment, tz) if moment else None
+        entries.append({
+            "title": item.title,
+            "url": item.url,
+            "summary": item.summary,
+            "type": item.label,
+            "topics": [topic.name for topic in item.topics],
+            "date": day.isoformat() if day else "",
+            "when": item.when if isinstance(item, Event) else (dates.short_date(day) if day else ""),
+        })
+    for topic in site.topics:
+        entries.append({"title": topic.name, "url": topic.url, "summary": f"Everything about {topic.name}.",
+                        "type": "Topic", "topics": [], "date": "", "when": ""})
+    return json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _static_assets(static_dir: Path, out: Rendered) -> dict[str, str]:
