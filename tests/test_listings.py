@@ -22,7 +22,8 @@ def test_long_lists_are_paged_with_working_links(scratch: Scratch) -> None:
     assert read_page(second).canonical == "https://scratch.example.org/stories/page/2/"
     links = read_page(second).links
     assert "/stories/" in links and "/stories/page/3/" in links
-    assert '<a href="/stories/page/2/" aria-current="page">Page 2</a>' in second.read_text()
+    assert '<a href="/stories/page/2/" aria-current="page">Page 2<span class="visually-hidden"> (this page)</span></a>' \
+        in second.read_text()
     for url in links:
         if url.startswith("/"):
             assert target_of(out, url).is_file(), url
@@ -38,7 +39,8 @@ def test_upcoming_events_can_be_narrowed_to_a_format(scratch: Scratch) -> None:
     out = scratch.root / "output"
     online = (out / "events" / "format" / "online" / "index.html").read_text()
     assert "Talk" in online and "Walk" not in online
-    assert '<a href="/events/format/online/" aria-current="page">Online only</a>' in online
+    assert '<a href="/events/format/online/" aria-current="page">Online only<span class="visually-hidden"> (shown)' \
+           '</span></a>' in online
     assert not (out / "events" / "format" / "hybrid").exists()
     listing = (out / "events" / "index.html").read_text()
     assert '<a href="/events/format/in-person/">In person only</a>' in listing
