@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, display_path, error
 from .parse import Value, compose_yaml
-from .schema import INVALID, Context, Email, Field, Flag, Kind, Link, Text, convert_fields, shown_value
+from .schema import INVALID, Context, Email, Field, Flag, Kind, Link, Text, convert_fields
 from .sources import read_text
 
 

@@ -12,7 +12,7 @@ import heapq
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from .config import Config

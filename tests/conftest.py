@@ -95,3 +95,12 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = run_main("build", "--content", str(PROJECT / "content"), "--output", str(out), "--today", "2026-11-23")
     assert run.code == 0, run.err
     return out
+
+
+@pytest.fixture(scope="session")
+def calendars_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The calendar edge cases: both clock changes, awkward titles, every status, all-day and offset events."""
+    out = tmp_path_factory.mktemp("calendars") / "output"
+    run = run_main("build", "--content", str(SITES / "calendars"), "--output", str(out), "--today", "2026-11-23")
+    assert run.code == 0, run.err
+    return out

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.conftest import PROJECT, SITES, run_main
+from tests.conftest import PROJECT
 from tests.pages import target_of
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,15 +64,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
-
-
-@pytest.fixture(scope="session")
-def calendars_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The calendar edge-case fixture site: content with awkward titles, time zones and statuses."""
-    out = tmp_path_factory.mktemp("calendars-browser") / "output"
-    run = run_main("build", "--content", str(SITES / "calendars"), "--output", str(out), "--today", "2026-11-23")
-    assert run.code == 0, run.err
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -30,12 +30,9 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def calendars(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("calendars") / "output"
-    run = run_main("build", "--content", str(SITES / "calendars"), "--output", str(out), "--today", "2026-11-23")
-    assert run.code == 0, run.err
-    return out
+@pytest.fixture
+def calendars(calendars_site: Path) -> Path:
+    return calendars_site
 
 
 def read_with_icaljs(paths: list[Path]) -> dict[str, dict]:

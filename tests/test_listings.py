@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from tests.conftest import Scratch
 from tests.pages import read_page, target_of

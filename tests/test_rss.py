@@ -7,17 +7,13 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from tests.conftest import SITES, run_main
 
 TITLE = 'Cancelled talk: "Quotes" & <tags>, commas; semicolons \\ backslash 🎉 café'
 
 
-@pytest.fixture(scope="module")
-def calendars(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("rss") / "output"
-    assert run_main("build", "--content", str(SITES / "calendars"), "--output", str(out),
-                    "--today", "2026-11-23").code == 0
-    return out
+@pytest.fixture
+def calendars(calendars_site: Path) -> Path:
+    return calendars_site
 
 
 @pytest.mark.parametrize("feed", ["feed.xml", "events/feed.xml", "stories/feed.xml"])

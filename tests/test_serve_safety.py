@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.test_serve import ServeProcess, server  # noqa: F401 - the fixture
+from tests.test_serve import ServeProcess, server  # noqa: F401 - the fixture, used by name
 
 
 def raw(port: int, data: bytes, timeout: float = 10) -> bytes:

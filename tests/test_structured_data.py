@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SITES, run_main
 
 LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
-@pytest.fixture(scope="module")
-def calendars(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("ld") / "output"
-    assert run_main("build", "--content", str(SITES / "calendars"), "--output", str(out),
-                    "--today", "2026-11-23").code == 0
-    return out
+@pytest.fixture
+def calendars(calendars_site: Path) -> Path:
+    return calendars_site
 
 
 def json_ld(page: Path) -> dict:
