@@ -38,3 +38,19 @@ def test_the_content_workflow_checks_pull_requests_and_publishes_on_merge() -> N
     steps = [step.get("run", "") for step in workflow["jobs"]["check"]["steps"]]
     assert any("check --content content-repository/content --format github" in run for run in steps)
     assert workflow["jobs"]["publish"]["if"] == "github.event_name != 'pull_request'"
+
+
+def test_the_readme_example_event_passes_check(tmp_path, monkeypatch) -> None:
+    import shutil
+    import textwrap
+
+    from tests.conftest import SITES, run_main
+    readme = (PROJECT / "README.md").read_text()
+    example = re.search(r"   ```markdown\n(   ---\n.*?)   ```", readme, re.S)[1]
+    shutil.copytree(SITES / "base", tmp_path / "content")
+    shutil.copy(PROJECT / "content" / "series" / "diversity-and-inclusion.md", tmp_path / "content" / "series")
+    (tmp_path / "content" / "events" / "bsl-awareness-evening.md").write_text(textwrap.dedent(example))
+    monkeypatch.chdir(tmp_path)
+    run = run_main("check", "--today", "2027-01-15")
+    assert run.code == 0, run.err
+    assert run.err == ""
