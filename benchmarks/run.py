@@ -204,9 +204,12 @@ def measure(argv: list[str], cwd: Path, log_path: Path, timeout: float,
     _kill_group(child.pid)  # anything it left behind
     if sampler:
         sampler.join()
+    maxrss_mib = usage.ru_maxrss / 1024
+    # A build shorter than one sampling interval has no sample: its largest process stands in.
+    tree_mib = (sampler.peak_kib / 1024 if sampler and sampler.peak_kib else maxrss_mib)
     run = Run(True, wall=wall, user=usage.ru_utime, sys=usage.ru_stime,
-              cpu=usage.ru_utime + usage.ru_stime, maxrss_mib=usage.ru_maxrss / 1024,
-              tree_pss_mib=(sampler.peak_kib / 1024) if sampler else 0.0, load=load)
+              cpu=usage.ru_utime + usage.ru_stime, maxrss_mib=maxrss_mib,
+              tree_pss_mib=tree_mib, load=load)
     if timed_out.is_set():
         return Run(False, wall=wall, error=f"timed out after {timeout:.0f}s", load=load)
     if child.returncode != 0:
@@ -474,7 +477,7 @@ def markdown(results: list[Summary], machine: dict) -> str:
         warm_wall = warm.median("wall")
         lines.append(
             f"| {warm.size} | {_s(ours.median('wall') if ours else None)} | "
-            f"{_s(warm_wall) if warm.good else _failure(warm)} | "
+            f"{_s(warm_wall) if warm.good else (_failure(warm) if warm.runs else 'not run: no cold build')} | "
             f"{_s(ours.median('cpu') if ours else None)} | {_s(warm.median('cpu'))} | "
             f"{_s(hugo_wall)} | {_ratio(hugo_wall, warm_wall)}{_partial(warm)} |")
     codes = sorted({r.code for s in results if s.tool == "ours" for r in s.runs if r.code})
