@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import check_base_url
-from .errors import ContentErrors, Problem, SiteError, sort_problems
+from .errors import ContentErrors, SiteError, count, print_problems, sort_problems
 from .pipeline import Options, build, cache_folder, load_site
 from .progress import progress_for
 from .scaffold import scaffold
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return _build(args, out, err)
     except SiteError as exc:
         if isinstance(exc, ContentErrors):
-            _print_problems(exc.problems, err)
+            print_problems(exc.problems, err)
             print("Nothing was written; the previous site is unchanged.", file=err)
         else:
             print(f"error: {exc}", file=err)
@@ -140,17 +140,13 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if bar is not None:
             bar.clear()
-    _print_problems(result.problems, err)
+    print_problems(result.problems, err)
     pages = sum(1 for path in result.rendered.files if path.endswith(".html"))
     calendars = sum(1 for path in result.rendered.files if path.endswith(".ics"))
     feeds = sum(1 for path in result.rendered.files if path.endswith("feed.xml"))
-    print(f"Built {_count(pages, 'page')}, {_count(feeds, 'feed')} and {_count(calendars, 'calendar')} "
+    print(f"Built {count(pages, 'page')}, {count(feeds, 'feed')} and {count(calendars, 'calendar')} "
           f"into {args.output}/ in {result.seconds:.2f}s", file=out)
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -168,7 +164,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             print(f"::{level} file={p.path},line={max(p.line, 1)},title={title}::{message}", file=out)
     else:
-        _print_problems(problems, err)
+        print_problems(problems, err)
         if not errors:
             print(f"No errors in {args.content}/", file=out)
     return 1 if errors else 0
@@ -181,15 +177,3 @@ def _new(args: argparse.Namespace, out: TextIO) -> int:
     path = scaffold(args.type, args.title, args.content, today)
     print(f"Wrote {path}. Fill in the blank required fields, then run `python build.py check`.", file=out)
     return 0
-
-
-def _print_problems(problems: list[Problem], err: TextIO) -> None:
-    for problem in problems:
-        print(problem, file=err)
-    errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    if problems:
-        parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
-        if warnings:
-            parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-        print(", ".join(parts), file=err)

@@ -6,6 +6,7 @@ import enum
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 
 class Severity(enum.Enum):
@@ -40,6 +41,22 @@ def error(path: str, line: int, field: str, message: str) -> Problem:
 
 def warning(path: str, line: int, field: str, message: str) -> Problem:
     return Problem(path, line, field, message, Severity.WARNING)
+
+
+def count(n: int, noun: str) -> str:
+    """'1 error', '3 errors'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def print_problems(problems: list[Problem], stream: TextIO) -> None:
+    """Each problem on its line, then how many errors and warnings there were."""
+    for problem in problems:
+        print(problem, file=stream)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    parts = ([count(errors, "error")] if errors else []) + ([count(warnings, "warning")] if warnings else [])
+    if parts:
+        print(", ".join(parts), file=stream)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

@@ -94,12 +94,6 @@ class BodyRenderer:
         return html, problems
 
 
-def render_markdown(body: str, shown: str, body_line: int, content_dir: Path,
-                    trust_html: bool = False) -> tuple[str, list[Problem]]:
-    """Render one body with a parser of its own (a BodyRenderer is quicker for many)."""
-    return BodyRenderer(content_dir, trust_html).render(body, shown, body_line)
-
-
 def _adjust(tokens: list[Token], findings: _Findings) -> None:
     """Demote h1 to h2, align table cells with classes, point media links at /media/, find missing alt text."""
     line = 0

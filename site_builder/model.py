@@ -181,11 +181,11 @@ class Series(Item):
 
     @property
     def upcoming(self) -> tuple[Event, ...]:
-        return tuple(e for e in self.events if not e.is_past)
+        return upcoming(self.events)
 
     @property
     def past(self) -> tuple[Event, ...]:
-        return tuple(reversed([e for e in self.events if e.is_past]))
+        return past(self.events)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,7 +206,7 @@ class Cluster(Item):
 
     @property
     def upcoming(self) -> tuple[Event, ...]:
-        return tuple(e for e in self.meetings if not e.is_past)
+        return upcoming(self.meetings)
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,11 +265,11 @@ class Topic:
 
     @property
     def upcoming_events(self) -> tuple[Event, ...]:
-        return tuple(i for i in self.items if isinstance(i, Event) and not i.is_past)
+        return upcoming(self.events)
 
     @property
     def past_events(self) -> tuple[Event, ...]:
-        return tuple(reversed([i for i in self.items if isinstance(i, Event) and i.is_past]))
+        return past(self.events)
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -305,11 +305,11 @@ class Site:
 
     @property
     def upcoming_events(self) -> tuple[Event, ...]:
-        return tuple(e for e in self.events if not e.is_past)
+        return upcoming(self.events)
 
     @property
     def past_events(self) -> tuple[Event, ...]:
-        return tuple(reversed([e for e in self.events if e.is_past]))
+        return past(self.events)
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -318,6 +318,16 @@ class Site:
 
     def collection(self, content_type: str) -> tuple[Item, ...]:
         return getattr(self, content_type)
+
+
+def upcoming(events: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The events not yet over, soonest first (events are kept in start order)."""
+    return tuple(e for e in events if not e.is_past)
+
+
+def past(events: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The events already over, most recent first."""
+    return tuple(reversed([e for e in events if e.is_past]))
 
 
 def link(item: Any, **attributes: Any) -> None:

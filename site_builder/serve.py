@@ -30,8 +30,7 @@ from typing import BinaryIO, Callable, TextIO
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .cli import _print_problems
-from .errors import ContentErrors, Problem, SiteError
+from .errors import ContentErrors, Problem, SiteError, print_problems
 from .pipeline import Options, build
 
 EVENTS_URL = "/__events"
@@ -482,7 +481,7 @@ class PreviewServer:
     def _problem_lines(self, problems: list[Problem]) -> list[str]:
         """The lines `build` prints for these problems, count included."""
         printed = io.StringIO()
-        _print_problems(problems, printed)
+        print_problems(problems, printed)
         return printed.getvalue().splitlines()
 
     def _failed(self, lines: list[str], note: str) -> None:
