@@ -183,34 +183,40 @@ def _topic_order(item: Item) -> tuple:
 
 def _link_related(items: dict[str, list[Any]]) -> None:
     """Related items: others sharing the most topics (not past events, not plain pages), ties broken by type
-    and title. Counted through each topic's members, so a large site costs its topics' sizes, not n squared."""
+    and title. How many topics two items share depends only on their two sets of topics, so candidates are
+    grouped by topic set and each set is ranked once: the cost grows with the number of distinct sets, not
+    with the number of items squared."""
     def order(other: Item) -> tuple:
         return (_TYPE_ORDER[other.content_type], other.title.casefold(), other.slug)
 
-    members: dict[str, list[Item]] = defaultdict(list)
-    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+    kinds = ("events", "series", "clusters", "offers", "stories", "resources")
+    groups: dict[frozenset[str], list[Item]] = defaultdict(list)
+    for kind in kinds:
         for other in items[kind]:
-            if not (isinstance(other, Event) and other.is_past):
-                for topic in other.topics:
-                    members[topic.slug].append(other)
-    for group in members.values():
-        group.sort(key=order)
-    for kind in ("events", "series", "clusters", "offers", "stories", "resources"):
+            if other.topics and not (isinstance(other, Event) and other.is_past):
+                groups[frozenset(t.slug for t in other.topics)].append(other)
+    # Each group keeps only its first RELATED_LIMIT + 1 in order: one may be the item itself.
+    heads = {key: sorted((order(o), o) for o in group)[:RELATED_LIMIT + 1] for key, group in groups.items()}
+    keys_by_topic: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for key in heads:
+        for slug in key:
+            keys_by_topic[slug].append(key)
+
+    ranked: dict[frozenset[str], list[Item]] = {}
+    for kind in kinds:
         for item in items[kind]:
-            if len(item.topics) == 1:  # the common case: the topic's first few members, already in order
-                group = members[item.topics[0].slug]
-                link(item, related=tuple(o for o in group[:RELATED_LIMIT + 1] if o is not item)[:RELATED_LIMIT])
-                continue
-            shared: Counter[int] = Counter()
-            by_id: dict[int, Item] = {}
-            for topic in item.topics:
-                for other in members[topic.slug]:
-                    if other is not item:
-                        shared[id(other)] += 1
-                        by_id[id(other)] = other
-            best = heapq.nsmallest(RELATED_LIMIT, by_id.values(),
-                                   key=lambda o: (-shared[id(o)], *order(o)))
-            link(item, related=tuple(best))
+            mine = frozenset(t.slug for t in item.topics)
+            if mine not in ranked:
+                ranked[mine] = _rank_related(mine, heads, keys_by_topic)
+            link(item, related=tuple(o for o in ranked[mine] if o is not item)[:RELATED_LIMIT])
+
+
+def _rank_related(mine: frozenset[str], heads: dict[frozenset[str], list[tuple[tuple, Item]]],
+                  keys_by_topic: dict[str, list[frozenset[str]]]) -> list[Item]:
+    """The first RELATED_LIMIT + 1 candidates for items with the topics `mine`: most topics shared first."""
+    overlap = {key: len(key & mine) for slug in mine for key in keys_by_topic.get(slug, ())}
+    candidates = [(-shared, rank, other) for key, shared in overlap.items() for rank, other in heads[key]]
+    return [other for *_, other in heapq.nsmallest(RELATED_LIMIT + 1, candidates, key=lambda c: c[:2])]
 
 
 def _by_title(items: list[Any]) -> tuple:
