@@ -19,7 +19,7 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The libraries whose output is stored in an entry.
-LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "nh3", "PyYAML")
+LIBRARIES = ("pyromark", "nh3", "PyYAML")
 
 
 def code_version() -> bytes:

@@ -1,0 +1,79 @@
+"""Markdown bodies: what an editor writes and the HTML a visitor gets.
+
+CommonMark with GitHub's tables, strikethrough and footnotes, smart quotes and
+dashes; every heading gets an id to link to; the page title stays the only h1.
+Problems name the file's own line, counting from the top of the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from site_builder.markup import BodyRenderer
+
+
+def render(body: str, trust_html: bool = False, content: Path = Path("/nonexistent")) -> tuple[str, list[str]]:
+    html, problems = BodyRenderer(content, trust_html).render(body, "stories/x.md", 5)
+    return html, [str(p) for p in problems]
+
+
+def test_headings_get_unique_ids_and_an_editor_may_choose_one() -> None:
+    html, _ = render("## What you’ll learn\n\n## What you’ll learn\n\n### Café & *tea*\n\n## Agenda {#plan}\n")
+    assert '<h2 id="what-youll-learn">' in html
+    assert '<h2 id="what-youll-learn-1">' in html
+    assert '<h3 id="café--tea">Café &amp; <em>tea</em></h3>' in html
+    assert '<h2 id="plan">Agenda</h2>' in html
+
+
+def test_a_level_one_heading_becomes_level_two_with_a_warning_on_its_line() -> None:
+    html, problems = render("Intro.\n\n# Big news\n")
+    assert '<h2 id="big-news">Big news</h2>' in html and "<h1" not in html
+    assert problems == ["stories/x.md:7: warning: body: a heading starting with a single # was shown as ## "
+                        "(expected body headings from ##: the title is the page's only top-level heading)"]
+
+
+def test_headings_in_the_editors_own_html_are_left_as_written() -> None:
+    html, _ = render('<div class="box">\n<h3>Kept</h3>\n</div>\n\n# Made\n\nand <h4>inline</h4>\n',
+                     trust_html=True)
+    assert '<h3>Kept</h3>' in html and "<h4>inline</h4>" in html
+    assert '<h2 id="made">Made</h2>' in html
+
+
+def test_table_alignment_uses_classes_not_inline_styles() -> None:
+    html, _ = render("| Part | Minutes |\n|:-----|--------:|\n| Talk | 20 |\n")
+    assert '<th class="align-left">Part</th><th class="align-right">Minutes</th>' in html
+    assert "style=" not in html
+
+
+def test_smart_punctuation_strikethrough_and_media_links() -> None:
+    html, _ = render('"Quoted" -- it\'s ~~gone~~ [the plan](media/plan.pdf)\n')
+    assert "“Quoted” – it’s <del>gone</del>" in html
+    assert '<a href="/media/plan.pdf">the plan</a>' in html
+
+
+def test_footnotes_are_numbered_and_link_back_to_where_they_were_cited() -> None:
+    html, _ = render("Costs rose.[^cost] Again.[^cost]\n\n[^cost]: The council's figures.\n")
+    assert html.count('href="#fn-1"') == 2 and html.count('id="fnref-1"') == 1
+    assert '<div class="footnote-definition" id="fn-1">' in html
+    assert '<a href="#fnref-1" aria-label="Note 1: back to the text">1</a>' in html
+
+
+def test_problems_name_the_line_in_the_file_even_after_accented_text(tmp_path: Path) -> None:
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "here.png").write_bytes(b"")
+    body = "Café crème, naïve résumé.\n\nMore – text.\n\n![](media/here.png)\n\n[gone](media/gone.pdf)\n"
+    _, problems = render(body, content=tmp_path)
+    assert problems == [
+        "stories/x.md:9: body: the image 'media/here.png' has no alt text (expected words saying what it "
+        "shows, like ![A group of residents at a meeting](media/here.png))",
+        "stories/x.md:11: body: links to 'media/gone.pdf', which is not in the content folder (expected a "
+        "file under media/)",
+    ]
+
+
+def test_raw_html_is_sanitised_unless_the_site_trusts_it() -> None:
+    body = '<script>alert(1)</script>\n\n<p onclick="x()">Hi</p>\n'
+    cleaned, _ = render(body)
+    assert "<script" not in cleaned and "onclick" not in cleaned and "<p>Hi</p>" in cleaned
+    trusted, _ = render(body, trust_html=True)
+    assert "<script>alert(1)</script>" in trusted
