@@ -11,7 +11,6 @@ media links from the site's root), each applied to tags the Markdown made.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +106,7 @@ class BodyRenderer:
 
 def _read_events(events: Any, body: str) -> _Findings:
     """What the checks and the HTML adjustments need, from pulldown-cmark's events and their byte ranges."""
-    newlines = [i for i, byte in enumerate(body.encode("utf-8")) if byte == 10]
+    data = body.encode("utf-8")  # the ranges count bytes
     findings = _Findings()
     heading: int | None = None  # index of the open heading
     image: tuple[str, int, list[str]] | None = None  # (src, line, alt text so far)
@@ -123,7 +122,7 @@ def _read_events(events: Any, body: str) -> _Findings:
                 findings.headings[heading].text.append(value)
         elif kind == "Start" and isinstance(value, dict):
             (tag, attrs), = value.items()
-            line = bisect.bisect_left(newlines, where["start"])
+            line = data.count(b"\n", 0, where["start"])
             if tag == "Heading":
                 heading = len(findings.headings)
                 findings.headings.append(_Heading(int(attrs["level"][1]), line, attrs["id"]))

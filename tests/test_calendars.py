@@ -11,6 +11,11 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser.string import _foldline as icalendar_fold
+
+from site_builder.feeds.ical import fold, serialise
 
 from tests.conftest import PROJECT, SITES, run_main
 
@@ -159,3 +164,15 @@ def test_event_pages_offer_download_subscribe_and_web_calendar_links(calendars: 
     guide = (calendars / "calendars" / "index.html").read_text()
     assert "webcal://calendars.example.org/events.ics" in guide
     assert "Subscribe from web" in guide
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \\^;,é€🎉\u00e9x"), max_size=400))
+def test_our_line_folding_is_icalendars_byte_for_byte(text: str) -> None:
+    """site_builder folds event lines itself for speed; every line must come out as icalendar folds it."""
+    line = f"DESCRIPTION:{text}"
+    assert fold(line) == icalendar_fold(line)
+    event = icalendar.Event()
+    event.add("summary", text)
+    event.add("description", text * 3)
+    assert serialise(event) == event.to_ical()
