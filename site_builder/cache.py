@@ -37,12 +37,15 @@ def code_version() -> bytes:
 
 
 class SourceCache:
-    """Entries in a folder of their own, one file each, named by their key."""
+    """The entries of the last build, kept in one file beside its output: read whole when a build starts and
+    written whole, in one atomic step, when it has read everything. One file rather than one per entry,
+    because creating thousands of small files cost more than the work they saved."""
+
+    FILE = "entries.pickle"
 
     def __init__(self, folder: Path, salt: bytes):
         self.folder = folder
         self.salt = salt
-        self.used: set[str] = set()
 
     def key(self, *parts: str | bytes) -> str:
         digest = hashlib.sha256(self.salt)
@@ -52,31 +55,29 @@ class SourceCache:
             digest.update(data)
         return digest.hexdigest()
 
-    def get(self, key: str) -> Any | None:
-        self.used.add(key)
+    def load(self) -> dict[str, Any]:
+        """Every stored entry by key; nothing when there is no cache or it cannot be read."""
         try:
-            with open(self.folder / key, "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None  # missing, or left half-written by a killed build: computed again
+            with open(self.folder / self.FILE, "rb") as handle:
+                entries = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+            return {}  # missing, damaged or from other code: computed again
+        return entries if isinstance(entries, dict) else {}
 
-    def put(self, key: str, value: Any) -> None:
-        self.used.add(key)
+    def save(self, entries: dict[str, Any]) -> None:
+        """Replace the stored entries with these, and only these, so the cache never grows past the site."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.folder / key)
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entries-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, self.folder / self.FILE)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+            for old in self.folder.iterdir():  # entries of the one-file-each layout, from older versions
+                if old.name != self.FILE and not old.name.startswith("."):
+                    old.unlink(missing_ok=True)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
-
-    def prune(self, used: set[str]) -> None:
-        """Remove entries this build did not use, so the cache never grows past the site."""
-        try:
-            entries = list(self.folder.iterdir())
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name not in used:
-                entry.unlink(missing_ok=True)

@@ -88,14 +88,22 @@ def load_site(options: Options) -> Loaded:
 
     bodies = BodyRenderer(options.content_dir, config.trust_html)
     read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies)
-    tasks = [partial(read, source) for source in discovered.sources]
+    sources = discovered.sources
+    keys: list[str] = []
+    stored: dict[str, tuple[Record | None, list[Problem]]] = {}
     if options.cache_dir is not None:
         cache = _source_cache(options, config, discovered.media)
-        keys = [cache.key(source.display, source.text) for source in discovered.sources]
-        tasks = [partial(_cached, cache, key, task) for key, task in zip(keys, tasks)]
+        keys = [cache.key(source.display, source.text) for source in sources]
+        stored = cache.load()
+    missing = [n for n in range(len(sources)) if not keys or keys[n] not in stored]
+    fresh = dict(zip(missing, run_all([partial(read, sources[n]) for n in missing], options.workers,
+                                      _stage(options, "Reading"))))
+    results = [fresh[n] if n in fresh else stored[keys[n]] for n in range(len(sources))]
+    if options.cache_dir is not None and (missing or len(stored) != len(keys)):
+        cache.save(dict(zip(keys, results)))
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
-    for record, found in run_all(tasks, options.workers, _stage(options, "Reading")):
+    for record, found in results:
         problems += found
         if record is not None and (options.drafts or not record.data.get("draft")):
             records.append(record)
@@ -104,8 +112,6 @@ def load_site(options: Options) -> Loaded:
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
 
-    if options.cache_dir is not None:
-        cache.prune(set(keys))
     today = options.today or datetime.now(config.tz).date()
     problems += check_records(records, today, config.tz)
     site, found = resolve_site(config, records, today, hidden)
@@ -145,15 +151,6 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
         return None
     report = options.progress
     return lambda done, total: report(name, done, total)
-
-
-def _cached(cache: SourceCache, key: str, task: Callable[[], tuple[Record | None, list[Problem]]]
-            ) -> tuple[Record | None, list[Problem]]:
-    hit = cache.get(key)
-    if hit is None:
-        hit = task()
-        cache.put(key, hit)
-    return hit
 
 
 def build(options: Options) -> Result:

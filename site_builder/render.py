@@ -125,7 +125,19 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
+    cards: dict[tuple[int, str], str] = {}
+
+    def card(item: Item, heading: str = "h3") -> str:
+        # An item's card is the same on every page that lists it (up to a dozen): made once.
+        key = (id(item), heading)
+        if key not in cards:
+            macros: Any = env.get_template("_macros.html").module
+            make = macros.event_card if item.content_type == "events" else macros.item_card
+            cards[key] = make(item, heading)
+        return cards[key]
+
     env.globals.update(
+        card=card,
         type_labels=TYPE_LABELS,
         content_security_policy=CONTENT_SECURITY_POLICY,
         event_json_ld=lambda event: event_json_ld(event, site),
