@@ -29,7 +29,7 @@ def output_for_url(url: str) -> str:
 
 def check_body_links(site: Site, rendered: Rendered) -> list[Problem]:
     """Warn about links in Markdown bodies to pages or files the site does not have."""
-    existing = set(rendered.files) | set(rendered.copies)
+    existing = rendered.paths
     problems = []
     for item in site.items:
         for url in _LINK.findall(item.body_html):

@@ -141,9 +141,10 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if bar is not None:
             bar.clear()
     print_problems(result.problems, err)
-    pages = sum(1 for path in result.rendered.files if path.endswith(".html"))
-    calendars = sum(1 for path in result.rendered.files if path.endswith(".ics"))
-    feeds = sum(1 for path in result.rendered.files if path.endswith("feed.xml"))
+    made = result.rendered.paths - set(result.rendered.copies)
+    pages = sum(1 for path in made if path.endswith(".html"))
+    calendars = sum(1 for path in made if path.endswith(".ics"))
+    feeds = sum(1 for path in made if path.endswith("feed.xml"))
     print(f"Built {count(pages, 'page')}, {count(feeds, 'feed')} and {count(calendars, 'calendar')} "
           f"into {args.output}/ in {result.seconds:.2f}s", file=out)
     return 0

@@ -1,6 +1,8 @@
 """The build pipeline: load_config -> discover -> parse -> validate -> resolve -> render -> check -> write.
 
-Every stage but `write` works in memory, so `check` is the pipeline without `write`.
+Every stage but `write` works in memory, so `check` is the pipeline without `write`. When
+building, render hands each page to write's staging folder as soon as it is made, so the
+workers that render also write, and nothing is swapped in until all of it has been.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from .markup import BodyRenderer
 from .model import Site
 from .parallel import default_workers, run_all
 from .parse import parse_source
-from .render import Rendered, render_site
+from .render import Rendered, Sink, render_site
 from .resolve import resolve_site
 from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
-from .write import check_output_folder, write_output
+from .write import check_output_folder, staged
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,6 +155,14 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
     return lambda done, total: report(name, done, total)
 
 
+def _render(options: Options, site: Site, media: tuple[MediaFile, ...], sink: Sink | None) -> Rendered:
+    rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
+                           _stage(options, "Rendering"), sink)
+    for file in media:
+        rendered.copies[file.rel] = file.path
+    return rendered
+
+
 def build(options: Options) -> Result:
     """Run the whole pipeline; raise ContentErrors (writing nothing) if the content has errors."""
     started = time.perf_counter()
@@ -167,13 +177,15 @@ def build(options: Options) -> Result:
     site, problems = loaded.site, loaded.problems
     if site is None:
         raise ContentErrors(sort_problems(problems))
-    rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"))
-    for media in loaded.media:
-        rendered.copies[media.rel] = media.path
+    if options.output_dir is None:
+        rendered = _render(options, site, loaded.media, None)
+        files_written = 0
+    else:
+        with staged(options.output_dir) as staging:
+            rendered = _render(options, site, loaded.media, staging.add)
+            staging.add_rendered(rendered)
+        files_written = len(rendered.paths)
     problems += check_body_links(site, rendered)
-    result = Result(site, rendered, sort_problems(problems))
-    if options.output_dir is not None:
-        result.files_written = write_output(rendered, options.output_dir)
+    result = Result(site, rendered, sort_problems(problems), files_written)
     result.seconds = time.perf_counter() - started
     return result

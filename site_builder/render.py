@@ -98,11 +98,18 @@ def _paged_title(title: str, pager: Pager) -> str:
 
 @dataclass
 class Rendered:
-    """The whole site in memory: output path -> bytes, plus files copied as they are."""
+    """The whole site: output path -> bytes held in memory, the paths already handed to a sink, and files
+    copied as they are."""
 
     files: dict[str, bytes] = field(default_factory=dict)
+    sent: list[str] = field(default_factory=list)
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
+
+    @property
+    def paths(self) -> set[str]:
+        """Every file of the site, by its path in the output folder."""
+        return {*self.files, *self.sent, *self.copies}
 
 
 def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
@@ -147,9 +154,14 @@ def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
     return env
 
 
+Sink = Callable[[str, bytes], None]
+
+
 def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
-                progress: Callable[[int, int], None] | None = None) -> Rendered:
-    """Render every page and file of the site: listed here in order, then rendered across `workers`."""
+                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None) -> Rendered:
+    """Render every page and file of the site: listed here in order, then rendered across `workers`.
+    With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
+    writing shares the cores and nothing large travels back); without one, all are kept in memory."""
     out = Rendered()
     env = make_environment(templates_dir, site)
     for name in env.list_templates(extensions=["html"]):
@@ -258,12 +270,20 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
 
     # Every event's VEVENT first, so each worker forked for the pages and calendars starts with all of them.
     calendars.preload(run_all([partial(calendars.event_bytes, e) for e in site.events], workers))
-    for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers, progress)):
-        out.files[path] = data
+    if sink is None:
+        for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers, progress)):
+            out.files[path] = data
+    else:
+        run_all([partial(_send, sink, path, task) for path, task in tasks], workers, progress)
+        out.sent.extend(path for path, _ in tasks)
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
     return out
+
+
+def _send(sink: Sink, path: str, task: Callable[[], bytes]) -> None:
+    sink(path, task())
 
 
 def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:

@@ -44,8 +44,10 @@ def check_output_folder(output_dir: Path, protected: dict[str, Path]) -> None:
                             f"folder ({folder}); choose a folder outside it", 2)
 
 
-def write_output(rendered: Rendered, output_dir: Path) -> int:
-    """Write the site beside the old one and swap it in; return the number of files written."""
+@contextmanager
+def staged(output_dir: Path) -> Iterator["Staging"]:
+    """A Staging for the site's next version; swapped in whole when the block ends, removed (the old site
+    untouched) if it raises. Holds the output folder's lock throughout."""
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     try:
@@ -56,70 +58,89 @@ def write_output(rendered: Rendered, output_dir: Path) -> int:
     try:
         with _build_lock(output_dir):
             _remove_abandoned_staging(output_dir)
-            staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
+            folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
             try:
-                count = _fill(staging, rendered, output_dir)
-                if output_dir.exists():
-                    _exchange(staging, output_dir)  # staging now holds the previous site
-                    shutil.rmtree(staging)
-                else:
-                    os.rename(staging, output_dir)
+                yield Staging(folder, output_dir)
+                _swap_in(folder, output_dir)
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(folder, ignore_errors=True)
                 raise
     except OSError as exc:
         raise SiteError(_explain(exc, output_dir)) from None
-    return count
 
 
-def _fill(staging: Path, rendered: Rendered, previous: Path) -> int:
-    """Write the new site into staging; files whose bytes did not change are hard links to the previous
-    site's, so they are not written again and keep their times (rsync and CDNs see only real changes).
-    Plain os calls on string paths: with thousands of small files, pathlib's overhead is most of the time."""
-    stage, old_root = os.fspath(staging), os.fspath(previous)
-    keep = previous.is_dir() and (previous / MARKER).is_file()
-    made: set[str] = {""}
+def _swap_in(folder: Path, output_dir: Path) -> None:
+    (folder / MARKER).write_bytes(MARKER_TEXT)
+    os.chmod(folder, 0o755)  # mkdtemp makes it 0700; a web server must read it
+    if output_dir.exists():
+        _exchange(folder, output_dir)  # the staging folder now holds the previous site
+        shutil.rmtree(folder)
+    else:
+        os.rename(folder, output_dir)
 
-    def folder_for(rel: str) -> None:
+
+class Staging:
+    """The new site, written file by file beside the previous one (by forked workers too, as they render).
+    Files whose bytes did not change are hard links to the previous site's, so they are not written again
+    and keep their times: rsync and CDNs see only real changes. Plain os calls on string paths: with
+    thousands of small files, pathlib's overhead was most of the time."""
+
+    def __init__(self, folder: Path, previous: Path):
+        self.output_dir = previous
+        self.root, self.old_root = os.fspath(folder), os.fspath(previous)
+        self.keep = previous.is_dir() and (previous / MARKER).is_file()
+        self._made: set[str] = {""}
+
+    def add(self, rel: str, data: bytes) -> None:
+        """One file of the site, by its path relative to the output folder."""
+        try:
+            self._folder_for(rel)
+            if not (self.keep and self._reuse(rel, _same_bytes(data))):
+                _write_new(f"{self.root}/{rel}", data)
+        except OSError as exc:
+            raise SiteError(_explain(exc, self.output_dir)) from None
+
+    def add_rendered(self, rendered: Rendered) -> None:
+        """The files still held in memory, and the files copied as they are."""
+        for rel, data in sorted(rendered.files.items()):
+            self.add(rel, data)
+        for rel, source in sorted(rendered.copies.items()):
+            try:
+                self._folder_for(rel)
+                info = source.stat()
+                if not (self.keep and self._reuse(rel, lambda old, seen: (seen.st_size, seen.st_mtime_ns) ==
+                                                  (info.st_size, info.st_mtime_ns))):
+                    shutil.copy2(source, f"{self.root}/{rel}")
+            except OSError as exc:
+                raise SiteError(_explain(exc, self.output_dir)) from None
+
+    def _folder_for(self, rel: str) -> None:
         parent = rel.rpartition("/")[0]
-        if parent not in made:
-            os.makedirs(f"{stage}/{parent}", exist_ok=True)
-            while parent not in made:
-                made.add(parent)
+        if parent not in self._made:
+            os.makedirs(f"{self.root}/{parent}", exist_ok=True)  # safe when two workers race to make it
+            while parent not in self._made:
+                self._made.add(parent)
                 parent = parent.rpartition("/")[0]
 
-    def reuse(rel: str, same: Callable[[str, os.stat_result], bool]) -> bool:
-        old = f"{old_root}/{rel}"
+    def _reuse(self, rel: str, same: Callable[[str, os.stat_result], bool]) -> bool:
+        old = f"{self.old_root}/{rel}"
         try:
             info = os.stat(old, follow_symlinks=False)
             if not (stat.S_ISREG(info.st_mode) and same(old, info)):
                 return False
-            os.link(old, f"{stage}/{rel}")
+            os.link(old, f"{self.root}/{rel}")
             return True
         except OSError:  # gone, unreadable, another file system, or links not allowed: write it instead
             return False
 
-    def same_bytes(data: bytes) -> Callable[[str, os.stat_result], bool]:
-        def same(old: str, info: os.stat_result) -> bool:
-            if info.st_size != len(data):
-                return False
-            with open(old, "rb") as handle:
-                return handle.read() == data
-        return same
 
-    for rel, data in sorted(rendered.files.items()):
-        folder_for(rel)
-        if not (keep and reuse(rel, same_bytes(data))):
-            _write_new(f"{stage}/{rel}", data)
-    for rel, source in sorted(rendered.copies.items()):
-        folder_for(rel)
-        source_info = source.stat()
-        if not (keep and reuse(rel, lambda old, info: (info.st_size, info.st_mtime_ns) ==
-                               (source_info.st_size, source_info.st_mtime_ns))):
-            shutil.copy2(source, f"{stage}/{rel}")
-    (staging / MARKER).write_bytes(MARKER_TEXT)
-    os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a web server must read it
-    return len(rendered.files) + len(rendered.copies)
+def _same_bytes(data: bytes) -> Callable[[str, os.stat_result], bool]:
+    def same(old: str, info: os.stat_result) -> bool:
+        if info.st_size != len(data):
+            return False
+        with open(old, "rb") as handle:
+            return handle.read() == data
+    return same
 
 
 def _write_new(path: str, data: bytes) -> None:
