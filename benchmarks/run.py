@@ -292,6 +292,10 @@ def _fresh(path: Path) -> Path:
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
+    # Let the disk finish deleting the last build's files (and writing its pages) first: otherwise that
+    # work lands in the next build's time, whichever generator it is.
+    os.sync()
+    time.sleep(0.5)
     return path
 
 
