@@ -1,4 +1,5 @@
-"""An on-disk cache of the one expensive pure step per content file: parse, validate, render its body.
+"""An on-disk cache of the expensive pure steps: reading a content file (parse, validate, render its
+body) and serialising an event's VEVENT.
 
 Every build is still a full logical rebuild; a cache entry only saves work
 when everything that shaped it is the same: the file's bytes and path, the
@@ -19,7 +20,7 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The libraries whose output is stored in an entry.
-LIBRARIES = ("pyromark", "nh3", "PyYAML")
+LIBRARIES = ("pyromark", "nh3", "PyYAML", "icalendar")
 
 
 def code_version() -> bytes:
@@ -36,16 +37,19 @@ def code_version() -> bytes:
     return digest.digest()
 
 
-class SourceCache:
-    """The entries of the last build, kept in one file beside its output: read whole when a build starts and
-    written whole, in one atomic step, when it has read everything. One file rather than one per entry,
+class DiskCache:
+    """One step's entries from the last build, kept in one file of the cache folder: read whole when a build
+    starts and written whole, in one atomic step, when the step is done. One file rather than one per entry,
     because creating thousands of small files cost more than the work they saved."""
 
-    FILE = "entries.pickle"
+    # Each store and the files that older versions of this cache left, which saving removes.
+    STORES = ("sources.pickle", "vevents.pickle")
 
-    def __init__(self, folder: Path, salt: bytes):
+    def __init__(self, folder: Path, salt: bytes, name: str):
+        assert name in self.STORES
         self.folder = folder
         self.salt = salt
+        self.file = folder / name
 
     def key(self, *parts: str | bytes) -> str:
         digest = hashlib.sha256(self.salt)
@@ -58,7 +62,7 @@ class SourceCache:
     def load(self) -> dict[str, Any]:
         """Every stored entry by key; nothing when there is no cache or it cannot be read."""
         try:
-            with open(self.folder / self.FILE, "rb") as handle:
+            with open(self.file, "rb") as handle:
                 entries = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
             return {}  # missing, damaged or from other code: computed again
@@ -72,12 +76,12 @@ class SourceCache:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, self.folder / self.FILE)
+                os.replace(temporary, self.file)
             finally:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
             for old in self.folder.iterdir():  # entries of the one-file-each layout, from older versions
-                if old.name != self.FILE and not old.name.startswith("."):
+                if old.name not in self.STORES and not old.name.startswith("."):
                     old.unlink(missing_ok=True)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower

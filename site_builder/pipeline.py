@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .cache import SourceCache, code_version
+from .cache import DiskCache, code_version
 from .checks import check_body_links, check_records
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
@@ -139,13 +139,13 @@ def read_source(source: Source, config: Config, content_dir: Path,
     return dataclasses.replace(record, body_html=body_html), problems
 
 
-def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> SourceCache:
+def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> DiskCache:
     """A cache salted with all a content file's reading depends on besides its own bytes and path."""
     salt = hashlib.sha256(code_version())
     for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
                  *(m.rel for m in media)):
         salt.update(part.encode() + b"\0")
-    return SourceCache(options.cache_dir, salt.digest())  # type: ignore[arg-type]
+    return DiskCache(options.cache_dir, salt.digest(), "sources.pickle")  # type: ignore[arg-type]
 
 
 def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
@@ -156,8 +156,13 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
 
 
 def _render(options: Options, site: Site, media: tuple[MediaFile, ...], sink: Sink | None) -> Rendered:
+    # VEVENTs are keyed by everything handed to icalendar, so the salt is only the code and its libraries.
+    vevents = DiskCache(options.cache_dir, code_version(), "vevents.pickle") if options.cache_dir else None
+    stored = vevents.load() if vevents else {}
     rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink)
+                           _stage(options, "Rendering"), sink, stored)
+    if vevents and rendered.vevents.keys() != stored.keys():
+        vevents.save(rendered.vevents)
     for file in media:
         rendered.copies[file.rel] = file.path
     return rendered

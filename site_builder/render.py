@@ -103,6 +103,7 @@ class Rendered:
 
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
+    vevents: dict[str, bytes] = field(default_factory=dict)  # every event's VEVENT, by its key
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
 
@@ -158,17 +159,19 @@ Sink = Callable[[str, bytes], None]
 
 
 def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
-                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None) -> Rendered:
+                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
+                vevents: dict[str, bytes] | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
-    writing shares the cores and nothing large travels back); without one, all are kept in memory."""
+    writing shares the cores and nothing large travels back); without one, all are kept in memory.
+    `vevents` are serialised VEVENTs from an earlier build, by key; those this build used are returned."""
     out = Rendered()
     env = make_environment(templates_dir, site)
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     assets = _static_assets(static_dir, out)
     config = site.config
-    calendars = CalendarWriter(site)
+    calendars = CalendarWriter(site, vevents)
     tasks: list[tuple[str, Callable[[], bytes]]] = []
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
@@ -269,7 +272,8 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
                                                 f"Events from {config.title}.")))
 
     # Every event's VEVENT first, so each worker forked for the pages and calendars starts with all of them.
-    calendars.preload(run_all([partial(calendars.event_bytes, e) for e in site.events], workers))
+    calendars.preload(run_all([partial(calendars.event_entry, e) for e in site.events], workers))
+    out.vevents = calendars.used
     if sink is None:
         for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers, progress)):
             out.files[path] = data

@@ -36,7 +36,7 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
         return snapshot(output)
 
     cold = build(out)
-    cache = tmp_path / ".output.cache" / "entries.pickle"
+    cache = tmp_path / ".output.cache" / "sources.pickle"
     assert len(pickle.loads(cache.read_bytes())) == len(list(content.rglob("*.md")))
     assert build(out) == cold  # warm: every file from the cache
     assert build(fresh, "--no-cache") == cold
@@ -49,8 +49,16 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
     assert warm == build(fresh, "--no-cache")
     assert len(pickle.loads(cache.read_bytes())) == len(list(content.rglob("*.md")))
 
+    # An edited event changes its calendar entries: the stored VEVENT is not reused.
+    event = next((content / "events").glob("*.md"))
+    event.write_text(event.read_text().replace("title: ", "title: Changed: ", 1))
+    warm = build(out)
+    assert warm == build(fresh, "--no-cache")
+    assert any(b"Changed: " in data for path, data in warm.items() if path.endswith(".ics"))
+
     # A damaged cache is read as empty, not trusted.
-    cache.write_bytes(b"not a pickle")
-    assert build(out) == warm
-    cache.write_bytes(cache.read_bytes()[:100])
-    assert build(out) == warm
+    for damaged in (cache, cache.with_name("vevents.pickle")):
+        damaged.write_bytes(b"not a pickle")
+        assert build(out) == warm
+        damaged.write_bytes(damaged.read_bytes()[:100])
+        assert build(out) == warm

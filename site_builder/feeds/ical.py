@@ -9,7 +9,9 @@ the cost of every calendar (benchmarks/README.md); a test holds the two equal.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from icalendar import Calendar, Component, Event as VEvent, Timezone
@@ -34,8 +36,10 @@ class CalendarWriter:
     """Writes calendars for one site. Each event's VEVENT and each time zone's VTIMEZONE is serialised by
     icalendar once and reused in every calendar that has it (an event is in up to five files)."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, stored: dict[str, bytes] | None = None):
         self.site = site
+        self.stored = stored or {}  # serialised VEVENTs from earlier builds, by vevent_key
+        self.used: dict[str, bytes] = {}  # the ones this build used, to store for the next
         self._events: dict[str, bytes] = {}
         self._zones: dict[tuple[int, int], bytes] = {}
         self._single_header = b""
@@ -65,12 +69,23 @@ class CalendarWriter:
     def event_bytes(self, event: Event) -> bytes:
         """One event's VEVENT, serialised (and remembered)."""
         if event.slug not in self._events:
-            self._events[event.slug] = serialise(_vevent(self.site, event))
+            self._events[event.slug] = self.event_entry(event)[1]
         return self._events[event.slug]
 
-    def preload(self, serialised: list[bytes]) -> None:
+    def event_entry(self, event: Event) -> tuple[str, bytes]:
+        """One event's VEVENT and its key: taken from an earlier build when everything icalendar would be
+        given is the same, serialised by icalendar otherwise."""
+        properties = _vevent_properties(self.site, event)
+        key = hashlib.sha256(repr(properties).encode()).hexdigest()
+        data = self.stored.get(key)
+        if data is None:
+            data = serialise(_vevent(properties))
+        return key, data
+
+    def preload(self, entries: list[tuple[str, bytes]]) -> None:
         """Take VEVENTs serialised elsewhere (by workers), in the order of site.events."""
-        self._events.update(zip((e.slug for e in self.site.events), serialised))
+        self._events.update(zip((e.slug for e in self.site.events), (data for _, data in entries)))
+        self.used.update(entries)
 
     def _zone(self, first_year: int, last_year: int) -> bytes:
         if (first_year, last_year) not in self._zones:
@@ -143,34 +158,43 @@ def _one_date_per_rdate(zone: Timezone) -> None:
             part.add("rdate", moment)
 
 
-def _vevent(site: Site, event: Event) -> VEvent:
+def _vevent_properties(site: Site, event: Event) -> tuple[tuple[str, Any], ...]:
+    """Every property of an event's VEVENT, in order, as plain values: all that icalendar is given."""
     config = site.config
     host = urlsplit(config.base_url).hostname or "localhost"
-    vevent = VEvent()
-    vevent.add("uid", f"event-{event.slug}@{host}")
     # DTSTAMP and LAST-MODIFIED come from the content, never the clock, so builds repeat byte for byte.
     changed = event.updated or event.published
-    vevent.add("dtstamp", _utc(changed or event.start, site))
+    properties: list[tuple[str, Any]] = [
+        ("uid", f"event-{event.slug}@{host}"),
+        ("dtstamp", _utc(changed or event.start, site)),
+    ]
     if changed:
-        vevent.add("last-modified", _utc(changed, site))
-    vevent.add("sequence", sequence(event))
+        properties.append(("last-modified", _utc(changed, site)))
+    properties.append(("sequence", sequence(event)))
     summary = f"Cancelled: {event.title}" if event.status == "cancelled" else event.title
     if event.status == "postponed":
         summary = f"Postponed: {event.title}"
-    vevent.add("summary", summary)
+    properties.append(("summary", summary))
     if event.all_day:
-        vevent.add("dtstart", event.start)
-        vevent.add("dtend", day_after(event.end))  # DTEND of an all-day event is exclusive (RFC 5545 3.6.1)
+        properties.append(("dtstart", event.start))
+        properties.append(("dtend", day_after(event.end)))  # an all-day DTEND is exclusive (RFC 5545 3.6.1)
     else:
-        vevent.add("dtstart", event.start.astimezone(config.tz))
-        vevent.add("dtend", event.end.astimezone(config.tz))
-    vevent.add("status", STATUS[event.status])
-    vevent.add("transp", "TRANSPARENT" if event.status == "cancelled" else "OPAQUE")
-    vevent.add("location", _location(event))
-    vevent.add("url", config.absolute(event.url))
+        properties.append(("dtstart", event.start.astimezone(config.tz)))
+        properties.append(("dtend", event.end.astimezone(config.tz)))
+    properties.append(("status", STATUS[event.status]))
+    properties.append(("transp", "TRANSPARENT" if event.status == "cancelled" else "OPAQUE"))
+    properties.append(("location", _location(event)))
+    properties.append(("url", config.absolute(event.url)))
     if event.topics:
-        vevent.add("categories", [t.name for t in event.topics])
-    vevent.add("description", _description(site, event))
+        properties.append(("categories", [t.name for t in event.topics]))
+    properties.append(("description", _description(site, event)))
+    return tuple(properties)
+
+
+def _vevent(properties: tuple[tuple[str, Any], ...]) -> VEvent:
+    vevent = VEvent()
+    for name, value in properties:
+        vevent.add(name, value)
     return vevent
 
 
