@@ -50,8 +50,8 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
     assert len(pickle.loads(cache.read_bytes())) == len(list(content.rglob("*.md")))
 
     # An edited event changes its calendar entries: the stored VEVENT is not reused.
-    event = next((content / "events").glob("*.md"))
-    event.write_text(event.read_text().replace("title: ", "title: Changed ", 1))
+    event = content / "events" / "coastal-communities-2026-09.md"
+    event.write_text(event.read_text().replace('title: "', 'title: "Changed ', 1))
     warm = build(out)
     assert warm == build(fresh, "--no-cache")
     assert any(b"SUMMARY:Changed " in data for path, data in warm.items() if path.endswith(".ics"))
