@@ -160,7 +160,7 @@ def _render(options: Options, site: Site, media: tuple[MediaFile, ...], sink: Si
     vevents = DiskCache(options.cache_dir, code_version(), "vevents.pickle") if options.cache_dir else None
     stored = vevents.load() if vevents else {}
     rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, stored)
+                           _stage(options, "Rendering"), sink, stored, options.cache_dir)
     if vevents and rendered.vevents.keys() != stored.keys():
         vevents.save(rendered.vevents)
     for file in media:

@@ -113,10 +113,19 @@ class Rendered:
         return {*self.files, *self.sent, *self.copies}
 
 
-def make_environment(templates_dir: Path, site: Site) -> jinja2.Environment:
-    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank."""
+def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank.
+    Compiled templates are kept in `bytecode_dir` when given (Jinja checks each against its source)."""
+    bytecode_cache = None
+    if bytecode_dir is not None:
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            pass  # no cache: the templates are compiled again
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=bytecode_cache,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -160,13 +169,14 @@ Sink = Callable[[str, bytes], None]
 
 def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                vevents: dict[str, bytes] | None = None) -> Rendered:
+                vevents: dict[str, bytes] | None = None, cache_dir: Path | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
     writing shares the cores and nothing large travels back); without one, all are kept in memory.
-    `vevents` are serialised VEVENTs from an earlier build, by key; those this build used are returned."""
+    `vevents` are serialised VEVENTs from an earlier build, by key; those this build used are returned.
+    Compiled templates are kept in `cache_dir`, when given."""
     out = Rendered()
-    env = make_environment(templates_dir, site)
+    env = make_environment(templates_dir, site, cache_dir / "templates" if cache_dir else None)
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     assets = _static_assets(static_dir, out)
