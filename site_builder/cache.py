@@ -81,7 +81,8 @@ class DiskCache:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
             for old in self.folder.iterdir():  # entries of the one-file-each layout, from older versions
-                if old.name not in self.STORES and not old.name.startswith(".") and old.is_file():
+                if old.name not in self.STORES and not old.name.startswith(".") and old.is_file() \
+                        and not old.is_symlink():
                     old.unlink(missing_ok=True)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower

@@ -186,9 +186,11 @@ def build(options: Options) -> Result:
         rendered = _render(options, site, loaded.media, None)
         files_written = 0
     else:
-        with staged(options.output_dir) as staging:
+        spare = options.cache_dir / "previous-site" if options.cache_dir else None
+        with staged(options.output_dir, spare) as staging:
             rendered = _render(options, site, loaded.media, staging.add)
             staging.add_rendered(rendered)
+            staging.finish(rendered.paths)
         files_written = len(rendered.paths)
     problems += check_body_links(site, rendered)
     result = Result(site, rendered, sort_problems(problems), files_written)

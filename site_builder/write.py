@@ -45,9 +45,13 @@ def check_output_folder(output_dir: Path, protected: dict[str, Path]) -> None:
 
 
 @contextmanager
-def staged(output_dir: Path) -> Iterator["Staging"]:
-    """A Staging for the site's next version; swapped in whole when the block ends, removed (the old site
-    untouched) if it raises. Holds the output folder's lock throughout."""
+def staged(output_dir: Path, spare: Path | None = None) -> Iterator["Staging"]:
+    """A Staging for the site's next version; swapped in whole when the block ends (call `finish` first),
+    removed (the old site untouched) if it raises. Holds the output folder's lock throughout.
+
+    With `spare`, the site this build replaces is kept there rather than deleted, and the next build starts
+    from it: most of its files are already the right ones, so a rebuild neither deletes the whole old site
+    nor makes the whole new one, only the files that changed."""
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     try:
@@ -59,9 +63,10 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
         with _build_lock(output_dir):
             _remove_abandoned_staging(output_dir)
             folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
+            reused = spare is not None and _take_spare(spare, folder)
             try:
-                yield Staging(folder, output_dir)
-                _swap_in(folder, output_dir)
+                yield Staging(folder, output_dir, reused)
+                _swap_in(folder, output_dir, spare)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -69,26 +74,47 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
         raise SiteError(_explain(exc, output_dir)) from None
 
 
-def _swap_in(folder: Path, output_dir: Path) -> None:
+def _take_spare(spare: Path, folder: Path) -> bool:
+    """Move the spare site into place as the staging folder. Under a staging name, a build killed while
+    it is half updated leaves it to be removed like any other abandoned staging folder."""
+    if spare.is_symlink() or not (spare / MARKER).is_file():
+        return False
+    os.rmdir(folder)
+    os.rename(spare, folder)
+    return True
+
+
+def _swap_in(folder: Path, output_dir: Path, spare: Path | None) -> None:
     (folder / MARKER).write_bytes(MARKER_TEXT)
     os.chmod(folder, 0o755)  # mkdtemp makes it 0700; a web server must read it
-    if output_dir.exists():
-        _exchange(folder, output_dir)  # the staging folder now holds the previous site
-        shutil.rmtree(folder)
-    else:
+    if not output_dir.exists():
         os.rename(folder, output_dir)
+        return
+    _exchange(folder, output_dir)  # the staging folder now holds the previous site
+    if spare is None:
+        shutil.rmtree(folder)
+        return
+    if spare.exists() or spare.is_symlink():
+        shutil.rmtree(spare, ignore_errors=True)
+    spare.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(folder, spare)
 
 
 class Staging:
     """The new site, written file by file beside the previous one (by forked workers too, as they render).
     Files whose bytes did not change are hard links to the previous site's, so they are not written again
     and keep their times: rsync and CDNs see only real changes. Plain os calls on string paths: with
-    thousands of small files, pathlib's overhead was most of the time."""
+    thousands of small files, pathlib's overhead was most of the time.
 
-    def __init__(self, folder: Path, previous: Path):
+    A staging folder `reused` from the spare site already holds files: one that is already the previous
+    site's file is left alone, and any other is unlinked before it is replaced, because it may share its
+    inode with the live site, which must never change under a visitor."""
+
+    def __init__(self, folder: Path, previous: Path, reused: bool = False):
         self.output_dir = previous
         self.root, self.old_root = os.fspath(folder), os.fspath(previous)
         self.keep = previous.is_dir() and (previous / MARKER).is_file()
+        self.reused = reused
         self._made: set[str] = {""}
 
     def add(self, rel: str, data: bytes) -> None:
@@ -96,6 +122,7 @@ class Staging:
         try:
             self._folder_for(rel)
             if not (self.keep and self._reuse(rel, _same_bytes(data))):
+                self._clear(rel)
                 _write_new(f"{self.root}/{rel}", data)
         except OSError as exc:
             raise SiteError(_explain(exc, self.output_dir)) from None
@@ -110,17 +137,59 @@ class Staging:
                 info = source.stat()
                 if not (self.keep and self._reuse(rel, lambda old, seen: (seen.st_size, seen.st_mtime_ns) ==
                                                   (info.st_size, info.st_mtime_ns))):
+                    self._clear(rel)
                     shutil.copy2(source, f"{self.root}/{rel}")
             except OSError as exc:
                 raise SiteError(_explain(exc, self.output_dir)) from None
 
+    def finish(self, paths: set[str]) -> None:
+        """Remove what a reused folder holds that is not part of the new site."""
+        if not self.reused:
+            return
+        try:
+            for folder, dirs, files in os.walk(self.root, topdown=False):
+                rel_folder = os.path.relpath(folder, self.root).replace(os.sep, "/")
+                prefix = "" if rel_folder == "." else rel_folder + "/"
+                for name in files:
+                    if prefix + name not in paths and prefix + name != MARKER:
+                        os.unlink(os.path.join(folder, name))
+                for name in dirs:
+                    path = os.path.join(folder, name)
+                    if os.path.islink(path):
+                        os.unlink(path)
+                    elif not os.listdir(path):
+                        os.rmdir(path)
+        except OSError as exc:
+            raise SiteError(_explain(exc, self.output_dir)) from None
+
     def _folder_for(self, rel: str) -> None:
         parent = rel.rpartition("/")[0]
         if parent not in self._made:
-            os.makedirs(f"{self.root}/{parent}", exist_ok=True)  # safe when two workers race to make it
+            try:
+                os.makedirs(f"{self.root}/{parent}", exist_ok=True)  # safe when two workers race to make it
+            except (FileExistsError, NotADirectoryError):  # a reused folder has a file where a folder goes
+                self._clear_folders(parent)
+                os.makedirs(f"{self.root}/{parent}", exist_ok=True)
             while parent not in self._made:
                 self._made.add(parent)
                 parent = parent.rpartition("/")[0]
+
+    def _clear_folders(self, parent: str) -> None:
+        parts = parent.split("/")
+        for n in range(1, len(parts) + 1):
+            path = f"{self.root}/{'/'.join(parts[:n])}"
+            if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+                os.unlink(path)
+
+    def _clear(self, rel: str) -> None:
+        """Make room in a reused folder: never write into a file that may be the live site's too."""
+        if not self.reused:
+            return
+        target = f"{self.root}/{rel}"
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        elif os.path.lexists(target):
+            os.unlink(target)
 
     def _reuse(self, rel: str, same: Callable[[str, os.stat_result], bool]) -> bool:
         old = f"{self.old_root}/{rel}"
@@ -128,7 +197,16 @@ class Staging:
             info = os.stat(old, follow_symlinks=False)
             if not (stat.S_ISREG(info.st_mode) and same(old, info)):
                 return False
-            os.link(old, f"{self.root}/{rel}")
+            target = f"{self.root}/{rel}"
+            if self.reused:
+                try:
+                    mine = os.stat(target, follow_symlinks=False)
+                    if (mine.st_ino, mine.st_dev) == (info.st_ino, info.st_dev):
+                        return True  # already the previous site's file
+                except FileNotFoundError:
+                    pass
+                self._clear(rel)
+            os.link(old, target)
             return True
         except OSError:  # gone, unreadable, another file system, or links not allowed: write it instead
             return False

@@ -26,8 +26,9 @@ def test_a_rebuild_replaces_the_site_whole_and_removes_pages_that_went_away(tmp_
     assert build(content, out) == 0
     assert not (out / "stories" / "health-partnership").exists()
     assert (out / MARKER).is_file()
-    # No staging folders are left beside the output.
+    # No staging folders are left beside the output; the site it replaced is kept in the cache, to start from.
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [".output.cache", ".output.lock"]
+    assert (tmp_path / ".output.cache" / "previous-site" / "stories" / "health-partnership" / "index.html").is_file()
 
 
 @pytest.mark.parametrize("output", ["content", "content/inside", ".", ".."])
@@ -142,3 +143,41 @@ def test_a_read_only_disk_is_a_clear_error_and_the_previous_site_survives(small_
     assert run.code == 1
     assert "the disk is read-only; the previous site is unchanged" in run.err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_rebuilds_from_the_kept_previous_site_give_exactly_a_fresh_build(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SITES / "small", content)
+    out, fresh = tmp_path / "output", tmp_path / "fresh"
+    spare = tmp_path / ".output.cache" / "previous-site"
+    story = content / "stories" / "health-partnership.md"
+    original = story.read_text()
+    edits = [original.replace("---\n\n", "---\n\nOne.\n\n", 1), None, original, original + "\nTwo.\n"]
+    assert build(content, out) == 0
+    for edit in edits:
+        if edit is None:
+            story.unlink()
+        else:
+            story.write_text(edit)
+        live = {path: (out / path).open("rb") for path in snapshot(out)}
+        seen = {path: handle.read() for path, handle in live.items()}
+        if spare.is_dir():  # junk where the kept site had files and folders: it must all be put right
+            (spare / "stray.html").write_text("stale")
+            shutil.rmtree(spare / "topics")
+            (spare / "topics").write_text("a file where a folder was")
+            (spare / "index.html").unlink()
+            (spare / "index.html").mkdir()
+        assert build(content, out) == 0
+        shutil.rmtree(fresh, ignore_errors=True)
+        assert run_main("build", "--content", str(content), "--output", str(fresh), "--today", "2027-01-15",
+                        "--no-cache").code == 0
+        assert snapshot(out) == snapshot(fresh)
+        # Visitors reading the old site while it was rebuilt saw no file change under them.
+        for path, handle in live.items():
+            handle.seek(0)
+            assert handle.read() == seen[path], path
+            handle.close()
