@@ -10,9 +10,10 @@ the cost of every calendar (benchmarks/README.md); a test holds the two equal.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from icalendar import Calendar, Component, Event as VEvent, Timezone
 
@@ -221,14 +222,26 @@ def add_links(event: Event, site: Site) -> dict[str, str]:
         google_dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
         outlook_start = event.start.astimezone(config.tz).isoformat()
         outlook_end = event.end.astimezone(config.tz).isoformat()
-    google = "https://calendar.google.com/calendar/render?" + urlencode({
+    google = "https://calendar.google.com/calendar/render?" + form_encode({
         "action": "TEMPLATE", "text": event.title, "dates": google_dates, "details": details,
         "location": location, "ctz": config.timezone})
-    outlook = "https://outlook.live.com/calendar/0/action/compose?" + urlencode({
+    outlook = "https://outlook.live.com/calendar/0/action/compose?" + form_encode({
         "rru": "addevent", "path": "/calendar/action/compose", "subject": event.title,
         "startdt": outlook_start, "enddt": outlook_end, "allday": "true" if event.all_day else "false",
         "location": location, "body": details})
     return {"google": google, "outlook": outlook}
+
+
+_UNRESERVED = re.compile(rb"[^A-Za-z0-9_.~ -]")
+
+
+def form_encode(fields: dict[str, str]) -> str:
+    """What urllib.parse.urlencode gives, byte for byte. urllib quotes a character at a time in Python,
+    which was a fifth of the time of an event page; this hands only the characters to escape to Python."""
+    def quote(text: str) -> str:
+        data = _UNRESERVED.sub(lambda match: b"%%%02X" % match[0][0], text.encode("utf-8"))
+        return data.replace(b" ", b"+").decode("ascii")
+    return "&".join(f"{quote(key)}={quote(value)}" for key, value in fields.items())
 
 
 def _location(event: Event) -> str:
