@@ -215,14 +215,11 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
                       "Events that have already happened, newest first.", (home, ("Events", "/events/"))),
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
     for event in site.events:
-        page(event.output_path, "event.html", _item_meta(event, site, alternates=(
-            (ICS, f"{event.title} (calendar file)", event.ics_url),)), item=event)
+        page(*item_page(event, site), item=event)
         tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event, event)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
-    for content_type, template in (("series", "series.html"), ("clusters", "cluster.html"),
-                                   ("offers", "offer.html"), ("stories", "story.html"),
-                                   ("resources", "resource.html")):
+    for content_type in ("series", "clusters", "offers", "stories", "resources"):
         plural = TYPE_LABELS[content_type][1]
         items = site.collection(content_type)
         feeds = ((RSS, f"{config.title}: new case stories", "/stories/feed.xml"),) \
@@ -233,8 +230,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
                  PageMeta(url, _paged_title(plural, pager), _list_description(content_type), (home,),
                           alternates=feeds), items=chunk, content_type=content_type, pager=pager)
         for item in items:
-            own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") else ()
-            page(item.output_path, template, _item_meta(item, site, alternates=own), item=item)
+            page(*item_page(item, site), item=item)
     for series in site.series:
         tasks.append((series.ics_url.lstrip("/"), render_calendar(
             series.events, f"{series.title} ({config.title})", series.summary)))
@@ -255,7 +251,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
                 f"Events about {topic.name} from {config.title}.")))
 
     for plain in site.pages:
-        page(plain.output_path, "page.html", _item_meta(plain, site, breadcrumbs=(home,)), item=plain)
+        page(*item_page(plain, site), item=plain)
 
     page("calendars/index.html", "calendars.html",
          PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
@@ -294,6 +290,31 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
     return out
+
+
+ITEM_TEMPLATES = {"events": "event.html", "series": "series.html", "clusters": "cluster.html",
+                  "offers": "offer.html", "stories": "story.html", "resources": "resource.html",
+                  "pages": "page.html"}
+
+
+def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
+    """An item's own page: its output path, template and meta."""
+    if isinstance(item, Event):
+        meta = _item_meta(item, site, alternates=((ICS, f"{item.title} (calendar file)", item.ics_url),))
+    elif item.content_type == "pages":
+        meta = _item_meta(item, site, breadcrumbs=(("Home", "/"),))
+    else:
+        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") else ()
+        meta = _item_meta(item, site, alternates=own)
+    return item.output_path, ITEM_TEMPLATES[item.content_type], meta
+
+
+def render_item_page(site: Site, item: Item, templates_dir: Path, static_dir: Path) -> tuple[str, bytes]:
+    """One item's own page, exactly as render_site makes it: its output path and bytes."""
+    env = make_environment(templates_dir, site)
+    path, template, meta = item_page(item, site)
+    assets = _static_assets(static_dir, Rendered())
+    return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item))
 
 
 def _send(sink: Sink, path: str, task: Callable[[], bytes]) -> None:

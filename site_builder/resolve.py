@@ -60,19 +60,14 @@ def resolve_site(config: Config, records: list[Record], today: date,
     topics = _gather_topics(items, problems)
     _link_related(items)
 
-    site = Site(
-        config=config,
-        today=today,
-        events=tuple(sorted(items["events"], key=lambda e: e.sort_key)),
-        series=_by_title(items["series"]),
-        clusters=_by_title(items["clusters"]),
-        offers=_by_title(items["offers"]),
-        stories=_newest_first(items["stories"], config),
-        resources=_newest_first(items["resources"], config),
-        pages=_by_title(items["pages"]),
-        topics=topics,
-    )
+    site = Site(config=config, today=today, topics=topics,
+                **{kind: in_site_order(kind, items[kind], config) for kind in ORDERS})
     return site, problems
+
+
+def in_site_order(kind: str, items: Any, config: Config) -> tuple:
+    """A type's items in the order the site lists them."""
+    return ORDERS[kind](items, config)
 
 
 # ---------------------------------------------------------------- checks across files
@@ -222,7 +217,7 @@ def _rank_related(mine: frozenset[str], heads: dict[frozenset[str], list[tuple[t
     return [other for *_, other in heapq.nsmallest(RELATED_LIMIT + 1, candidates, key=lambda c: c[:2])]
 
 
-def _by_title(items: list[Any]) -> tuple:
+def _by_title(items: list[Any], config: Config | None = None) -> tuple:
     return tuple(sorted(items, key=lambda i: (i.title.casefold(), i.slug)))
 
 
@@ -231,6 +226,14 @@ def _newest_first(items: list[Any], config: Config) -> tuple:
         stamp = as_datetime(item.published, config.tz).timestamp() if item.published else 0.0
         return (-stamp, item.title.casefold(), item.slug)
     return tuple(sorted(items, key=key))
+
+
+def _by_start(items: list[Any], config: Config | None = None) -> tuple:
+    return tuple(sorted(items, key=lambda e: e.sort_key))
+
+
+ORDERS = {"events": _by_start, "series": _by_title, "clusters": _by_title, "offers": _by_title,
+          "stories": _newest_first, "resources": _newest_first, "pages": _by_title}
 
 
 # ---------------------------------------------------------------- one item

@@ -31,7 +31,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .errors import ContentErrors, Problem, SiteError, print_problems
+from .model import Site
 from .pipeline import Options, build
+from .preview import preview_page
 
 EVENTS_URL = "/__events"
 SCRIPT_URL = "/__live-reload.js"
@@ -332,7 +334,7 @@ def is_relevant(path: str, roots: tuple[Path, ...], output_dir: Path) -> bool:
 class ChangeHandler(FileSystemEventHandler):
     """Tells the rebuilder about changes that can change the site."""
 
-    def __init__(self, roots: tuple[Path, ...], output_dir: Path, changed: Callable[[], None]):
+    def __init__(self, roots: tuple[Path, ...], output_dir: Path, changed: Callable[[Path], None]):
         self._roots = roots
         self._output_dir = output_dir
         self._changed = changed
@@ -342,24 +344,31 @@ class ChangeHandler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a file in it changed, and has its own event (or is a swap file)
-        paths = [event.src_path, getattr(event, "dest_path", "")]
+        paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
         # An atomic save renames a temp file over the real one: the destination is what matters.
-        if any(path and is_relevant(os.fsdecode(path), self._roots, self._output_dir) for path in paths):
-            self._changed()
+        for path in paths:
+            if path and is_relevant(path, self._roots, self._output_dir):
+                self._changed(Path(path))
 
 
 class Rebuilder:
-    """One background thread: a build ~100 ms after the last change; changes during a build make one more."""
+    """One background thread: a build ~100 ms after the last change; changes during a build make one more.
+    The build is told which paths changed since the last one."""
 
-    def __init__(self, rebuild: Callable[[], None], delay: float = DEBOUNCE_SECONDS):
+    def __init__(self, rebuild: Callable[[frozenset[Path]], None], delay: float = DEBOUNCE_SECONDS):
         self._rebuild = rebuild
         self._delay = delay
+        self._paths: set[Path] = set()
+        self._lock = threading.Lock()
         self._changed = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rebuilder", daemon=True)
 
-    def changed(self) -> None:
+    def changed(self, path: Path | None = None) -> None:
         """Something changed (called from the watcher's thread)."""
+        if path is not None:
+            with self._lock:
+                self._paths.add(path)
         self._changed.set()
 
     def start(self) -> None:
@@ -377,7 +386,9 @@ class Rebuilder:
             self._changed.wait()
             if not self._settle():
                 return
-            self._rebuild()
+            with self._lock:
+                paths, self._paths = frozenset(self._paths), set()
+            self._rebuild(paths)
 
     def _settle(self) -> bool:
         """Wait until no change has come for the delay; False when stopping."""
@@ -416,13 +427,14 @@ class PreviewServer:
         self.err = err
         self.debug = debug
         self.live = LiveState()
+        self.site: Site | None = None  # the last good build's, for previews
         self.watched = tuple(path.resolve() for path in
                              (options.content_dir, options.templates_dir, options.static_dir))
 
     def run(self) -> int:
         """Serve until Ctrl-C; return the exit status."""
         httpd = open_server(self.host, self.port, self.output_dir, self.live)
-        rebuilder = Rebuilder(lambda: self.build_once("Rebuilt"))
+        rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
         observer: Observer | None = None
         server_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                          name="http", daemon=True)
@@ -449,8 +461,11 @@ class PreviewServer:
         shown = f"[{host}]" if ":" in str(host) else str(host)
         return f"http://{shown}:{port}/"
 
-    def build_once(self, verb: str, first: bool = False) -> None:
-        """Build into the output folder and tell the open pages; on problems keep the last good site."""
+    def build_once(self, verb: str, first: bool = False, changed: frozenset[Path] = frozenset()) -> None:
+        """Build into the output folder and tell the open pages; on problems keep the last good site.
+        When one content file changed, its own page is previewed first (see preview.py)."""
+        if len(changed) == 1 and self.site is not None:
+            self._preview(next(iter(changed)))
         try:
             result = build(self.options)
         except ContentErrors as exc:
@@ -472,11 +487,25 @@ class PreviewServer:
                          "This is a fault in the site builder, not in your content; the last good site "
                          "is still being served.")
             return
+        self.site = result.site
         if result.problems:
             self.err.write("\n".join(self._problem_lines(result.problems)) + "\n")
             self.err.flush()
         self.live.built()
         self._say(f"{verb} in {result.seconds:.2f}s")
+
+    def _preview(self, path: Path) -> None:
+        started = time.perf_counter()
+        try:
+            shown = preview_page(self.options, self.site, path)  # type: ignore[arg-type]
+        except Exception as exc:  # the full build that follows reports any real problem
+            if self.debug:
+                traceback.print_exc(file=self.err)
+                self._say(f"(no preview: {type(exc).__name__}: {exc})")
+            return
+        if shown is not None:
+            self.live.built()
+            self._say(f"Previewed {shown.url} in {time.perf_counter() - started:.2f}s; rebuilding the rest")
 
     def _problem_lines(self, problems: list[Problem]) -> list[str]:
         """The lines `build` prints for these problems, count included."""

@@ -185,6 +185,10 @@ def test_a_saved_title_shows_on_the_served_page(server: ServeProcess) -> None:
     assert "<h1>About the new programme</h1>" in page or "About the new programme</h1>" in page
     assert "About this programme" not in page
     server.wait_for(server.rebuilds, CHANGE_SECONDS, "Rebuilt line")
+    # The saved page was shown first, on its own; then the whole site was rebuilt.
+    previewed = [n for n, line in enumerate(server.out_lines) if line.startswith("Previewed /about/ in ")]
+    rebuilt = [n for n, line in enumerate(server.out_lines) if line.startswith("Rebuilt in ")]
+    assert previewed and rebuilt and previewed[0] < rebuilt[0], server.out_lines
 
 
 def test_a_broken_save_is_reported_keeps_the_last_good_site_and_fixing_it_reloads(server: ServeProcess) -> None:
@@ -353,7 +357,7 @@ def test_changes_during_a_build_make_exactly_one_more_build() -> None:
     started, release = threading.Semaphore(0), threading.Semaphore(0)
     builds: list[float] = []
 
-    def rebuild() -> None:
+    def rebuild(paths: frozenset[Path]) -> None:
         builds.append(time.monotonic())
         started.release()
         assert release.acquire(timeout=30)
@@ -361,8 +365,8 @@ def test_changes_during_a_build_make_exactly_one_more_build() -> None:
     rebuilder = Rebuilder(rebuild, delay=0.05)
     rebuilder.start()
     try:
-        for _ in range(5):  # a burst of saves: one build
-            rebuilder.changed()
+        for n in range(5):  # a burst of saves: one build
+            rebuilder.changed(Path(f"events/{n}.md"))
         assert started.acquire(timeout=30)
         for _ in range(5):  # saves during that build: exactly one more after it
             rebuilder.changed()

@@ -1,0 +1,98 @@
+"""Preview: the page of the file an editor just saved, shown in a moment, before the full rebuild.
+
+`serve` rebuilds the whole site on every save (no page is ever stale once it
+finishes), which at thousands of events takes seconds. The editor is looking
+at one page: the one they are writing. So first, when the save changed only
+what that page shows, its page is made on its own, from the new file and the
+last built site, and put in place; the full rebuild follows and replaces it
+with the same page, and everything else the save touched.
+
+A save that could move the item between pages or lists (a new slug, topics,
+series, cluster, dates or draft state), that has any error, or that is not a
+content file already on the site gets no preview: only the full build can say.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import display_path
+from .markup import BodyRenderer
+from .model import Item, Site, link
+from .pipeline import Options, read_source
+from .render import render_item_page
+from .resolve import _make_item, in_site_order
+from .sources import TYPE_FOLDERS, Source, read_text
+
+# Cross references that resolve sets; a preview keeps the last build's.
+LINKS = ("topics", "related", "series", "cluster", "events", "meetings")
+# Fields that decide which pages and lists an item is on: a change to any of them needs the full build.
+PLACEMENT = ("slug", "topic_names", "draft", "start", "end", "is_past", "published", "url")
+
+
+@dataclass(frozen=True)
+class Preview:
+    url: str  # the page's address on the site
+    path: Path  # the file written in the output folder
+
+
+def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
+    """Write the saved file's own page into the output folder, if that alone shows the change."""
+    if options.output_dir is None or changed.suffix != ".md" or changed.parent.name not in TYPE_FOLDERS \
+            or changed.parent.parent.resolve() != options.content_dir.resolve():
+        return None
+    shown = display_path(changed, options.base)
+    old = next((item for item in site.items if item.source == shown), None)
+    if old is None:
+        return None
+    read = _read_item(options, site, changed, shown)
+    if read is None:
+        return None
+    new, named = read
+    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old):
+        return None
+    link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})
+    # The page may list its own type (the footer lists every plain page): the new item in its place there.
+    kind = new.content_type
+    mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
+    rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, options.templates_dir,
+                                 options.static_dir)
+    target = options.output_dir / rel
+    if not target.parent.is_dir():
+        return None
+    # A new file renamed over the old: the old one may be a hard link shared with the kept previous site.
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".preview-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return Preview(new.url, target)
+
+
+def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, tuple] | None:
+    """The item as the file now says, and the series and cluster it names."""
+    problems: list = []
+    text = read_text(path, shown, problems)
+    if text is None:
+        return None
+    config = site.config
+    record, found = read_source(Source(path.parent.name, path, shown, text), config, options.content_dir,
+                                BodyRenderer(options.content_dir, config.trust_html))
+    if record is None or any(problem.is_error for problem in found):
+        return None
+    return _make_item(record, config, site.today), (record.data.get("series"), record.data.get("cluster"))
+
+
+def _named(item: Item) -> tuple:
+    """The series and cluster the last build linked the item to."""
+    series, cluster = getattr(item, "series", None), getattr(item, "cluster", None)
+    return (series.slug if series else None, cluster.slug if cluster else None)

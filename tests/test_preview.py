@@ -1,0 +1,90 @@
+"""The preview server's first look: the saved file's own page, made alone, before the full rebuild.
+
+It must show what the full rebuild will show for that page, touch no other file,
+and step aside (the full rebuild alone) whenever the save could move the item
+between pages or lists, or has an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from site_builder.pipeline import Options, build
+from site_builder.preview import preview_page
+from tests.conftest import SITES
+
+STORY = "stories/health-partnership.md"
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Options, object]:
+    shutil.copytree(SITES / "small", tmp_path / "content")
+    options = Options(content_dir=tmp_path / "content", output_dir=tmp_path / "output", today=date(2027, 1, 15),
+                      base=tmp_path, workers=1, cache_dir=tmp_path / ".output.cache")
+    build(options)
+    build(options)  # a second build, so the previous site is kept beside the live one
+    return options, build(options).site
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_saved_title_and_body_show_on_the_page_exactly_as_the_full_build_makes_it(built, tmp_path) -> None:
+    options, site = built
+    story = options.content_dir / STORY
+    story.write_text(story.read_text().replace("title: ", "title: Renamed ", 1) + "\nA new closing line.\n")
+    before = files(options.output_dir)
+    kept = tmp_path / ".output.cache" / "previous-site" / "stories" / "health-partnership" / "index.html"
+    kept_bytes = kept.read_bytes()
+
+    shown = preview_page(options, site, story)
+
+    assert shown is not None and shown.url == "/stories/health-partnership/"
+    after = files(options.output_dir)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed == {"stories/health-partnership/index.html"}
+    assert kept.read_bytes() == kept_bytes  # written as a new file, not into one the kept site shares
+    build(options)
+    assert files(options.output_dir)["stories/health-partnership/index.html"] == after[
+        "stories/health-partnership/index.html"]
+
+
+def test_a_plain_page_renamed_shows_its_new_name_in_the_footer_too(built) -> None:
+    options, site = built
+    about = options.content_dir / "pages" / "about.md"
+    about.write_text(about.read_text().replace("title: About this programme", "title: Zebra crossing", 1))
+    shown = preview_page(options, site, about)
+    assert shown is not None
+    previewed = shown.path.read_bytes()
+    assert b"About this programme" not in previewed
+    build(options)
+    assert shown.path.read_bytes() == previewed
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda text: text.replace("topics: [", "topics: [Gardening, ", 1), id="topics"),
+    pytest.param(lambda text: text.replace("published: ", "draft: true\npublished: ", 1), id="draft"),
+    pytest.param(lambda text: text.replace("published: 20", "published: 19", 1), id="date"),
+    pytest.param(lambda text: text.replace("title: ", "title: [", 1), id="broken"),
+])
+def test_saves_that_could_move_the_item_or_have_errors_wait_for_the_full_build(built, edit) -> None:
+    options, site = built
+    story = options.content_dir / STORY
+    story.write_text(edit(story.read_text()))
+    before = files(options.output_dir)
+    assert preview_page(options, site, story) is None
+    assert files(options.output_dir) == before
+
+
+def test_files_that_are_not_content_on_the_site_get_no_preview(built) -> None:
+    options, site = built
+    new = options.content_dir / "stories" / "brand-new.md"
+    new.write_text((options.content_dir / STORY).read_text())
+    for path in (new, options.content_dir / "site.yaml", options.content_dir / "media" / "x.png"):
+        assert preview_page(options, site, path) is None
