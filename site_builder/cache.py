@@ -61,12 +61,15 @@ class DiskCache:
 
     def load(self) -> dict[str, Any]:
         """Every stored entry by key; nothing when there is no cache or it cannot be read."""
+        entries: dict[str, Any] = {}
         try:
             with open(self.file, "rb") as handle:
-                entries = pickle.load(handle)
+                while handle.peek(1):
+                    key, value = pickle.load(handle)
+                    entries[key] = value
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
             return {}  # missing, damaged or from other code: computed again
-        return entries if isinstance(entries, dict) else {}
+        return entries
 
     def save(self, entries: dict[str, Any]) -> None:
         """Replace the stored entries with these, and only these, so the cache never grows past the site."""
@@ -75,7 +78,10 @@ class DiskCache:
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entries-")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    # One pickle an entry, each forgotten once written: pickling them all as one object would
+                    # remember every object of the site until the end (hundreds of MB at 20,000 events).
+                    for item in entries.items():
+                        pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, self.file)
             finally:
                 if os.path.exists(temporary):

@@ -7,6 +7,7 @@ its result (bytes, or a small tuple) comes back.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -48,6 +49,9 @@ def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress |
         return results
     global _tasks
     _tasks = tasks
+    # Objects made so far are moved out of the collector's sight: a collection in a worker would otherwise
+    # touch every one of them and so copy the parent's whole heap into each worker (copy-on-write).
+    gc.freeze()
     try:
         size = -(-len(tasks) // (workers * 8))  # several chunks a worker, so one slow chunk does not hold all
         bounds = [(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
@@ -57,6 +61,7 @@ def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress |
                 chunks.append(chunk)
                 report(sum(map(len, chunks)), len(tasks))
     finally:
+        gc.unfreeze()
         _tasks = ()
     return [result for chunk in chunks for result in chunk]  # type: ignore[misc]
 

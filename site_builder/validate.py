@@ -22,8 +22,6 @@ class Record:
     shown: str
     data: dict[str, Any]
     lines: dict[str, int]  # the line of each top-level field, for later messages
-    body: str
-    body_line: int
     body_html: str = ""
 
     def line(self, name: str) -> int:
@@ -54,7 +52,7 @@ def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple
 
     if any(p.is_error for p in problems) or any(v is INVALID for v in data.values()):
         return None, problems
-    return Record(kind, slug, doc.source.display, data, lines, doc.body, doc.body_line), problems
+    return Record(kind, slug, doc.source.display, data, lines), problems
 
 
 def _check_dates(data: dict, lines: dict[str, int], ctx: Context) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
+from site_builder.cache import DiskCache
 from tests.conftest import PROJECT, run_main
 
 
@@ -37,7 +37,7 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
 
     cold = build(out)
     cache = tmp_path / ".output.cache" / "sources.pickle"
-    assert len(pickle.loads(cache.read_bytes())) == len(list(content.rglob("*.md")))
+    assert len(DiskCache(cache.parent, b"", cache.name).load()) == len(list(content.rglob("*.md")))
     assert build(out) == cold  # warm: every file from the cache
     assert build(fresh, "--no-cache") == cold
     assert not (tmp_path / ".fresh.cache").exists()
@@ -47,7 +47,7 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
     story.write_text(story.read_text().replace("---\n\n", "---\n\nA new first line.\n\n", 1))
     warm = build(out)
     assert warm == build(fresh, "--no-cache")
-    assert len(pickle.loads(cache.read_bytes())) == len(list(content.rglob("*.md")))
+    assert len(DiskCache(cache.parent, b"", cache.name).load()) == len(list(content.rglob("*.md")))
 
     # An edited event changes its calendar entries: the stored VEVENT is not reused.
     event = content / "events" / "coastal-communities-2026-09.md"
