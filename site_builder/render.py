@@ -131,6 +131,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one build, one set of templates: no stat of each template on every page
     )
     tz = site.config.tz
     env.filters.update(
