@@ -289,14 +289,24 @@ def check_output(tool: str, out: Path, size: int) -> str:
 # --- the benchmark ---------------------------------------------------------------------
 
 def _fresh(path: Path) -> Path:
+    """An empty folder at path. The last build's folder is set aside, not deleted: on this disk, deleting
+    thousands of files slows the file system for seconds afterwards, which would land in the next build's
+    time, whichever generator it is. What is set aside is deleted when the run ends (`_empty_trash`)."""
     if path.exists():
-        shutil.rmtree(path)
+        trash = path.parent / ".trash"
+        trash.mkdir(exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
     path.mkdir(parents=True)
-    # Let the disk finish deleting the last build's files (and writing its pages) first: otherwise that
-    # work lands in the next build's time, whichever generator it is.
-    os.sync()
+    os.sync()  # and the last build's writes are on disk before this one starts
     time.sleep(0.5)
     return path
+
+
+def _empty_trash(work: Path) -> None:
+    for trash in work.rglob(".trash"):
+        shutil.rmtree(trash, ignore_errors=True)
+    os.sync()
+    time.sleep(2)
 
 
 def cold_run(tool: Tool, site: Path, size: int, work: Path, label: str, args) -> Run:
@@ -385,6 +395,7 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args) 
                     warm.error = run.error
     if not args.keep:
         shutil.rmtree(work / "scratch", ignore_errors=True)
+    _empty_trash(work)
     return [*summaries.values(), warm]
 
 
@@ -405,6 +416,7 @@ def bench_own_content(tool: Tool, args) -> Summary:
         if not run.ok:
             summary.error = run.error
     shutil.rmtree(work / "scratch", ignore_errors=True)
+    _empty_trash(work)
     return summary
 
 
