@@ -172,6 +172,10 @@ def measure(argv: list[str], cwd: Path, log_path: Path, timeout: float,
     """Run one build as a child process; time it and read its resource use from os.wait4."""
     wait_for_quiet()
     full_env = dict(os.environ, **(env or {}))
+    # Some machines (this one) set PYTHONDONTWRITEBYTECODE, so Python recompiles every module of a program
+    # not installed by pip (this project's own package) on every run. A normal machine keeps the compiled
+    # modules; so does every generator here, in the same way.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     timed_out = threading.Event()
     load = os.getloadavg()[0]

@@ -23,6 +23,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 LIBRARIES = ("pyromark", "nh3", "PyYAML", "icalendar")
 
 
+def user_cache() -> Path:
+    """The tool's own cache, shared by every site this user builds: compiled templates, which are to Jinja
+    what __pycache__ is to Python (each checked against its source when used)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "site-builder"
+
+
 def code_version() -> bytes:
     """A digest of this package's code and the versions of the libraries that shape an entry."""
     digest = hashlib.sha256()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .cache import DiskCache, code_version
+from .cache import DiskCache, code_version, user_cache
 from .checks import check_body_links, check_records
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
@@ -160,7 +160,7 @@ def _render(options: Options, site: Site, media: tuple[MediaFile, ...], sink: Si
     vevents = DiskCache(options.cache_dir, code_version(), "vevents.pickle") if options.cache_dir else None
     stored = vevents.load() if vevents else {}
     rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, stored, options.cache_dir)
+                           _stage(options, "Rendering"), sink, stored, user_cache() / "templates")
     if vevents and rendered.vevents.keys() != stored.keys():
         vevents.save(rendered.vevents)
     for file in media:

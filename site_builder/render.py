@@ -170,14 +170,14 @@ Sink = Callable[[str, bytes], None]
 
 def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                vevents: dict[str, bytes] | None = None, cache_dir: Path | None = None) -> Rendered:
+                vevents: dict[str, bytes] | None = None, templates_cache: Path | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
     writing shares the cores and nothing large travels back); without one, all are kept in memory.
     `vevents` are serialised VEVENTs from an earlier build, by key; those this build used are returned.
-    Compiled templates are kept in `cache_dir`, when given."""
+    Compiled templates are kept in `templates_cache`, when given."""
     out = Rendered()
-    env = make_environment(templates_dir, site, cache_dir / "templates" if cache_dir else None)
+    env = make_environment(templates_dir, site, templates_cache)
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     assets = _static_assets(static_dir, out)
