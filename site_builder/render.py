@@ -191,8 +191,11 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
 
-    def render_calendar(events: tuple[Event, ...], name: str, description: str) -> Callable[[], bytes]:
-        return partial(calendars.render, events, name, description)
+    # Calendars of many events are put together from the events' VEVENTs, once the workers have made them.
+    gathered: list[tuple[str, Callable[[], bytes]]] = []
+
+    def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
+        gathered.append((path, partial(calendars.render, events, name, description)))
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
@@ -217,7 +220,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
     for event in site.events:
         page(*item_page(event, site), item=event)
-        tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event, event)))
+        tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -233,11 +236,11 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
         for item in items:
             page(*item_page(item, site), item=item)
     for series in site.series:
-        tasks.append((series.ics_url.lstrip("/"), render_calendar(
-            series.events, f"{series.title} ({config.title})", series.summary)))
+        gathered_calendar(series.ics_url.lstrip("/"), series.events, f"{series.title} ({config.title})",
+                          series.summary)
     for cluster in site.clusters:
-        tasks.append((cluster.ics_url.lstrip("/"), render_calendar(
-            cluster.meetings, f"{cluster.title} meetings ({config.title})", cluster.summary)))
+        gathered_calendar(cluster.ics_url.lstrip("/"), cluster.meetings,
+                          f"{cluster.title} meetings ({config.title})", cluster.summary)
 
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
@@ -247,9 +250,8 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
              PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "
                       f"{topic.name}.", (home, ("Topics", "/topics/")), alternates=own), topic=topic)
         if topic.events:
-            tasks.append((topic.ics_url.lstrip("/"), render_calendar(
-                topic.events, f"{topic.name} events ({config.title})",
-                f"Events about {topic.name} from {config.title}.")))
+            gathered_calendar(topic.ics_url.lstrip("/"), topic.events, f"{topic.name} events ({config.title})",
+                              f"Events about {topic.name} from {config.title}.")
 
     for plain in site.pages:
         page(*item_page(plain, site), item=plain)
@@ -275,18 +277,27 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
     out.files["stories/feed.xml"] = render_rss(site, feed_items(site.stories, site),
                                                f"Case stories: {config.title}", "/stories/",
                                                "/stories/feed.xml", "New case stories.")
-    tasks.append(("events.ics", render_calendar(subscription_events(site), config.title + " events",
-                                                f"Events from {config.title}.")))
+    gathered_calendar("events.ics", subscription_events(site), config.title + " events",
+                      f"Events from {config.title}.")
 
-    # Every event's VEVENT first, so each worker forked for the pages and calendars starts with all of them.
-    calendars.preload(run_all([partial(calendars.event_entry, e) for e in site.events], workers))
-    out.vevents = calendars.used
-    if sink is None:
-        for (path, _), data in zip(tasks, run_all([task for _, task in tasks], workers, progress)):
+    # The workers make every page and every event's own calendar, and send back each event's VEVENT.
+    entries = []
+    for (path, _), (data, entry) in zip(tasks, run_all([partial(_made, sink, path, task) for path, task in tasks],
+                                                       workers, progress)):
+        if data is not None:
             out.files[path] = data
-    else:
-        run_all([partial(_send, sink, path, task) for path, task in tasks], workers, progress)
-        out.sent.extend(path for path, _ in tasks)
+        if entry is not None:
+            entries.append(entry)
+    calendars.preload(entries)
+    out.vevents = calendars.used
+    for path, task in gathered:
+        data = task()
+        if sink is None:
+            out.files[path] = data
+        else:
+            sink(path, data)
+    if sink is not None:
+        out.sent.extend(path for path, _ in [*tasks, *gathered])
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
@@ -318,8 +329,14 @@ def render_item_page(site: Site, item: Item, templates_dir: Path, static_dir: Pa
     return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item))
 
 
-def _send(sink: Sink, path: str, task: Callable[[], bytes]) -> None:
-    sink(path, task())
+def _made(sink: Sink | None, path: str, task: Callable[[], Any]) -> tuple[bytes | None, Any]:
+    """Run one task: its bytes go to the sink when there is one; anything else it makes comes back."""
+    made = task()
+    data, extra = made if isinstance(made, tuple) else (made, None)
+    if sink is None:
+        return data, extra
+    sink(path, data)
+    return None, extra
 
 
 def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:

@@ -55,6 +55,12 @@ class CalendarWriter:
             self._single_header = _calendar_header(self.site, None, None)
         return self._assemble(self._single_header, (event,))
 
+    def render_event_entry(self, event: Event) -> tuple[bytes, tuple[str, bytes]]:
+        """One event's own calendar file, and its VEVENT with its key (for the calendars of many events)."""
+        entry = self.event_entry(event)
+        self._events[event.slug] = entry[1]
+        return self.render_event(event), entry
+
     def _assemble(self, header: bytes, events: tuple[Event, ...]) -> bytes:
         parts = []
         timed = [e for e in events if not e.all_day]
@@ -84,7 +90,7 @@ class CalendarWriter:
         return key, data
 
     def preload(self, entries: list[tuple[str, bytes]]) -> None:
-        """Take VEVENTs serialised elsewhere (by workers), in the order of site.events."""
+        """Take VEVENTs serialised elsewhere (by the workers), in the order of site.events."""
         self._events.update(zip((e.slug for e in self.site.events), (data for _, data in entries)))
         self.used.update(entries)
 
