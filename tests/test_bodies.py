@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyromark
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_builder import markup
 from site_builder.markup import BodyRenderer
 
 
@@ -77,3 +82,20 @@ def test_raw_html_is_sanitised_unless_the_site_trusts_it() -> None:
     assert "<script" not in cleaned and "onclick" not in cleaned and "<p>Hi</p>" in cleaned
     trusted, _ = render(body, trust_html=True)
     assert "<script>alert(1)</script>" in trusted
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([
+    "# ", "## ", "### ", "\n", "\n\n", "text", "Café", " ", "*", "**", "`", "[", "]", "(", ")", "/events/",
+    "media/x.png", "&", "&amp;", '"', "'", "-", "--", "{#id}", "![", "[^1]", "<b>", "~~", "| a | b |\n|---|---|\n",
+]), max_size=40).map("".join))
+def test_plain_bodies_read_from_their_html_exactly_as_from_the_event_stream(body: str) -> None:
+    """Plain bodies skip pulldown-cmark's event stream for speed; the page must not be able to tell."""
+    markdown = pyromark.Markdown(options=markup._OPTIONS)
+    html = markdown.html(body)
+    plain = markup._plain_findings(body, html)
+    if plain is None:
+        return
+    events = markup._read_events(markdown.events_with_range(body, merge_text=True), body)
+    assert markup._adjust_html(html, plain) == markup._adjust_html(html, events)
+    assert not (events.images_without_alt or events.media or any(h.level == 1 for h in events.headings))
