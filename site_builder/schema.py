@@ -24,6 +24,8 @@ SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EMAIL_PATTERN = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 MAX_SUMMARY = 300
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
+
 
 class Invalid:
     """Marks a value that failed to convert (its problem is already reported)."""
@@ -96,7 +98,7 @@ class Text(Kind):
             whole = f"{text} #{value.comment}"
             return ctx.error(value.line, name, f"the text after ' #' was read as a comment, leaving {text!r} "
                              f"(expected the whole value in quotes: \"{whole}\")")
-        if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        if _CONTROL.search(text):
             return ctx.error(value.line, name, "contains control characters (expected plain text: retype it)")
         if self.max_length and len(text) > self.max_length:
             return ctx.error(value.line, name, f"is {len(text)} characters long (expected at most "
