@@ -27,14 +27,17 @@ def output_for_url(url: str) -> str:
     return path
 
 
+def site_links(html: str) -> tuple[str, ...]:
+    """The links and sources in some HTML that point inside the site (root-relative), in order."""
+    return tuple(url for url in _LINK.findall(html) if url.startswith("/") and not url.startswith("//"))
+
+
 def check_body_links(site: Site, rendered: Rendered) -> list[Problem]:
     """Warn about links in Markdown bodies to pages or files the site does not have."""
     existing = rendered.paths
     problems = []
     for item in site.items:
-        for url in _LINK.findall(item.body_html):
-            if not url.startswith("/") or url.startswith("//"):
-                continue
+        for url in item.body_links:
             target = output_for_url(url.replace("&amp;", "&"))
             if target not in existing and target + "/index.html" not in existing:
                 problems.append(warning(item.source, 0, "body", f"links to {url}, which is not a page or file "

@@ -102,6 +102,7 @@ class Item:
     updated: date | datetime | None
     image: Image | None
     body_html: str
+    body_links: tuple[str, ...]  # the site-relative links in body_html
     url: str
     output_path: str
     topics: tuple["Topic", ...] = ()

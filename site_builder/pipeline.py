@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .cache import DiskCache, code_version, user_cache
-from .checks import check_body_links, check_records
+from .checks import check_body_links, check_records, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .markup import BodyRenderer
@@ -136,7 +136,7 @@ def read_source(source: Source, config: Config, content_dir: Path,
     problems += found
     if record is None:
         return None, problems
-    return dataclasses.replace(record, body_html=body_html), problems
+    return dataclasses.replace(record, body_html=body_html, body_links=site_links(body_html)), problems
 
 
 def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> DiskCache:

@@ -256,6 +256,7 @@ def _make_item(record: Record, config: Config, today: date) -> Item:
         updated=data.get("updated"),
         image=Image("/" + image["src"], image.get("alt", "")) if image else None,
         body_html=record.body_html,
+        body_links=record.body_links,
         url=url,
         output_path=url.strip("/") + "/index.html",
     )

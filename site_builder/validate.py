@@ -23,6 +23,7 @@ class Record:
     data: dict[str, Any]
     lines: dict[str, int]  # the line of each top-level field, for later messages
     body_html: str = ""
+    body_links: tuple[str, ...] = ()  # the site-relative links in body_html, for checks.check_body_links
 
     def line(self, name: str) -> int:
         return self.lines.get(name, 1)
