@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -28,9 +29,9 @@ class Config:
     contact_email: str
     trust_html: bool
 
-    @property
+    @cached_property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return ZoneInfo(self.timezone)  # read for every date on every page: made once
 
     def absolute(self, url: str) -> str:
         """The absolute form of a site URL such as `/events/`."""
