@@ -10,6 +10,7 @@ entry is never read, only left to be pruned.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -30,8 +31,10 @@ def user_cache() -> Path:
     return Path(base) / "site-builder"
 
 
+@functools.cache
 def code_version() -> bytes:
-    """A digest of this package's code and the versions of the libraries that shape an entry."""
+    """A digest of this package's code and the versions of the libraries that shape an entry. Worked out
+    once a process: both stores of a build salt with it, and the code a process runs never changes."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
