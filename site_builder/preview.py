@@ -20,12 +20,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import user_cache
 from .errors import display_path
 from .markup import BodyRenderer
 from .model import Item, Site, link
 from .pipeline import Options, read_source
 from .render import render_item_page
-from .resolve import _make_item, in_site_order
+from .resolve import in_site_order, make_item
 from .sources import TYPE_FOLDERS, Source, read_text
 
 # Cross references that resolve sets; a preview keeps the last build's.
@@ -60,7 +61,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     kind = new.content_type
     mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
     rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, options.templates_dir,
-                                 options.static_dir)
+                                 options.static_dir, user_cache() / "templates")
     target = options.output_dir / rel
     if not target.parent.is_dir():
         return None
@@ -89,7 +90,7 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
                                 BodyRenderer(options.content_dir, config.trust_html))
     if record is None or any(problem.is_error for problem in found):
         return None
-    return _make_item(record, config, site.today), (record.data.get("series"), record.data.get("cluster"))
+    return make_item(record, config, site.today), (record.data.get("series"), record.data.get("cluster"))
 
 
 def _named(item: Item) -> tuple:

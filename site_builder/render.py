@@ -321,9 +321,10 @@ def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     return item.output_path, ITEM_TEMPLATES[item.content_type], meta
 
 
-def render_item_page(site: Site, item: Item, templates_dir: Path, static_dir: Path) -> tuple[str, bytes]:
+def render_item_page(site: Site, item: Item, templates_dir: Path, static_dir: Path,
+                     templates_cache: Path | None = None) -> tuple[str, bytes]:
     """One item's own page, exactly as render_site makes it: its output path and bytes."""
-    env = make_environment(templates_dir, site)
+    env = make_environment(templates_dir, site, templates_cache)
     path, template, meta = item_page(item, site)
     assets = _static_assets(static_dir, Rendered())
     return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item))

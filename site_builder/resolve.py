@@ -53,7 +53,7 @@ def resolve_site(config: Config, records: list[Record], today: date,
     for kind in ("series", "clusters", "offers", "stories", "resources", "pages", "events"):
         built = []
         for record in by_type.get(kind, []):
-            built.append(_make_item(record, config, today))
+            built.append(make_item(record, config, today))
         items[kind] = built
 
     _link_events(items, by_type.get("events", []), problems, hidden or {})
@@ -239,7 +239,8 @@ ORDERS = {"events": _by_start, "series": _by_title, "clusters": _by_title, "offe
 # ---------------------------------------------------------------- one item
 
 
-def _make_item(record: Record, config: Config, today: date) -> Item:
+def make_item(record: Record, config: Config, today: date) -> Item:
+    """One record as an item of the site, before resolve links it to others (the preview links it itself)."""
     data = record.data
     kind = record.kind
     url = f"/{record.slug}/" if kind == "pages" else f"/{kind}/{record.slug}/"
