@@ -79,28 +79,27 @@ def copy_site(name: str, dest: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small fixture site, built once with a pinned build date."""
-    out = tmp_path_factory.mktemp("small") / "output"
-    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15")
+def built_once(factory: pytest.TempPathFactory, name: str, content: Path, today: str) -> Path:
+    """A content folder built once for the session, as `python build.py build` builds it, on a pinned date."""
+    out = factory.mktemp(name) / "output"
+    run = run_main("build", "--content", str(content), "--output", str(out), "--today", today)
     assert run.code == 0, run.err
     return out
+
+
+@pytest.fixture(scope="session")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small fixture site."""
+    return built_once(tmp_path_factory, "small", SITES / "small", "2027-01-15")
 
 
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The programme's own content/, built as `python build.py` builds it (with a pinned date)."""
-    out = tmp_path_factory.mktemp("real") / "output"
-    run = run_main("build", "--content", str(PROJECT / "content"), "--output", str(out), "--today", "2026-11-23")
-    assert run.code == 0, run.err
-    return out
+    """The programme's own content/."""
+    return built_once(tmp_path_factory, "real", PROJECT / "content", "2026-11-23")
 
 
 @pytest.fixture(scope="session")
 def calendars_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The calendar edge cases: both clock changes, awkward titles, every status, all-day and offset events."""
-    out = tmp_path_factory.mktemp("calendars") / "output"
-    run = run_main("build", "--content", str(SITES / "calendars"), "--output", str(out), "--today", "2026-11-23")
-    assert run.code == 0, run.err
-    return out
+    return built_once(tmp_path_factory, "calendars", SITES / "calendars", "2026-11-23")
