@@ -364,11 +364,10 @@ class Rebuilder:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rebuilder", daemon=True)
 
-    def changed(self, path: Path | None = None) -> None:
-        """Something changed (called from the watcher's thread)."""
-        if path is not None:
-            with self._lock:
-                self._paths.add(path)
+    def changed(self, path: Path) -> None:
+        """Something changed at this path (called from the watcher's thread)."""
+        with self._lock:
+            self._paths.add(path)
         self._changed.set()
 
     def start(self) -> None:

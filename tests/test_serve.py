@@ -369,7 +369,7 @@ def test_changes_during_a_build_make_exactly_one_more_build() -> None:
             rebuilder.changed(Path(f"events/{n}.md"))
         assert started.acquire(timeout=30)
         for _ in range(5):  # saves during that build: exactly one more after it
-            rebuilder.changed()
+            rebuilder.changed(Path("events/during.md"))
         time.sleep(0.3)
         assert len(builds) == 1
         release.release()
