@@ -53,7 +53,7 @@ class DiskCache:
     because creating thousands of small files cost more than the work they saved."""
 
     # Each store and the files that older versions of this cache left, which saving removes.
-    STORES = ("sources.pickle", "vevents.pickle")
+    STORES = ("sources.pickle",)
 
     def __init__(self, folder: Path, salt: bytes, name: str):
         assert name in self.STORES

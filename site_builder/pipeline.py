@@ -156,13 +156,8 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
 
 
 def _render(options: Options, site: Site, media: tuple[MediaFile, ...], sink: Sink | None) -> Rendered:
-    # VEVENTs are keyed by everything handed to icalendar, so the salt is only the code and its libraries.
-    vevents = DiskCache(options.cache_dir, code_version(), "vevents.pickle") if options.cache_dir else None
-    stored = vevents.load() if vevents else {}
     rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, stored, user_cache() / "templates")
-    if vevents and rendered.vevents.keys() != stored.keys():
-        vevents.save(rendered.vevents)
+                           _stage(options, "Rendering"), sink, user_cache() / "templates")
     for file in media:
         rendered.copies[file.rel] = file.path
     return rendered

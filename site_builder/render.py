@@ -103,7 +103,6 @@ class Rendered:
 
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
-    vevents: dict[str, bytes] = field(default_factory=dict)  # every event's VEVENT, by its key
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
 
@@ -170,11 +169,10 @@ Sink = Callable[[str, bytes], None]
 
 def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                vevents: dict[str, bytes] | None = None, templates_cache: Path | None = None) -> Rendered:
+                templates_cache: Path | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
     writing shares the cores and nothing large travels back); without one, all are kept in memory.
-    `vevents` are serialised VEVENTs from an earlier build, by key; those this build used are returned.
     Compiled templates are kept in `templates_cache`, when given."""
     out = Rendered()
     env = make_environment(templates_dir, site, templates_cache)
@@ -182,7 +180,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
         env.get_template(name)  # compile once, before workers are forked
     assets = _static_assets(static_dir, out)
     config = site.config
-    calendars = CalendarWriter(site, vevents)
+    calendars = CalendarWriter(site)
     tasks: list[tuple[str, Callable[[], bytes]]] = []
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
@@ -289,7 +287,6 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
         if entry is not None:
             entries.append(entry)
     calendars.preload(entries)
-    out.vevents = calendars.used
     for path, task in gathered:
         data = task()
         if sink is None:

@@ -1,21 +1,23 @@
-"""iCalendar (RFC 5545) files of events, written by the icalendar library.
+"""iCalendar (RFC 5545) files of events, written with the icalendar library.
 
-The library builds each content line (property encoding, text escaping,
-parameters) and the VTIMEZONEs; this module decides what each property says.
-It folds an event's lines itself (`serialise`), by icalendar's own rule, because
-icalendar's folding looks at every character in Python and was two thirds of
-the cost of every calendar (benchmarks/README.md); a test holds the two equal.
+The library encodes every value (text escaping, dates and times, their
+parameters) and makes the calendar headers and the VTIMEZONEs; this module
+decides what each property says. An event's VEVENT is put together here from
+the values icalendar encoded (`vevent`), with its lines in icalendar's order and
+folded by icalendar's rule (`fold`): building an icalendar Component and
+serialising it cost 0.8 ms an event, the largest single cost of a cold build
+(benchmarks/README.md). A property test holds the bytes equal to icalendar's own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Component, Event as VEvent, Timezone
+from icalendar import Calendar, Event as VEvent, Timezone
+from icalendar.caselessdict import canonsort_keys
 
 from ..dates import as_datetime, day_after, local_day, short_date
 from ..model import Event, Site
@@ -34,13 +36,11 @@ def subscription_events(site: Site) -> tuple[Event, ...]:
 
 
 class CalendarWriter:
-    """Writes calendars for one site. Each event's VEVENT and each time zone's VTIMEZONE is serialised by
-    icalendar once and reused in every calendar that has it (an event is in up to five files)."""
+    """Writes calendars for one site. Each event's VEVENT and each time zone's VTIMEZONE is serialised
+    once and reused in every calendar that has it (an event is in up to five files)."""
 
-    def __init__(self, site: Site, stored: dict[str, bytes] | None = None):
+    def __init__(self, site: Site):
         self.site = site
-        self.stored = stored or {}  # serialised VEVENTs from earlier builds, by vevent_key
-        self.used: dict[str, bytes] = {}  # the ones this build used, to store for the next
         self._events: dict[str, bytes] = {}
         self._zones: dict[tuple[int, int], bytes] = {}
         self._single_header = b""
@@ -55,11 +55,9 @@ class CalendarWriter:
             self._single_header = _calendar_header(self.site, None, None)
         return self._assemble(self._single_header, (event,))
 
-    def render_event_entry(self, event: Event) -> tuple[bytes, tuple[str, bytes]]:
-        """One event's own calendar file, and its VEVENT with its key (for the calendars of many events)."""
-        entry = self.event_entry(event)
-        self._events[event.slug] = entry[1]
-        return self.render_event(event), entry
+    def render_event_entry(self, event: Event) -> tuple[bytes, bytes]:
+        """One event's own calendar file, and its VEVENT (for the calendars of many events)."""
+        return self.render_event(event), self.event_bytes(event)
 
     def _assemble(self, header: bytes, events: tuple[Event, ...]) -> bytes:
         parts = []
@@ -76,23 +74,12 @@ class CalendarWriter:
     def event_bytes(self, event: Event) -> bytes:
         """One event's VEVENT, serialised (and remembered)."""
         if event.slug not in self._events:
-            self._events[event.slug] = self.event_entry(event)[1]
+            self._events[event.slug] = vevent(_vevent_properties(self.site, event))
         return self._events[event.slug]
 
-    def event_entry(self, event: Event) -> tuple[str, bytes]:
-        """One event's VEVENT and its key: taken from an earlier build when everything icalendar would be
-        given is the same, serialised by icalendar otherwise."""
-        properties = _vevent_properties(self.site, event)
-        key = hashlib.sha256(repr(properties).encode()).hexdigest()
-        data = self.stored.get(key)
-        if data is None:
-            data = serialise(_vevent(properties))
-        return key, data
-
-    def preload(self, entries: list[tuple[str, bytes]]) -> None:
+    def preload(self, entries: list[bytes]) -> None:
         """Take VEVENTs serialised elsewhere (by the workers), in the order of site.events."""
-        self._events.update(zip((e.slug for e in self.site.events), (data for _, data in entries)))
-        self.used.update(entries)
+        self._events.update(zip((e.slug for e in self.site.events), entries))
 
     def _zone(self, first_year: int, last_year: int) -> bytes:
         if (first_year, last_year) not in self._zones:
@@ -101,11 +88,6 @@ class CalendarWriter:
             _one_date_per_rdate(zone)
             self._zones[(first_year, last_year)] = zone.to_ical()
         return self._zones[(first_year, last_year)]
-
-
-def serialise(component: Component) -> bytes:
-    """What `component.to_ical()` gives, byte for byte, with the lines folded by `fold`."""
-    return b"".join(fold(line).encode() + b"\r\n" for line in component.content_lines() if line)
 
 
 def fold(line: str, limit: int = 75) -> str:
@@ -198,11 +180,41 @@ def _vevent_properties(site: Site, event: Event) -> tuple[tuple[str, Any], ...]:
     return tuple(properties)
 
 
-def _vevent(properties: tuple[tuple[str, Any], ...]) -> VEvent:
-    vevent = VEvent()
+def vevent(properties: tuple[tuple[str, Any], ...]) -> bytes:
+    """The VEVENT of these properties (each name once), byte for byte what icalendar's `Event.to_ical()` gives
+    after `add`ing each one, made without building the Event: it made 38 parameter dictionaries an event."""
+    lines = {}
     for name, value in properties:
-        vevent.add(name, value)
-    return vevent
+        name = name.upper()
+        params, text = _encode(name, value)
+        lines[name] = f"{name};{params}:{text}" if params else f"{name}:{text}"
+    ordered = [lines[name] for name in canonsort_keys(lines, VEvent.canonical_order)]
+    return "".join(fold(line) + "\r\n" for line in ("BEGIN:VEVENT", *ordered, "END:VEVENT")).encode()
+
+
+def _encode(name: str, value: Any) -> tuple[str, str]:
+    """A property's parameters and value, as RFC 5545 writes them (3.3) and icalendar encodes them: a date, a
+    date-time in UTC or in a named zone, an integer, a URI, a list of text, or text."""
+    if isinstance(value, datetime):
+        stamp = f"{value.year:04}{value.month:02}{value.day:02}T{value.hour:02}{value.minute:02}{value.second:02}"
+        if value.tzinfo is timezone.utc:
+            return "", stamp + "Z"
+        return f"TZID={value.tzinfo.key}", stamp  # type: ignore[union-attr]
+    if isinstance(value, date):
+        return "VALUE=DATE", f"{value.year:04}{value.month:02}{value.day:02}"
+    if isinstance(value, int):
+        return "", str(value)
+    if name == "URL":
+        return "", value
+    if isinstance(value, list):
+        return "", ",".join(map(escape_text, value))
+    return "", escape_text(value)
+
+
+def escape_text(text: str) -> str:
+    """RFC 5545 TEXT (3.3.11), with icalendar's order of replacements and its reading of a literal \\N."""
+    return (text.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def sequence(event: Event) -> int:
