@@ -7,8 +7,10 @@ Problems name the file's own line, counting from the top of the file.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
+import nh3
 import pyromark
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,3 +101,63 @@ def test_plain_bodies_read_from_their_html_exactly_as_from_the_event_stream(body
     events = markup._read_events(markdown.events_with_range(body, merge_text=True), body)
     assert markup._adjust_html(html, plain) == markup._adjust_html(html, events)
     assert not (events.images_without_alt or events.media or any(h.level == 1 for h in events.headings))
+
+
+def sanitised(html: str) -> str:
+    return nh3.clean(html, tags=markup.ALLOWED_TAGS, attributes=markup.ALLOWED_ATTRIBUTES,
+                     url_schemes=markup.URL_SCHEMES, link_rel=None, strip_comments=True)
+
+
+class Tokens(HTMLParser):
+    """HTML as a browser reads it: tags with their attributes, and text with its references decoded."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tokens.append(("<", tag, sorted(attrs)))
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tokens.append(("</", tag))
+
+    def handle_data(self, data: str) -> None:
+        if self.tokens and self.tokens[-1][0] == "text":
+            self.tokens[-1] = ("text", self.tokens[-1][1] + data)
+        else:
+            self.tokens.append(("text", data))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from([
+    "## ", "\n", "\n\n", "text", "Café", " ", "*", "**", "***", "`", "```py\n", "- ", "1. ", "> ", "  \n",
+    "| a | b |\n|---|---|\n", "[a](", ")", "](", "[", "]", "javascript", ":", "alert(1)", "https://", "http://",
+    "mailto:", "tel:", "data:", "//", "/x", "#top", "&#58;", "&colon;", "&#x6A;", "&amp;", '"', "'", ' "title"',
+    "%3A", "\\", "href=", "src=", "example.org", "a-b", ".", "-", "%", ":80", "?q=1", "@", "[::1]",
+]), max_size=40).map("".join))
+def test_bodies_are_what_the_sanitiser_would_leave(body: str) -> None:
+    """nh3 is skipped for plain bodies whose links cannot have an unsafe scheme. Whatever the Markdown, a
+    browser must read the page exactly as it would read nh3's output: nh3 would remove nothing."""
+    html, _ = render(body)
+    assert Tokens(html).tokens == Tokens(sanitised(html)).tokens
+
+
+LINK_TARGETS = st.tuples(
+    st.sampled_from(["", "https://", "http://", "HTTPS://", "javascript:", "JavaScript:", "jav&#x61;script:",
+                     "vbscript:", "data:", "mailto:", "tel:", "//", "/", "#", "./", "../", "ftp://"]),
+    st.text(alphabet=st.sampled_from("abcXYZ019-._~:/?#[]@!$&'()*+,;=% é\\<>\""), max_size=30),
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["[a](", "[a](<", "[b]: ", "![i]("]), LINK_TARGETS,
+                          st.sampled_from([")", ">)", " \"t\")", "\n\n[b]\n\n"])).map("".join), max_size=4)
+       .map(" and ".join))
+def test_links_are_what_the_sanitiser_would_leave(body: str) -> None:
+    """Links of any scheme and shape, as Markdown links, autolinks, references and images."""
+    html, _ = render(body)
+    assert Tokens(html).tokens == Tokens(sanitised(html)).tokens
