@@ -1,5 +1,5 @@
-"""An on-disk cache of the expensive pure steps: reading a content file (parse, validate, render its
-body) and serialising an event's VEVENT.
+"""An on-disk cache of the expensive pure step of reading a content file (parse, validate, render its
+body). The other thing a build keeps is the key of each page it wrote (write.staged's manifest).
 
 Every build is still a full logical rebuild; a cache entry only saves work
 when everything that shaped it is the same: the file's bytes and path, the
@@ -14,6 +14,7 @@ import functools
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -47,12 +48,14 @@ def code_version() -> bytes:
     return digest.digest()
 
 
+_OLD_ENTRY = re.compile(r"[0-9a-f]{64}")
+
+
 class DiskCache:
     """One step's entries from the last build, kept in one file of the cache folder: read whole when a build
     starts and written whole, in one atomic step, when the step is done. One file rather than one per entry,
     because creating thousands of small files cost more than the work they saved."""
 
-    # Each store and the files that older versions of this cache left, which saving removes.
     STORES = ("sources.pickle",)
 
     def __init__(self, folder: Path, salt: bytes, name: str):
@@ -96,8 +99,8 @@ class DiskCache:
             finally:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
-            for old in self.folder.iterdir():  # entries of the one-file-each layout, from older versions
-                if old.name not in self.STORES and not old.name.startswith(".") and old.is_file() \
+            for old in self.folder.iterdir():  # entries of older versions: one file each, or VEVENTs
+                if (_OLD_ENTRY.fullmatch(old.name) or old.name == "vevents.pickle") and old.is_file() \
                         and not old.is_symlink():
                     old.unlink(missing_ok=True)
         except OSError:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from .dates import local_day
 from .errors import Problem, warning
-from .model import Site
+from .model import Bodies, Site
 from .render import Rendered
 from .resolve import topic_slug
 from .validate import Record
@@ -32,12 +32,12 @@ def site_links(html: str) -> tuple[str, ...]:
     return tuple(url for url in _LINK.findall(html) if url.startswith("/") and not url.startswith("//"))
 
 
-def check_body_links(site: Site, rendered: Rendered) -> list[Problem]:
+def check_body_links(site: Site, bodies: Bodies, rendered: Rendered) -> list[Problem]:
     """Warn about links in Markdown bodies to pages or files the site does not have."""
     existing = rendered.paths
     problems = []
     for item in site.items:
-        for url in item.body_links:
+        for url in bodies[item.url].links:
             target = output_for_url(url.replace("&amp;", "&"))
             if target not in existing and target + "/index.html" not in existing:
                 problems.append(warning(item.source, 0, "body", f"links to {url}, which is not a page or file "

@@ -87,6 +87,21 @@ class ActionGroup:
 # ---------------------------------------------------------------- items
 
 
+@dataclass(frozen=True)
+class Body:
+    """An item's Markdown body as HTML, and the links in it to pages of the site.
+
+    Bodies are kept apart from the Site: an item's page is given its own body and no template can reach
+    another's, so every page depends on the site's front matter and at most its own body. That is what
+    lets a rebuild keep the pages a body edit cannot have changed (render.page_key)."""
+
+    html: str
+    links: tuple[str, ...]  # site-relative
+
+
+Bodies = dict[str, Body]  # by the item's URL
+
+
 @dataclass(frozen=True, eq=False)
 class Item:
     """What every content type has (content contract, "Fields every type has")."""
@@ -101,8 +116,6 @@ class Item:
     published: date | datetime | None
     updated: date | datetime | None
     image: Image | None
-    body_html: str
-    body_links: tuple[str, ...]  # the site-relative links in body_html
     url: str
     output_path: str
     topics: tuple["Topic", ...] = ()

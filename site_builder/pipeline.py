@@ -21,11 +21,11 @@ from .checks import check_body_links, check_records, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .markup import BodyRenderer
-from .model import Site
+from .model import Bodies, Site
 from .parallel import default_workers, run_all
 from .parse import parse_source
-from .render import Rendered, Sink, render_site
-from .resolve import resolve_site
+from .render import Keep, Rendered, Sink, render_site
+from .resolve import bodies_of, resolve_site
 from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
 from .write import check_output_folder, staged
@@ -66,11 +66,15 @@ class Result:
 
 @dataclass
 class Loaded:
-    """The content read and checked: the Site only when there are no errors."""
+    """The content read and checked: the Site and its bodies only when there are no errors."""
 
     site: Site | None
     media: tuple[MediaFile, ...]
     problems: list[Problem]
+    bodies: Bodies = field(default_factory=dict)
+    # Everything the Site was made from but the bodies: the code, the settings, the date, every file's
+    # front matter. Pages are keyed by it (render.page_key).
+    digest: bytes = b""
 
 
 def load_site(options: Options) -> Loaded:
@@ -115,12 +119,18 @@ def load_site(options: Options) -> Loaded:
         return Loaded(None, discovered.media, problems)
 
     today = options.today or datetime.now(config.tz).date()
+    digest = hashlib.sha256(_source_salt(options, config, discovered.media))
+    for part in (repr(config), today.isoformat(), str(options.drafts)):
+        digest.update(part.encode() + b"\0")
+    for source, (record, _) in zip(sources, results):
+        front = record.front if record else ""
+        digest.update(f"{source.kind}\0{source.display}\0{front}\0".encode("utf-8", "surrogatepass"))
     problems += check_records(records, today, config.tz)
     site, found = resolve_site(config, records, today, hidden)
     problems += found
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
-    return Loaded(site, discovered.media, problems)
+    return Loaded(site, discovered.media, problems, bodies_of(records), digest.digest())
 
 
 def read_source(source: Source, config: Config, content_dir: Path,
@@ -136,16 +146,22 @@ def read_source(source: Source, config: Config, content_dir: Path,
     problems += found
     if record is None:
         return None, problems
-    return dataclasses.replace(record, body_html=body_html, body_links=site_links(body_html)), problems
+    front = hashlib.sha256(source.text[:len(source.text) - len(document.body)].encode("utf-8", "surrogatepass"))
+    return dataclasses.replace(record, body_html=body_html, body_links=site_links(body_html),
+                               front=front.hexdigest()), problems
 
 
 def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> DiskCache:
-    """A cache salted with all a content file's reading depends on besides its own bytes and path."""
+    return DiskCache(options.cache_dir, _source_salt(options, config, media), "sources.pickle")  # type: ignore
+
+
+def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...]) -> bytes:
+    """All a content file's reading depends on besides its own bytes and path."""
     salt = hashlib.sha256(code_version())
     for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
                  *(m.rel for m in media)):
         salt.update(part.encode() + b"\0")
-    return DiskCache(options.cache_dir, salt.digest(), "sources.pickle")  # type: ignore[arg-type]
+    return salt.digest()
 
 
 def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
@@ -155,10 +171,11 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
     return lambda done, total: report(name, done, total)
 
 
-def _render(options: Options, site: Site, media: tuple[MediaFile, ...], sink: Sink | None) -> Rendered:
-    rendered = render_site(site, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, user_cache() / "templates")
-    for file in media:
+def _render(options: Options, loaded: Loaded, sink: Sink | None = None, keep: Keep | None = None) -> Rendered:
+    assert loaded.site is not None
+    rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir, options.workers,
+                           _stage(options, "Rendering"), sink, user_cache() / "templates", loaded.digest, keep)
+    for file in loaded.media:
         rendered.copies[file.rel] = file.path
     return rendered
 
@@ -178,16 +195,17 @@ def build(options: Options) -> Result:
     if site is None:
         raise ContentErrors(sort_problems(problems))
     if options.output_dir is None:
-        rendered = _render(options, site, loaded.media, None)
+        rendered = _render(options, loaded)
         files_written = 0
     else:
-        spare = options.cache_dir / "previous-site" if options.cache_dir else None
-        with staged(options.output_dir, spare) as staging:
-            rendered = _render(options, site, loaded.media, staging.add)
+        cache = options.cache_dir
+        with staged(options.output_dir, cache / "previous-site" if cache else None,
+                    cache / "pages.pickle" if cache else None) as staging:
+            rendered = _render(options, loaded, staging.add, staging.keep if cache else None)
             staging.add_rendered(rendered)
-            staging.finish(rendered.paths)
+            staging.finish(rendered.paths, rendered.keys)
         files_written = len(rendered.paths)
-    problems += check_body_links(site, rendered)
+    problems += check_body_links(site, loaded.bodies, rendered)
     result = Result(site, rendered, sort_problems(problems), files_written)
     result.seconds = time.perf_counter() - started
     return result

@@ -53,14 +53,14 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     read = _read_item(options, site, changed, shown)
     if read is None:
         return None
-    new, named = read
+    new, body, named = read
     if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old):
         return None
     link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
     kind = new.content_type
     mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
-    rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, options.templates_dir,
+    rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, body, options.templates_dir,
                                  options.static_dir, user_cache() / "templates")
     target = options.output_dir / rel
     if not target.parent.is_dir():
@@ -79,8 +79,8 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     return Preview(new.url, target)
 
 
-def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, tuple] | None:
-    """The item as the file now says, and the series and cluster it names."""
+def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, str, tuple] | None:
+    """The item as the file now says, its body, and the series and cluster it names."""
     problems: list = []
     text = read_text(path, shown, problems)
     if text is None:
@@ -90,7 +90,8 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
                                 BodyRenderer(options.content_dir, config.trust_html))
     if record is None or any(problem.is_error for problem in found):
         return None
-    return make_item(record, config, site.today), (record.data.get("series"), record.data.get("cluster"))
+    return make_item(record, config, site.today), record.body_html, (record.data.get("series"),
+                                                                     record.data.get("cluster"))
 
 
 def _named(item: Item) -> tuple:

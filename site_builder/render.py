@@ -2,6 +2,13 @@
 
 `render_site` is the table of contents of the site: read it to see which
 collections make which pages and files.
+
+Every page and calendar is a pure function of the site's front matter (the Site),
+the templates, the code, and at most one body: its own item's (bodies are kept
+apart from the Site, model.Body). So each gets a key from exactly those, and a
+rebuild keeps a file whose key is the one the live site's file was made with
+(write.Staging.keep): a body edit renders one page, and any other edit renders
+them all. Feeds, which hold many bodies, are made every time.
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import platform
+from importlib import metadata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,10 +28,11 @@ from urllib.parse import urlsplit
 import jinja2
 
 from . import dates
+from .cache import code_version
 from .feeds.ical import CalendarWriter, add_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
-from .model import TYPE_LABELS, Event, Item, Site, group_by_month
+from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
 
 
@@ -103,6 +113,8 @@ class Rendered:
 
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # each page's and calendar's key (page_key)
+    kept: int = 0  # pages and calendars kept from the previous build, not made again
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
 
@@ -165,15 +177,19 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
 
 
 Sink = Callable[[str, bytes], None]
+Keep = Callable[[str, str], bool]  # (path, key): whether the file of that key is already in place
 
 
-def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int = 1,
+def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                templates_cache: Path | None = None) -> Rendered:
+                templates_cache: Path | None = None, site_digest: bytes | None = None,
+                keep: Keep | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
     writing shares the cores and nothing large travels back); without one, all are kept in memory.
-    Compiled templates are kept in `templates_cache`, when given."""
+    Compiled templates are kept in `templates_cache`, when given. With `site_digest` (everything the Site
+    was made from, but the bodies), each page and calendar is keyed, and one that `keep` says is in place
+    is not made again."""
     out = Rendered()
     env = make_environment(templates_dir, site, templates_cache)
     for name in env.list_templates(extensions=["html"]):
@@ -181,19 +197,29 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
     assets = _static_assets(static_dir, out)
     config = site.config
     calendars = CalendarWriter(site)
+    salt = _key_salt(site_digest, templates_dir, assets) if site_digest is not None else None
     tasks: list[tuple[str, Callable[[], bytes]]] = []
+
+    def keyed(path: str, body: str = "") -> None:
+        if salt is not None:
+            out.keys[path] = page_key(salt, path, body)
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
         tasks.append((output_path, partial(_render_page, env.get_template(template),
                                            dict(site=site, page=meta, assets=assets, **context))))
+        keyed(output_path, context.get("body", ""))
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
+
+    def own_page(item: Item) -> None:
+        page(*item_page(item, site), item=item, body=bodies[item.url].html)
 
     # Calendars of many events are put together from the events' VEVENTs, once the workers have made them.
     gathered: list[tuple[str, Callable[[], bytes]]] = []
 
     def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
         gathered.append((path, partial(calendars.render, events, name, description)))
+        keyed(path)
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
@@ -217,8 +243,9 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
                       "Events that have already happened, newest first.", (home, ("Events", "/events/"))),
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
     for event in site.events:
-        page(*item_page(event, site), item=event)
+        own_page(event)
         tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event)))
+        keyed(event.ics_url.lstrip("/"))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -231,8 +258,8 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
             page(url.strip("/") + "/index.html", "list.html",
                  PageMeta(url, _paged_title(plural, pager), _list_description(content_type), (home,),
                           alternates=feeds), items=chunk, content_type=content_type, pager=pager)
-        for item in items:
-            page(*item_page(item, site), item=item)
+        for each in items:
+            own_page(each)
     for series in site.series:
         gathered_calendar(series.ics_url.lstrip("/"), series.events, f"{series.title} ({config.title})",
                           series.summary)
@@ -252,7 +279,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
                               f"Events about {topic.name} from {config.title}.")
 
     for plain in site.pages:
-        page(*item_page(plain, site), item=plain)
+        own_page(plain)
 
     page("calendars/index.html", "calendars.html",
          PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
@@ -268,25 +295,30 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
 
     # Feeds: the site's news, and events alone, and stories alone.
     news = feed_items(site.items, site)
-    out.files["feed.xml"] = render_rss(site, news, config.title, "/", "/feed.xml",
+    out.files["feed.xml"] = render_rss(site, bodies, news, config.title, "/", "/feed.xml",
                                        config.description)
-    out.files["events/feed.xml"] = render_rss(site, feed_items(site.events, site), f"Events: {config.title}",
-                                              "/events/", "/events/feed.xml", "New events.")
-    out.files["stories/feed.xml"] = render_rss(site, feed_items(site.stories, site),
+    out.files["events/feed.xml"] = render_rss(site, bodies, feed_items(site.events, site),
+                                              f"Events: {config.title}", "/events/", "/events/feed.xml",
+                                              "New events.")
+    out.files["stories/feed.xml"] = render_rss(site, bodies, feed_items(site.stories, site),
                                                f"Case stories: {config.title}", "/stories/",
                                                "/stories/feed.xml", "New case stories.")
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
 
-    # The workers make every page and every event's own calendar, and send back each event's VEVENT.
-    entries = []
+    # The workers make every page and every event's own calendar that is not in place already, and send
+    # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
+    every = [path for path, _ in [*tasks, *gathered]]
+    if keep is not None and salt is not None:
+        tasks = [(path, task) for path, task in tasks if not keep(path, out.keys[path])]
+        gathered = [(path, task) for path, task in gathered if not keep(path, out.keys[path])]
+        out.kept = len(every) - len(tasks) - len(gathered)
     for (path, _), (data, entry) in zip(tasks, run_all([partial(_made, sink, path, task) for path, task in tasks],
                                                        workers, progress)):
         if data is not None:
             out.files[path] = data
         if entry is not None:
-            entries.append(entry)
-    calendars.preload(entries)
+            calendars.preload(*entry)
     for path, task in gathered:
         data = task()
         if sink is None:
@@ -294,7 +326,7 @@ def render_site(site: Site, templates_dir: Path, static_dir: Path, workers: int 
         else:
             sink(path, data)
     if sink is not None:
-        out.sent.extend(path for path, _ in [*tasks, *gathered])
+        out.sent.extend(every)
     out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
@@ -318,13 +350,35 @@ def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     return item.output_path, ITEM_TEMPLATES[item.content_type], meta
 
 
-def render_item_page(site: Site, item: Item, templates_dir: Path, static_dir: Path,
+def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, static_dir: Path,
                      templates_cache: Path | None = None) -> tuple[str, bytes]:
     """One item's own page, exactly as render_site makes it: its output path and bytes."""
     env = make_environment(templates_dir, site, templates_cache)
     path, template, meta = item_page(item, site)
     assets = _static_assets(static_dir, Rendered())
-    return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item))
+    return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item,
+                                                               body=body))
+
+
+def page_key(salt: bytes, path: str, body: str) -> str:
+    """A page's or calendar's key: what its bytes are made from (the salt: the site's front matter, the
+    templates, assets and code), its path, and the one body it may show."""
+    digest = hashlib.sha256(salt)
+    digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(body.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _key_salt(site_digest: bytes, templates_dir: Path, assets: dict[str, str]) -> bytes:
+    digest = hashlib.sha256(site_digest + code_version())
+    for library in ("Jinja2", "MarkupSafe"):
+        digest.update(f"{library}=={metadata.version(library)}\0".encode())
+    digest.update(platform.python_version().encode() + b"\0")
+    for path in sorted(templates_dir.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(assets, sort_keys=True).encode())
+    return digest.digest()
 
 
 def _made(sink: Sink | None, path: str, task: Callable[[], Any]) -> tuple[bytes | None, Any]:

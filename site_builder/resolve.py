@@ -18,8 +18,8 @@ from typing import Any
 from .config import Config
 from .dates import as_datetime, local_day
 from .errors import Problem, error
-from .model import (Action, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner, Resource,
-                    Series, Site, Story, Topic, Venue, Window, link)
+from .model import (Action, Bodies, Body, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner,
+                    Resource, Series, Site, Story, Topic, Venue, Window, link)
 from .validate import Record
 
 # Top-level names that a page slug may not take: they are sections or files of the site.
@@ -239,11 +239,20 @@ ORDERS = {"events": _by_start, "series": _by_title, "clusters": _by_title, "offe
 # ---------------------------------------------------------------- one item
 
 
+def item_url(kind: str, slug: str) -> str:
+    return f"/{slug}/" if kind == "pages" else f"/{kind}/{slug}/"
+
+
+def bodies_of(records: list[Record]) -> Bodies:
+    """Each record's body, by its item's URL."""
+    return {item_url(record.kind, record.slug): Body(record.body_html, record.body_links) for record in records}
+
+
 def make_item(record: Record, config: Config, today: date) -> Item:
     """One record as an item of the site, before resolve links it to others (the preview links it itself)."""
     data = record.data
     kind = record.kind
-    url = f"/{record.slug}/" if kind == "pages" else f"/{kind}/{record.slug}/"
+    url = item_url(kind, record.slug)
     image = data.get("image")
     common: dict[str, Any] = dict(
         content_type=kind,
@@ -256,8 +265,6 @@ def make_item(record: Record, config: Config, today: date) -> Item:
         published=data.get("published"),
         updated=data.get("updated"),
         image=Image("/" + image["src"], image.get("alt", "")) if image else None,
-        body_html=record.body_html,
-        body_links=record.body_links,
         url=url,
         output_path=url.strip("/") + "/index.html",
     )

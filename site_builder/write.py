@@ -11,6 +11,7 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import pickle
 import shutil
 import stat
 import tempfile
@@ -45,13 +46,16 @@ def check_output_folder(output_dir: Path, protected: dict[str, Path]) -> None:
 
 
 @contextmanager
-def staged(output_dir: Path, spare: Path | None = None) -> Iterator["Staging"]:
+def staged(output_dir: Path, spare: Path | None = None, manifest: Path | None = None) -> Iterator["Staging"]:
     """A Staging for the site's next version; swapped in whole when the block ends (call `finish` first),
     removed (the old site untouched) if it raises. Holds the output folder's lock throughout.
 
     With `spare`, the site this build replaces is kept there rather than deleted, and the next build starts
     from it: most of its files are already the right ones, so a rebuild neither deletes the whole old site
-    nor makes the whole new one, only the files that changed."""
+    nor makes the whole new one, only the files that changed.
+
+    With `manifest`, the key each file of the site was made from is kept there (see render), so the next
+    build can keep a file whose key has not changed without making it again (`Staging.keep`)."""
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     try:
@@ -65,7 +69,10 @@ def staged(output_dir: Path, spare: Path | None = None) -> Iterator["Staging"]:
             folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
             reused = spare is not None and _take_spare(spare, folder)
             try:
-                yield Staging(folder, output_dir, reused)
+                staging = Staging(folder, output_dir, reused, _read_manifest(manifest))
+                yield staging
+                if manifest is not None:
+                    _write_manifest(manifest, staging)
                 _swap_in(folder, output_dir, spare)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -110,18 +117,33 @@ class Staging:
     site's file is left alone, and any other is unlinked before it is replaced, because it may share its
     inode with the live site, which must never change under a visitor."""
 
-    def __init__(self, folder: Path, previous: Path, reused: bool = False):
+    def __init__(self, folder: Path, previous: Path, reused: bool = False,
+                 made_from: dict[str, tuple[str, int, int, int]] | None = None):
         self.output_dir = previous
         self.root, self.old_root = os.fspath(folder), os.fspath(previous)
-        self.keep = previous.is_dir() and (previous / MARKER).is_file()
+        self.linkable = previous.is_dir() and (previous / MARKER).is_file()
         self.reused = reused
+        self.made_from = made_from or {}  # the previous site's files: (key, inode, mtime, size) by path
+        self.keys: dict[str, str] = {}  # this site's files' keys, given to finish
         self._made: set[str] = {""}
+
+    def keep(self, rel: str, key: str) -> bool:
+        """Take the previous site's file for this path if it was made from the same key and has not been
+        touched since; False when the file must be made."""
+        known = self.made_from.get(rel)
+        if not self.linkable or known is None or known[0] != key:
+            return False
+        try:
+            self._folder_for(rel)
+            return self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:])
+        except OSError:
+            return False
 
     def add(self, rel: str, data: bytes) -> None:
         """One file of the site, by its path relative to the output folder."""
         try:
             self._folder_for(rel)
-            if not (self.keep and self._reuse(rel, _same_bytes(data))):
+            if not (self.linkable and self._reuse(rel, _same_bytes(data))):
                 self._clear(rel)
                 _write_new(f"{self.root}/{rel}", data)
         except OSError as exc:
@@ -135,15 +157,16 @@ class Staging:
             try:
                 self._folder_for(rel)
                 info = source.stat()
-                if not (self.keep and self._reuse(rel, lambda old, seen: (seen.st_size, seen.st_mtime_ns) ==
+                if not (self.linkable and self._reuse(rel, lambda old, seen: (seen.st_size, seen.st_mtime_ns) ==
                                                   (info.st_size, info.st_mtime_ns))):
                     self._clear(rel)
                     shutil.copy2(source, f"{self.root}/{rel}")
             except OSError as exc:
                 raise SiteError(_explain(exc, self.output_dir)) from None
 
-    def finish(self, paths: set[str]) -> None:
-        """Remove what a reused folder holds that is not part of the new site."""
+    def finish(self, paths: set[str], keys: dict[str, str] | None = None) -> None:
+        """Remove what a reused folder holds that is not part of the new site; note the files' keys."""
+        self.keys = keys or {}
         if not self.reused:
             return
         try:
@@ -210,6 +233,46 @@ class Staging:
             return True
         except OSError:  # gone, unreadable, another file system, or links not allowed: write it instead
             return False
+
+
+def _read_manifest(manifest: Path | None) -> dict[str, tuple[str, int, int, int]]:
+    """The key each file of the last site was made from, with the file's inode, mtime and size: a file is
+    kept only if it is still that very file, so neither a file changed by hand nor a manifest written by a
+    build that stopped before swapping in (its files were never live) can make a page stale."""
+    if manifest is None:
+        return {}
+    try:
+        with open(manifest, "rb") as handle:
+            files = pickle.load(handle)
+        return files if isinstance(files, dict) else {}
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
+        return {}
+
+
+def _write_manifest(manifest: Path, staging: "Staging") -> None:
+    """Each file's key with what identifies the file itself, so one changed by hand is not kept. A manifest
+    that cannot be written only makes the next build slower: the one there names another site's marker."""
+    try:
+        _save_manifest(manifest, staging)
+    except OSError:
+        pass
+
+
+def _save_manifest(manifest: Path, staging: "Staging") -> None:
+    root = staging.root
+    files = {}
+    for rel, key in staging.keys.items():
+        seen = os.stat(f"{root}/{rel}")
+        files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=manifest.parent, prefix=".manifest-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(files, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, manifest)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def _same_bytes(data: bytes) -> Callable[[str, os.stat_result], bool]:

@@ -55,9 +55,9 @@ class CalendarWriter:
             self._single_header = _calendar_header(self.site, None, None)
         return self._assemble(self._single_header, (event,))
 
-    def render_event_entry(self, event: Event) -> tuple[bytes, bytes]:
-        """One event's own calendar file, and its VEVENT (for the calendars of many events)."""
-        return self.render_event(event), self.event_bytes(event)
+    def render_event_entry(self, event: Event) -> tuple[bytes, tuple[str, bytes]]:
+        """One event's own calendar file, and its VEVENT by its slug (for the calendars of many events)."""
+        return self.render_event(event), (event.slug, self.event_bytes(event))
 
     def _assemble(self, header: bytes, events: tuple[Event, ...]) -> bytes:
         parts = []
@@ -77,9 +77,9 @@ class CalendarWriter:
             self._events[event.slug] = vevent(_vevent_properties(self.site, event))
         return self._events[event.slug]
 
-    def preload(self, entries: list[bytes]) -> None:
-        """Take VEVENTs serialised elsewhere (by the workers), in the order of site.events."""
-        self._events.update(zip((e.slug for e in self.site.events), entries))
+    def preload(self, slug: str, vevent: bytes) -> None:
+        """Take an event's VEVENT serialised elsewhere (by a worker)."""
+        self._events[slug] = vevent
 
     def _zone(self, first_year: int, last_year: int) -> bytes:
         if (first_year, last_year) not in self._zones:

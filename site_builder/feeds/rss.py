@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime
 
 from ..dates import as_datetime, rfc822
-from ..model import Event, Item, Site
+from ..model import Bodies, Event, Item, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -23,8 +23,9 @@ def feed_items(items: tuple[Item, ...] | list[Item], site: Site) -> list[Item]:
     return sorted(dated, key=lambda i: (-_stamp(i, site), i.content_type, i.slug))[:FEED_LIMIT]
 
 
-def render_rss(site: Site, items: list[Item], title: str, url: str, feed_url: str, description: str) -> bytes:
-    """An RSS 2.0 channel of the given items (already chosen and ordered)."""
+def render_rss(site: Site, bodies: Bodies, items: list[Item], title: str, url: str, feed_url: str,
+               description: str) -> bytes:
+    """An RSS 2.0 channel of the given items (already chosen and ordered), with their bodies."""
     config = site.config
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
@@ -49,7 +50,7 @@ def render_rss(site: Site, items: list[Item], title: str, url: str, feed_url: st
         _text(entry, "category", item.label)
         for topic in item.topics:
             _text(entry, "category", topic.name)
-        _text(entry, f"{{{CONTENT}}}encoded", _absolute_links(item.body_html, config.base_url))
+        _text(entry, f"{{{CONTENT}}}encoded", _absolute_links(bodies[item.url].html, config.base_url))
     ET.indent(rss, space="  ")
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
