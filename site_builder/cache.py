@@ -13,12 +13,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import pickle
 import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The libraries whose output is stored in an entry.
@@ -54,9 +52,13 @@ _OLD_ENTRY = re.compile(r"[0-9a-f]{64}")
 class DiskCache:
     """One step's entries from the last build, kept in one file of the cache folder: read whole when a build
     starts and written whole, in one atomic step, when the step is done. One file rather than one per entry,
-    because creating thousands of small files cost more than the work they saved."""
+    because creating thousands of small files cost more than the work they saved.
+
+    Entries are bytes (the step's result, pickled by whoever made it), so an unchanged entry is written back
+    as it was read, not pickled again: the file is its header, then each entry's key, length and bytes."""
 
     STORES = ("sources.pickle",)
+    HEADER = b"site-builder cache 2\n"
 
     def __init__(self, folder: Path, salt: bytes, name: str):
         assert name in self.STORES
@@ -72,29 +74,36 @@ class DiskCache:
             digest.update(data)
         return digest.hexdigest()
 
-    def load(self) -> dict[str, Any]:
-        """Every stored entry by key; nothing when there is no cache or it cannot be read."""
-        entries: dict[str, Any] = {}
+    def load(self) -> dict[str, memoryview]:
+        """Every stored entry by key; nothing when there is no cache or it cannot be read whole."""
         try:
             with open(self.file, "rb") as handle:
-                while handle.peek(1):
-                    key, value = pickle.load(handle)
-                    entries[key] = value
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-            return {}  # missing, damaged or from other code: computed again
+                data = memoryview(handle.read())
+        except OSError:
+            return {}
+        entries: dict[str, memoryview] = {}
+        at = len(self.HEADER)
+        if data[:at] != self.HEADER:
+            return {}  # another version's layout
+        while at < len(data):
+            end = at + 72 + int.from_bytes(data[at + 64:at + 72], "big")
+            if end > len(data):
+                return {}  # cut short: computed again
+            entries[bytes(data[at:at + 64]).decode("ascii", "replace")] = data[at + 72:end]
+            at = end
         return entries
 
-    def save(self, entries: dict[str, Any]) -> None:
+    def save(self, entries: dict[str, bytes | memoryview]) -> None:
         """Replace the stored entries with these, and only these, so the cache never grows past the site."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entries-")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    # One pickle an entry, each forgotten once written: pickling them all as one object would
-                    # remember every object of the site until the end (hundreds of MB at 20,000 events).
-                    for item in entries.items():
-                        pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    handle.write(self.HEADER)
+                    for key, data in entries.items():
+                        handle.write(key.encode("ascii").ljust(64)[:64] + len(data).to_bytes(8, "big"))
+                        handle.write(data)
                 os.replace(temporary, self.file)
             finally:
                 if os.path.exists(temporary):

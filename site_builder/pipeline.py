@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import pickle
 import time
 from functools import partial
 from typing import Callable
@@ -96,17 +97,21 @@ def load_site(options: Options) -> Loaded:
     read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies)
     sources = discovered.sources
     keys: list[str] = []
-    stored: dict[str, tuple[Record | None, list[Problem]]] = {}
+    stored: dict[str, bytes | memoryview] = {}
     if options.cache_dir is not None:
         cache = _source_cache(options, config, discovered.media)
         keys = [cache.key(source.display, source.text) for source in sources]
         stored = cache.load()
-    missing = [n for n in range(len(sources)) if not keys or keys[n] not in stored]
-    fresh = dict(zip(missing, run_all([partial(read, sources[n]) for n in missing], options.workers,
-                                      _stage(options, "Reading"))))
-    results = [fresh[n] if n in fresh else stored[keys[n]] for n in range(len(sources))]
+    # Each file's result travels pickled, so the cache stores the very bytes a worker sent.
+    blobs: list[bytes | memoryview | None] = [stored.get(key) for key in keys] if keys else [None] * len(sources)
+    results = [_unpickle(blob) for blob in blobs]
+    missing = [n for n, result in enumerate(results) if result is None]
+    made = run_all([partial(_pickled, read, sources[n]) for n in missing], options.workers,
+                   _stage(options, "Reading"))
+    for n, blob in zip(missing, made):
+        blobs[n], results[n] = blob, pickle.loads(blob)
     if options.cache_dir is not None and (missing or len(stored) != len(keys)):
-        cache.save(dict(zip(keys, results)))
+        cache.save(dict(zip(keys, blobs)))  # type: ignore[arg-type]
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
     for record, found in results:
@@ -149,6 +154,20 @@ def read_source(source: Source, config: Config, content_dir: Path,
     front = hashlib.sha256(source.text[:len(source.text) - len(document.body)].encode("utf-8", "surrogatepass"))
     return dataclasses.replace(record, body_html=body_html, body_links=site_links(body_html),
                                front=front.hexdigest()), problems
+
+
+def _pickled(read: Callable[[Source], tuple[Record | None, list[Problem]]], source: Source) -> bytes:
+    return pickle.dumps(read(source), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle(blob: bytes | memoryview | None) -> tuple[Record | None, list[Problem]] | None:
+    """A stored result, or None when there is none or it cannot be read (from other code, or damaged)."""
+    if blob is None:
+        return None
+    try:
+        return pickle.loads(blob)
+    except Exception:  # unpickling damaged bytes can raise almost anything
+        return None
 
 
 def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> DiskCache:

@@ -214,12 +214,16 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     def own_page(item: Item) -> None:
         page(*item_page(item, site), item=item, body=bodies[item.url].html)
 
-    # Calendars of many events are put together from the events' VEVENTs, once the workers have made them.
+    # Files made from the whole site, here once the workers are done: calendars of many events (from the
+    # VEVENTs the workers made), the sitemap and the search index.
     gathered: list[tuple[str, Callable[[], bytes]]] = []
 
-    def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
-        gathered.append((path, partial(calendars.render, events, name, description)))
+    def gather(path: str, make: Callable[[], bytes]) -> None:
+        gathered.append((path, make))
         keyed(path)
+
+    def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
+        gather(path, partial(calendars.render, events, name, description))
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
@@ -288,7 +292,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # Search: an index for static/search.js, and a page that lists everything A to Z without it.
     page("search/index.html", "search.html",
          PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
-    out.files["search-index.json"] = _search_index(site)
+    gather("search-index.json", partial(_search_index, site))
 
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
@@ -305,6 +309,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
                                                "/stories/feed.xml", "New case stories.")
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
+    gather("sitemap.xml", partial(render_sitemap, site, out.sitemap))  # every page is listed by now
 
     # The workers make every page and every event's own calendar that is not in place already, and send
     # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
@@ -327,7 +332,6 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
             sink(path, data)
     if sink is not None:
         out.sent.extend(every)
-    out.files["sitemap.xml"] = render_sitemap(site, out.sitemap)
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
     return out

@@ -125,6 +125,7 @@ class Staging:
         self.reused = reused
         self.made_from = made_from or {}  # the previous site's files: (key, inode, mtime, size) by path
         self.keys: dict[str, str] = {}  # this site's files' keys, given to finish
+        self.kept: dict[str, tuple[str, int, int, int]] = {}  # the files kept, as made_from has them
         self._made: set[str] = {""}
 
     def keep(self, rel: str, key: str) -> bool:
@@ -135,9 +136,12 @@ class Staging:
             return False
         try:
             self._folder_for(rel)
-            return self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:])
+            if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:]):
+                return False
         except OSError:
             return False
+        self.kept[rel] = known
+        return True
 
     def add(self, rel: str, data: bytes) -> None:
         """One file of the site, by its path relative to the output folder."""
@@ -262,8 +266,11 @@ def _save_manifest(manifest: Path, staging: "Staging") -> None:
     root = staging.root
     files = {}
     for rel, key in staging.keys.items():
-        seen = os.stat(f"{root}/{rel}")
-        files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size)
+        if rel in staging.kept:
+            files[rel] = staging.kept[rel]
+        else:
+            seen = os.stat(f"{root}/{rel}")
+            files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size)
     manifest.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=manifest.parent, prefix=".manifest-")
     try:
