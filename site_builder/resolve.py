@@ -8,6 +8,7 @@ would overwrite a section, topics that differ only in spelling.
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
 import re
 import unicodedata
@@ -33,6 +34,7 @@ SECTION_PAGES = {"events": {"past", "format", "page"}, "series": {"page"}, "clus
 RELATED_LIMIT = 4
 
 
+@functools.lru_cache(maxsize=4096)  # a site has dozens of topics, named thousands of times
 def topic_slug(name: str) -> str:
     """'Black Lives Matter' -> 'black-lives-matter'; accents folded, '&' read as 'and'."""
     text = unicodedata.normalize("NFKD", name.replace("&", " and ")).encode("ascii", "ignore").decode()
