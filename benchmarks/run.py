@@ -331,7 +331,7 @@ def warm_run(tool: Tool, site: Path, size: int, work: Path, label: str, rep: int
              cold_code: str, args, edit: str = "body") -> Run:
     """This project's rebuild after one event changed, into the output of the build just made (with
     whatever cache that build left beside it). A `body` edit adds a paragraph; a `title` edit changes
-    the front matter, which other pages show (listings, related items), so more pages are made again."""
+    the front matter, which any page may show (listings, related items), so every page is made again."""
     scratch = work / "scratch" / tool.name  # the same folders as the cold build
     out = scratch / "out"
     events = sorted((site / "events").glob("*.md"))
@@ -496,9 +496,8 @@ def markdown(results: list[Summary], machine: dict) -> str:
         "",
         "### This project's warm rebuild (one event changed) next to Hugo's cold build",
         "",
-        "Body: a paragraph added to one event (its page alone is made again). Title: another event's title "
-        "changed (front matter, which other pages show: every page that read that event is made again, "
-        "and every listing).",
+        "Body: a paragraph added to one event (its page alone is made again). Title: one event's title "
+        "changed (front matter, which any page may show: every page is made again).",
         "",
         "| events | edit | this project cold s | this project warm s | cold CPU s | warm CPU s "
         "| Hugo cold s | Hugo cold / our warm |",

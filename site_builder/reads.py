@@ -35,48 +35,42 @@ def read_of(obj: Any) -> Read | None:
 
 
 class TrackingEnvironment(jinja2.Environment):
-    """A Jinja environment that can note what a template reads (see the module's docstring).
-
-    It notes the object whose attribute is read, not what comes back: an item or topic an attribute hands
-    back is part of the state of the one it came from (by identity), and its own fields are noted when the
-    template reads them. A check of the object's exact type keeps the cost of the many other reads low."""
+    """A Jinja environment that can note what a template reads (see the module's docstring)."""
 
     reads: set[Read] | None = None  # the page being made's reads, while one is noted
     opaque = False  # the page called a method: what it read cannot be told
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if self.reads is not None and type(obj) in _TRACKED:
-            self._note(obj, attribute)
-        return super().getattr(obj, attribute)
+        value = super().getattr(obj, attribute)
+        if self.reads is not None:
+            self._note(obj, attribute, value)
+        return value
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.reads is not None and type(obj) in _TRACKED:
-            self._note(obj, argument)
-        return super().getitem(obj, argument)
+        value = super().getitem(obj, argument)
+        if self.reads is not None:
+            self._note(obj, argument, value)
+        return value
 
     def note(self, obj: Any) -> None:
         """A helper read this item or topic (or its fields)."""
         if self.reads is not None and (read := read_of(obj)) is not None:
             self.reads.add(read)
 
-    def _note(self, obj: Any, name: Any) -> None:
-        self.reads.add(("site", str(name)) if type(obj) is Site else read_of(obj))  # type: ignore[union-attr,arg-type]
-        if name in _methods(type(obj)):
+    def _note(self, obj: Any, name: Any, value: Any) -> None:
+        if isinstance(obj, Site):
+            self.reads.add(("site", str(name)))  # type: ignore[union-attr]
+        elif (read := read_of(obj)) is not None:
+            self.reads.add(read)  # type: ignore[union-attr]
+        else:
+            return  # a value of an item (a venue, a date): part of that item's state
+        if callable(value) and read_of(value) is None:
             self.opaque = True
-
-
-def _subclasses(cls: type) -> set[type]:
-    return {cls}.union(*(_subclasses(sub) for sub in cls.__subclasses__()))
-
-
-_TRACKED = frozenset({Site, Topic, *_subclasses(Item)})
-
-
-@functools.cache
-def _methods(cls: type) -> frozenset[str]:
-    """The names of a class's methods (properties are read like fields, and noted as such)."""
-    return frozenset(name for klass in cls.__mro__ for name, value in vars(klass).items()
-                     if callable(value) or isinstance(value, (classmethod, staticmethod)))
+        elif isinstance(value, (tuple, list)):
+            for each in value:
+                self.note(each)
+        else:
+            self.note(value)
 
 
 class States:
@@ -88,13 +82,6 @@ class States:
         self._items = {item.url: item for item in site.items}
         self._topics = {topic.slug: topic for topic in site.topics}
         self._known: dict[Read, str | None] = {}
-
-    def all(self) -> None:
-        """Work out every item's and topic's state now: once, before the workers are forked."""
-        for url in self._items:
-            self.of(("item", url))
-        for slug in self._topics:
-            self.of(("topic", slug))
 
     def of(self, read: Read) -> str | None:
         """The state of what was read; None when it is not in the site."""

@@ -349,8 +349,6 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # The workers make every page and every event's own calendar that is not in place already, and send
     # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
     every = [path for path, _ in [*tasks, *gathered]]
-    if keys is not None:
-        keys.states.all()
     if keys is not None and previous and keep is not None:
         def kept(path: str) -> bool:
             known = previous.get(path)
