@@ -25,11 +25,11 @@ from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
 from .parse import parse_source
-from .render import Rendered, Sink, render_site
+from .render import Keep, Rendered, Sink, render_site
 from .resolve import bodies_of, resolve_site
 from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
-from .write import Staging, check_output_folder, staged
+from .write import check_output_folder, staged
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -190,11 +190,10 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
     return lambda done, total: report(name, done, total)
 
 
-def _render(options: Options, loaded: Loaded, sink: Sink | None = None, staging: Staging | None = None) -> Rendered:
+def _render(options: Options, loaded: Loaded, sink: Sink | None = None, keep: Keep | None = None) -> Rendered:
     assert loaded.site is not None
     rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, user_cache() / "templates", loaded.digest,
-                           staging.made_from if staging else None, staging.keep if staging else None)
+                           _stage(options, "Rendering"), sink, user_cache() / "templates", loaded.digest, keep)
     for file in loaded.media:
         rendered.copies[file.rel] = file.path
     return rendered
@@ -221,9 +220,9 @@ def build(options: Options) -> Result:
         cache = options.cache_dir
         with staged(options.output_dir, cache / "previous-site" if cache else None,
                     cache / "pages.pickle" if cache else None) as staging:
-            rendered = _render(options, loaded, staging.add, staging if cache else None)
+            rendered = _render(options, loaded, staging.add, staging.keep if cache else None)
             staging.add_rendered(rendered)
-            staging.finish(rendered.paths, rendered.keys, rendered.reads)
+            staging.finish(rendered.paths, rendered.keys)
         files_written = len(rendered.paths)
     problems += check_body_links(site, loaded.bodies, rendered)
     result = Result(site, rendered, sort_problems(problems), files_written)

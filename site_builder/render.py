@@ -5,13 +5,10 @@ collections make which pages and files.
 
 Every page and calendar is a pure function of the site's front matter (the Site),
 the templates, the code, and at most one body: its own item's (bodies are kept
-apart from the Site, model.Body). So each gets a key from those, and a rebuild
-keeps a file whose key is the one the live site's file was made with
-(write.Staging.keep). Listings, and the calendars, search index and sitemap of
-many items, are keyed by the whole site's front matter; an item's own page and
-calendar only by what they read of it (reads.py): a body edit makes one page
-again, a title edit the pages that show that title. Feeds, which hold many
-bodies, are made every time.
+apart from the Site, model.Body). So each gets a key from exactly those, and a
+rebuild keeps a file whose key is the one the live site's file was made with
+(write.Staging.keep): a body edit renders one page, and any other edit renders
+them all. Feeds, which hold many bodies, are made every time.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
-from .reads import Read, States, TrackingEnvironment
 
 
 ITEMS_PER_PAGE = 20
@@ -118,9 +114,7 @@ class Rendered:
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # each page's and calendar's key (page_key)
-    # What each item's page and calendar read of the site (reads.py); None: the whole site's front matter.
-    reads: dict[str, tuple[Read, ...] | None] = field(default_factory=dict)
-    kept: set[str] = field(default_factory=set)  # pages and calendars kept from the previous build
+    kept: int = 0  # pages and calendars kept from the previous build, not made again
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
 
@@ -140,7 +134,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
             bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
         except OSError:
             pass  # no cache: the templates are compiled again
-    env = TrackingEnvironment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=bytecode_cache,
         autoescape=True,
@@ -160,35 +154,23 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
-    cards: dict[tuple[int, str], tuple[str, set]] = {}
+    cards: dict[tuple[int, str], str] = {}
 
     def card(item: Item, heading: str = "h3") -> str:
-        # An item's card is the same on every page that lists it (up to a dozen): made once, with what it
-        # read, which every page that shows it has read too.
+        # An item's card is the same on every page that lists it (up to a dozen): made once.
         key = (id(item), heading)
         if key not in cards:
-            noting, env.reads = env.reads, set()
             macros: Any = env.get_template("_macros.html").module
             make = macros.event_card if item.content_type == "events" else macros.item_card
-            cards[key] = (make(item, heading), env.reads)
-            env.reads = noting
-        env.note(item)
-        if env.reads is not None:
-            env.reads |= cards[key][1]
-        return cards[key][0]
-
-    def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
-        def read(event: Event) -> Any:  # the helpers read the event and the settings alone
-            env.note(event)
-            return helper(event, site)
-        return read
+            cards[key] = make(item, heading)
+        return cards[key]
 
     env.globals.update(
         card=card,
         type_labels=TYPE_LABELS,
         content_security_policy=CONTENT_SECURITY_POLICY,
-        event_json_ld=reading(event_json_ld),
-        add_links=reading(add_links),
+        event_json_ld=lambda event: event_json_ld(event, site),
+        add_links=lambda event: add_links(event, site),
         webcal=lambda url: f"webcal://{host}{url}",
     )
     return env
@@ -196,28 +178,18 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
 
 Sink = Callable[[str, bytes], None]
 Keep = Callable[[str, str], bool]  # (path, key): whether the file of that key is already in place
-# The last site's files: (key, inode, mtime, size, what the file read), by path (write.Staging.made_from).
-Previous = dict[str, tuple[str, int, int, int, tuple[Read, ...] | None]]
-
-
-@dataclass(frozen=True)
-class PageReads:
-    """What a worker sends back about a page it made: its key, and what it read."""
-
-    key: str
-    reads: tuple[Read, ...] | None
 
 
 def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
                 templates_cache: Path | None = None, site_digest: bytes | None = None,
-                previous: Previous | None = None, keep: Keep | None = None) -> Rendered:
+                keep: Keep | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
     writing shares the cores and nothing large travels back); without one, all are kept in memory.
     Compiled templates are kept in `templates_cache`, when given. With `site_digest` (everything the Site
-    was made from, but the bodies), each page and calendar is keyed, and one that the `previous` site made
-    from the same key, and that `keep` finds still in place, is not made again."""
+    was made from, but the bodies), each page and calendar is keyed, and one that `keep` says is in place
+    is not made again."""
     out = Rendered()
     env = make_environment(templates_dir, site, templates_cache)
     for name in env.list_templates(extensions=["html"]):
@@ -225,29 +197,22 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     assets = _static_assets(static_dir, out)
     config = site.config
     calendars = CalendarWriter(site)
-    keys = _Keys(site, site_digest, templates_dir, assets) if site_digest is not None else None
-    tasks: list[tuple[str, Callable[[], Any]]] = []
-    page_bodies: dict[str, str] = {}
+    salt = _key_salt(site_digest, templates_dir, assets) if site_digest is not None else None
+    tasks: list[tuple[str, Callable[[], bytes]]] = []
 
-    def keyed(path: str, reads: tuple[Read, ...] | None = None) -> None:
-        if keys is not None:
-            out.keys[path] = keys.of(path, page_bodies.get(path, ""), reads)  # type: ignore[assignment]
-            out.reads[path] = reads
+    def keyed(path: str, body: str = "") -> None:
+        if salt is not None:
+            out.keys[path] = page_key(salt, path, body)
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
         tasks.append((output_path, partial(_render_page, env.get_template(template),
                                            dict(site=site, page=meta, assets=assets, **context))))
-        keyed(output_path)
+        keyed(output_path, context.get("body", ""))
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
 
     def own_page(item: Item) -> None:
-        path, template, meta = item_page(item, site)
-        body = page_bodies[path] = bodies[item.url].html
-        context = dict(site=site, page=meta, assets=assets, item=item, body=body)
-        render = partial(_render_page, env.get_template(template), context)
-        tasks.append((path, partial(_render_noting, env, render, keys, path, body) if keys else render))
-        out.sitemap.append((meta.url, meta.changed))
+        page(*item_page(item, site), item=item, body=bodies[item.url].html)
 
     # Files made from the whole site, here once the workers are done: calendars of many events (from the
     # VEVENTs the workers made), the sitemap and the search index.
@@ -284,7 +249,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     for event in site.events:
         own_page(event)
         tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event)))
-        keyed(event.ics_url.lstrip("/"), (("item", event.url),))  # the event and the settings alone
+        keyed(event.ics_url.lstrip("/"))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -349,28 +314,15 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # The workers make every page and every event's own calendar that is not in place already, and send
     # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
     every = [path for path, _ in [*tasks, *gathered]]
-    if keys is not None and previous and keep is not None:
-        def kept(path: str) -> bool:
-            known = previous.get(path)
-            if known is None:
-                return False
-            # Listings, calendars and the like read what they always read; an item's page what it read last time.
-            key = out.keys[path] if path in out.keys and out.reads[path] == known[4] else \
-                keys.of(path, page_bodies.get(path, ""), known[4])
-            if key is None or key != known[0] or not keep(path, key):
-                return False
-            out.keys[path], out.reads[path] = key, known[4]
-            return True
-        tasks = [(path, task) for path, task in tasks if not kept(path)]
-        gathered = [(path, task) for path, task in gathered if not kept(path)]
-        out.kept = set(every) - {path for path, _ in [*tasks, *gathered]}
+    if keep is not None and salt is not None:
+        tasks = [(path, task) for path, task in tasks if not keep(path, out.keys[path])]
+        gathered = [(path, task) for path, task in gathered if not keep(path, out.keys[path])]
+        out.kept = len(every) - len(tasks) - len(gathered)
     for (path, _), (data, entry) in zip(tasks, run_all([partial(_made, sink, path, task) for path, task in tasks],
                                                        workers, progress)):
         if data is not None:
             out.files[path] = data
-        if isinstance(entry, PageReads):
-            out.keys[path], out.reads[path] = entry.key, entry.reads
-        elif entry is not None:
+        if entry is not None:
             calendars.preload(*entry)
     for path, task in gathered:
         data = task()
@@ -410,38 +362,6 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
     assets = _static_assets(static_dir, Rendered())
     return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item,
                                                                body=body))
-
-
-class _Keys:
-    """Each file's key: from the whole site's front matter, or from what it read of the site (reads.py).
-    Both also hold the templates, the static files, the code and the settings."""
-
-    def __init__(self, site: Site, site_digest: bytes, templates_dir: Path, assets: dict[str, str]):
-        base = _key_salt(b"", templates_dir, assets)
-        self.whole_site = hashlib.sha256(base + site_digest).digest()
-        self.reading = hashlib.sha256(base + repr(site.config).encode() + site.today.isoformat().encode()).digest()
-        self.states = States(site)
-
-    def of(self, path: str, body: str, reads: tuple[Read, ...] | None) -> str | None:
-        """None when something it read is no longer in the site."""
-        if reads is None:
-            return page_key(self.whole_site, path, body)
-        states = [self.states.of(read) for read in reads]
-        if None in states:
-            return None
-        return page_key(self.reading, path, body + "\0" + "|".join(states))  # type: ignore[arg-type]
-
-
-def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: _Keys, path: str,
-                   body: str) -> tuple[bytes, PageReads]:
-    """Make an item's page, noting what it read, and its key from that."""
-    env.reads, env.opaque = set(), False
-    try:
-        data = render()
-        reads = None if env.opaque else tuple(sorted(env.reads))
-    finally:
-        env.reads = None
-    return data, PageReads(keys.of(path, body, reads) or "", reads)
 
 
 def page_key(salt: bytes, path: str, body: str) -> str:

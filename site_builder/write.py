@@ -118,16 +118,14 @@ class Staging:
     inode with the live site, which must never change under a visitor."""
 
     def __init__(self, folder: Path, previous: Path, reused: bool = False,
-                 made_from: dict[str, tuple] | None = None):
+                 made_from: dict[str, tuple[str, int, int, int]] | None = None):
         self.output_dir = previous
         self.root, self.old_root = os.fspath(folder), os.fspath(previous)
         self.linkable = previous.is_dir() and (previous / MARKER).is_file()
         self.reused = reused
-        # The previous site's files, by path: (key, inode, mtime, size, what the file read (render.py)).
-        self.made_from = made_from or {}
-        self.keys: dict[str, str] = {}  # this site's files' keys and reads, given to finish
-        self.reads: dict[str, tuple | None] = {}
-        self.kept: dict[str, tuple] = {}  # the files kept, as made_from has them
+        self.made_from = made_from or {}  # the previous site's files: (key, inode, mtime, size) by path
+        self.keys: dict[str, str] = {}  # this site's files' keys, given to finish
+        self.kept: dict[str, tuple[str, int, int, int]] = {}  # the files kept, as made_from has them
         self._made: set[str] = {""}
 
     def keep(self, rel: str, key: str) -> bool:
@@ -138,7 +136,7 @@ class Staging:
             return False
         try:
             self._folder_for(rel)
-            if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:4]):
+            if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:]):
                 return False
         except OSError:
             return False
@@ -170,10 +168,9 @@ class Staging:
             except OSError as exc:
                 raise SiteError(_explain(exc, self.output_dir)) from None
 
-    def finish(self, paths: set[str], keys: dict[str, str] | None = None,
-               reads: dict[str, tuple | None] | None = None) -> None:
+    def finish(self, paths: set[str], keys: dict[str, str] | None = None) -> None:
         """Remove what a reused folder holds that is not part of the new site; note the files' keys."""
-        self.keys, self.reads = keys or {}, reads or {}
+        self.keys = keys or {}
         if not self.reused:
             return
         try:
@@ -242,10 +239,7 @@ class Staging:
             return False
 
 
-MANIFEST_VERSION = 2
-
-
-def _read_manifest(manifest: Path | None) -> dict[str, tuple]:
+def _read_manifest(manifest: Path | None) -> dict[str, tuple[str, int, int, int]]:
     """The key each file of the last site was made from, with the file's inode, mtime and size: a file is
     kept only if it is still that very file, so neither a file changed by hand nor a manifest written by a
     build that stopped before swapping in (its files were never live) can make a page stale."""
@@ -253,10 +247,9 @@ def _read_manifest(manifest: Path | None) -> dict[str, tuple]:
         return {}
     try:
         with open(manifest, "rb") as handle:
-            saved = pickle.load(handle)
-        return saved["files"] if saved.get("version") == MANIFEST_VERSION else {}
-    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError,
-            KeyError):
+            files = pickle.load(handle)
+        return files if isinstance(files, dict) else {}
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
         return {}
 
 
@@ -277,12 +270,12 @@ def _save_manifest(manifest: Path, staging: "Staging") -> None:
             files[rel] = staging.kept[rel]
         else:
             seen = os.stat(f"{root}/{rel}")
-            files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size, staging.reads.get(rel))
+            files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size)
     manifest.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=manifest.parent, prefix=".manifest-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump({"version": MANIFEST_VERSION, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(files, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, manifest)
     finally:
         if os.path.exists(temporary):
