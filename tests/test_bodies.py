@@ -149,11 +149,13 @@ def test_bodies_are_what_the_sanitiser_would_leave(body: str) -> None:
 LINK_TARGETS = st.tuples(
     st.sampled_from(["", "https://", "http://", "HTTPS://", "javascript:", "JavaScript:", "jav&#x61;script:",
                      "vbscript:", "data:", "mailto:", "tel:", "//", "/", "#", "./", "../", "ftp://"]),
+    st.sampled_from(["", "example.org", "09", "1.2.3.4", "0x1f", "a.09", "xn--a", "xn--bcher-kva.example", "a-",
+                     "-a", "a..b", "localhost", "ex_ample.org", "EXAMPLE.org", "a.b-c.d"]),
     st.text(alphabet=st.sampled_from("abcXYZ019-._~:/?#[]@!$&'()*+,;=% é\\<>\""), max_size=30),
 ).map("".join)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["[a](", "[a](<", "[b]: ", "![i]("]), LINK_TARGETS,
                           st.sampled_from([")", ">)", " \"t\")", "\n\n[b]\n\n"])).map("".join), max_size=4)
        .map(" and ".join))
