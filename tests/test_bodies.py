@@ -132,7 +132,7 @@ class Tokens(HTMLParser):
             self.tokens.append(("text", data))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=600, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from([
     "## ", "\n", "\n\n", "text", "Café", " ", "*", "**", "***", "`", "```py\n", "- ", "1. ", "> ", "  \n",
     "| a | b |\n|---|---|\n", "[a](", ")", "](", "[", "]", "javascript", ":", "alert(1)", "https://", "http://",
@@ -155,7 +155,8 @@ LINK_TARGETS = st.tuples(
 ).map("".join)
 
 
-@settings(max_examples=1500, deadline=None)
+# The same examples on every run, here and in CI: a property test must not turn CI red by chance.
+@settings(max_examples=1500, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(st.sampled_from(["[a](", "[a](<", "[b]: ", "![i]("]), LINK_TARGETS,
                           st.sampled_from([")", ">)", " \"t\")", "\n\n[b]\n\n"])).map("".join), max_size=4)
        .map(" and ".join))
