@@ -14,6 +14,8 @@ import functools
 import hashlib
 import os
 import re
+import zoneinfo
+from importlib import resources
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -47,6 +49,21 @@ def code_version() -> bytes:
 
 
 _OLD_ENTRY = re.compile(r"[0-9a-f]{64}")
+
+
+def zone_rules(key: str) -> bytes:
+    """The rules zoneinfo reads for a time zone: the system's file, or the tzdata package's. An update of
+    them (a country changing its clocks) changes times on pages and in calendars, so it changes the keys."""
+    for folder in zoneinfo.TZPATH:
+        path = os.path.join(folder, key)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                return handle.read()
+    try:
+        package, _, name = f"tzdata.zoneinfo.{key.replace('/', '.')}".rpartition(".")
+        return resources.files(package).joinpath(name).read_bytes()
+    except (ImportError, OSError, ValueError):
+        return key.encode()  # no rules found: ZoneInfo would have refused the name
 
 
 class DiskCache:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .cache import DiskCache, code_version, user_cache
+from .cache import DiskCache, code_version, user_cache, zone_rules
 from .checks import check_body_links, check_records, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
@@ -175,11 +175,13 @@ def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]
 
 
 def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...]) -> bytes:
-    """All a content file's reading depends on besides its own bytes and path."""
+    """All a content file's reading depends on besides its own bytes and path; the site's digest, and so
+    every page's key, starts from it too."""
     salt = hashlib.sha256(code_version())
     for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
                  *(m.rel for m in media)):
         salt.update(part.encode() + b"\0")
+    salt.update(zone_rules(config.timezone))
     return salt.digest()
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import pytest
 
-from site_builder import write
+from site_builder import pipeline, write
 from site_builder.pipeline import Options, Result, build, cache_folder
 from tests.conftest import PROJECT, SITES
 
@@ -131,3 +131,11 @@ def test_a_build_stopped_before_swapping_in_leaves_no_keys_to_trust(site: Site,
     assert b"Budgets 101" not in (site.root / "output/events/budget-basics/index.html").read_bytes()
     site.build()
     assert site.files() == site.fresh()
+
+
+def test_new_time_zone_rules_make_every_page_again(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A country changing its clocks changes times on pages and in calendars: nothing may be kept."""
+    site.build()
+    assert site.build().rendered.kept
+    monkeypatch.setattr(pipeline, "zone_rules", lambda key: b"TZif: the rules after an update")
+    assert site.build().rendered.kept == 0
