@@ -13,16 +13,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import platform
 import re
-import zoneinfo
-from importlib import resources
 import tempfile
-from importlib import metadata
+import zoneinfo
+from importlib import metadata, resources
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The libraries whose output is stored in an entry.
-LIBRARIES = ("pyromark", "nh3", "PyYAML", "icalendar")
+# The libraries whose output a cache entry or a kept page holds.
+LIBRARIES = ("pyromark", "nh3", "PyYAML", "icalendar", "Jinja2", "MarkupSafe")
 
 
 def user_cache() -> Path:
@@ -34,9 +34,9 @@ def user_cache() -> Path:
 
 @functools.cache
 def code_version() -> bytes:
-    """A digest of this package's code and the versions of the libraries that shape an entry. Worked out
-    once a process: both stores of a build salt with it, and the code a process runs never changes."""
-    digest = hashlib.sha256()
+    """A digest of this package's code and the versions of Python and of the libraries that shape what a
+    build keeps. Worked out once a process: the code a process runs never changes."""
+    digest = hashlib.sha256(platform.python_version().encode() + b"\0")
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())

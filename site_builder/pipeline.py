@@ -98,8 +98,9 @@ def load_site(options: Options) -> Loaded:
     sources = discovered.sources
     keys: list[str] = []
     stored: dict[str, bytes | memoryview] = {}
+    salt = _source_salt(options, config, discovered.media)
     if options.cache_dir is not None:
-        cache = _source_cache(options, config, discovered.media)
+        cache = DiskCache(options.cache_dir, salt, "sources.pickle")
         keys = [cache.key(source.display, source.text) for source in sources]
         stored = cache.load()
     # Each file's result travels pickled, so the cache stores the very bytes a worker sent.
@@ -124,7 +125,7 @@ def load_site(options: Options) -> Loaded:
         return Loaded(None, discovered.media, problems)
 
     today = options.today or datetime.now(config.tz).date()
-    digest = hashlib.sha256(_source_salt(options, config, discovered.media))
+    digest = hashlib.sha256(salt)
     for part in (repr(config), today.isoformat(), str(options.drafts)):
         digest.update(part.encode() + b"\0")
     for source, (record, _) in zip(sources, results):
@@ -168,10 +169,6 @@ def _unpickle(blob: bytes | memoryview | None) -> tuple[Record | None, list[Prob
         return pickle.loads(blob)
     except Exception:  # unpickling damaged bytes can raise almost anything
         return None
-
-
-def _source_cache(options: Options, config: Config, media: tuple[MediaFile, ...]) -> DiskCache:
-    return DiskCache(options.cache_dir, _source_salt(options, config, media), "sources.pickle")  # type: ignore
 
 
 def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...]) -> bytes:

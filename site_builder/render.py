@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import platform
-from importlib import metadata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -375,9 +373,6 @@ def page_key(salt: bytes, path: str, body: str) -> str:
 
 def _key_salt(site_digest: bytes, templates_dir: Path, assets: dict[str, str]) -> bytes:
     digest = hashlib.sha256(site_digest + code_version())
-    for library in ("Jinja2", "MarkupSafe"):
-        digest.update(f"{library}=={metadata.version(library)}\0".encode())
-    digest.update(platform.python_version().encode() + b"\0")
     for path in sorted(templates_dir.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())

@@ -139,13 +139,10 @@ def _link_events(items: dict[str, list[Any]], records: list[Record], problems: l
 def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tuple[Topic, ...]:
     tagged: dict[str, list[Item]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    slugs: dict[str, str] = {}  # a few names, used thousands of times
     for kind in ("events", "series", "clusters", "offers", "stories", "resources", "pages"):
         for item in items[kind]:
             for name in item.topic_names:
-                slug = slugs.get(name)
-                if slug is None:
-                    slug = slugs[name] = topic_slug(name)
+                slug = topic_slug(name)
                 if not slug:
                     problems.append(error(item.source, 1, "topics", f"the topic {name!r} has no letters or digits "
                                           "to make a web address from (expected words)"))
@@ -164,7 +161,7 @@ def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tupl
         for item in items[kind]:
             own = []
             for name in item.topic_names:
-                topic = topics.get(slugs[name])
+                topic = topics.get(topic_slug(name))
                 if topic and topic not in own:
                     own.append(topic)
             link(item, topics=tuple(own))

@@ -255,7 +255,8 @@ def _read_manifest(manifest: Path | None) -> dict[str, tuple[str, int, int, int]
 
 def _write_manifest(manifest: Path, staging: "Staging") -> None:
     """Each file's key with what identifies the file itself, so one changed by hand is not kept. A manifest
-    that cannot be written only makes the next build slower: the one there names another site's marker."""
+    that cannot be written only makes the next build slower: the one left there describes the site before,
+    and a file is still kept only if it is the very file it names, made from the same key."""
     try:
         _save_manifest(manifest, staging)
     except OSError:

@@ -1,12 +1,11 @@
 """iCalendar (RFC 5545) files of events, written with the icalendar library.
 
-The library encodes every value (text escaping, dates and times, their
-parameters) and makes the calendar headers and the VTIMEZONEs; this module
-decides what each property says. An event's VEVENT is put together here from
-the values icalendar encoded (`vevent`), with its lines in icalendar's order and
-folded by icalendar's rule (`fold`): building an icalendar Component and
-serialising it cost 0.8 ms an event, the largest single cost of a cold build
-(benchmarks/README.md). A property test holds the bytes equal to icalendar's own.
+The library makes the calendar headers and the VTIMEZONEs; this module decides
+what each property says. Each event's VEVENT is written here (`vevent`), with
+icalendar's text escaping, value formats, property order and line folding:
+building an icalendar Event and serialising it cost 0.8 ms an event, the largest
+single cost of a cold build (benchmarks/README.md). A property test holds the
+bytes equal to icalendar's own.
 """
 
 from __future__ import annotations
