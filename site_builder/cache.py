@@ -19,6 +19,7 @@ import tempfile
 import zoneinfo
 from importlib import metadata, resources
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The libraries whose output a cache entry or a kept page holds.
@@ -49,6 +50,21 @@ def code_version() -> bytes:
 
 
 _OLD_ENTRY = re.compile(r"[0-9a-f]{64}")
+
+
+def replace_file(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
+    """Write a file whole beside `path` and rename it over it: a reader sees the old file or the new one,
+    never part of one, and a file that another name links to is replaced, not written into."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.part-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def zone_rules(key: str) -> bytes:
@@ -114,17 +130,13 @@ class DiskCache:
         """Replace the stored entries with these, and only these, so the cache never grows past the site."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entries-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(self.HEADER)
-                    for key, data in entries.items():
-                        handle.write(key.encode("ascii").ljust(64)[:64] + len(data).to_bytes(8, "big"))
-                        handle.write(data)
-                os.replace(temporary, self.file)
-            finally:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
+
+            def write(handle: BinaryIO) -> None:
+                handle.write(self.HEADER)
+                for key, data in entries.items():
+                    handle.write(key.encode("ascii").ljust(64)[:64] + len(data).to_bytes(8, "big"))
+                    handle.write(data)
+            replace_file(self.file, write)
             for old in self.folder.iterdir():  # entries of older versions: one file each, or VEVENTs
                 if (_OLD_ENTRY.fullmatch(old.name) or old.name == "vevents.pickle") and old.is_file() \
                         and not old.is_symlink():

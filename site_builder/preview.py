@@ -15,12 +15,10 @@ content file already on the site gets no preview: only the full build can say.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import user_cache
+from .cache import replace_file, user_cache
 from .errors import display_path
 from .markup import BodyRenderer
 from .model import Item, Site, link
@@ -66,16 +64,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     if not target.parent.is_dir():
         return None
     # A new file renamed over the old: the old one may be a hard link shared with the kept previous site.
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".preview-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    replace_file(target, lambda handle: handle.write(data), 0o644)
     return Preview(new.url, target)
 
 

@@ -16,9 +16,11 @@ import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .cache import replace_file
 from .errors import SiteError
 from .render import Rendered
 
@@ -273,14 +275,7 @@ def _save_manifest(manifest: Path, staging: "Staging") -> None:
             seen = os.stat(f"{root}/{rel}")
             files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size)
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=manifest.parent, prefix=".manifest-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(files, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, manifest)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    replace_file(manifest, partial(pickle.dump, files, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _same_bytes(data: bytes) -> Callable[[str, os.stat_result], bool]:
