@@ -145,7 +145,7 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pages = sum(1 for path in made if path.endswith(".html"))
     calendars = sum(1 for path in made if path.endswith(".ics"))
     feeds = sum(1 for path in made if path.endswith("feed.xml"))
-    kept = f" ({result.rendered.kept:,} files unchanged since the last build)" if result.rendered.kept else ""
+    kept = f" ({len(result.rendered.kept):,} files unchanged since the last build)" if result.rendered.kept else ""
     print(f"Built {count(pages, 'page')}, {count(feeds, 'feed')} and {count(calendars, 'calendar')} "
           f"into {args.output}/ in {result.seconds:.2f}s{kept}", file=out)
     return 0

@@ -344,9 +344,15 @@ def past(events: tuple[Event, ...]) -> tuple[Event, ...]:
     return tuple(reversed([e for e in events if e.is_past]))
 
 
+# The fields resolve sets from other items, by link(). Every other field of an item is a pure function of
+# its own front matter, the settings and the build date (reads.py relies on this).
+LINKS = ("series", "cluster", "events", "meetings", "topics", "related")
+
+
 def link(item: Any, **attributes: Any) -> None:
-    """Set cross references on a frozen item; only build_model calls this, before anyone reads it."""
+    """Set cross references on a frozen item; only resolve calls this, before anyone reads it."""
     for name, value in attributes.items():
+        assert name in LINKS, f"{name} is not one of model.LINKS"
         object.__setattr__(item, name, value)
 
 

@@ -25,8 +25,8 @@ from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
 from .parse import parse_source
-from .render import Keep, Rendered, Sink, render_site
-from .resolve import bodies_of, resolve_site
+from .render import Digests, Previous, Rendered, Sink, render_site
+from .resolve import bodies_of, item_url, resolve_site
 from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
 from .write import check_output_folder, staged
@@ -73,9 +73,8 @@ class Loaded:
     media: tuple[MediaFile, ...]
     problems: list[Problem]
     bodies: Bodies = field(default_factory=dict)
-    # Everything the Site was made from but the bodies: the code, the settings, the date, every file's
-    # front matter. Pages are keyed by it (render.page_key).
-    digest: bytes = b""
+    # What the Site was made from, by which pages are keyed (render.Keys).
+    digests: Digests | None = None
 
 
 def load_site(options: Options) -> Loaded:
@@ -128,6 +127,7 @@ def load_site(options: Options) -> Loaded:
     digest = hashlib.sha256(salt)
     for part in (repr(config), today.isoformat(), str(options.drafts)):
         digest.update(part.encode() + b"\0")
+    settings = digest.digest()
     for source, (record, _) in zip(sources, results):
         front = record.front if record else ""
         digest.update(f"{source.kind}\0{source.display}\0{front}\0".encode("utf-8", "surrogatepass"))
@@ -136,7 +136,8 @@ def load_site(options: Options) -> Loaded:
     problems += found
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
-    return Loaded(site, discovered.media, problems, bodies_of(records), digest.digest())
+    fronts = {item_url(record.kind, record.slug): record.front for record in records}
+    return Loaded(site, discovered.media, problems, bodies_of(records), Digests(digest.digest(), settings, fronts))
 
 
 def read_source(source: Source, config: Config, content_dir: Path,
@@ -189,10 +190,10 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
     return lambda done, total: report(name, done, total)
 
 
-def _render(options: Options, loaded: Loaded, sink: Sink | None = None, keep: Keep | None = None) -> Rendered:
+def _render(options: Options, loaded: Loaded, sink: Sink | None = None, previous: Previous | None = None) -> Rendered:
     assert loaded.site is not None
     rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, user_cache() / "templates", loaded.digest, keep)
+                           _stage(options, "Rendering"), sink, user_cache() / "templates", loaded.digests, previous)
     for file in loaded.media:
         rendered.copies[file.rel] = file.path
     return rendered
@@ -219,9 +220,9 @@ def build(options: Options) -> Result:
         cache = options.cache_dir
         with staged(options.output_dir, cache / "previous-site" if cache else None,
                     cache / "pages.pickle" if cache else None) as staging:
-            rendered = _render(options, loaded, staging.add, staging.keep if cache else None)
+            rendered = _render(options, loaded, staging.add, staging if cache else None)
             staging.add_rendered(rendered)
-            staging.finish(rendered.paths, rendered.keys)
+            staging.finish(rendered.paths, rendered.keys, rendered.reads)
         files_written = len(rendered.paths)
     problems += check_body_links(site, loaded.bodies, rendered)
     result = Result(site, rendered, sort_problems(problems), files_written)

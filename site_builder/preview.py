@@ -21,14 +21,12 @@ from pathlib import Path
 from .cache import replace_file, user_cache
 from .errors import display_path
 from .markup import BodyRenderer
-from .model import Item, Site, link
+from .model import LINKS, Item, Site, link
 from .pipeline import Options, read_source
 from .render import render_item_page
 from .resolve import in_site_order, make_item
 from .sources import TYPE_FOLDERS, Source, read_text
 
-# Cross references that resolve sets; a preview keeps the last build's.
-LINKS = ("topics", "related", "series", "cluster", "events", "meetings")
 # Fields that decide which pages and lists an item is on: a change to any of them needs the full build.
 PLACEMENT = ("slug", "topic_names", "draft", "start", "end", "is_past", "published", "url")
 
@@ -54,7 +52,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     new, body, named = read
     if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old):
         return None
-    link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})
+    link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
     kind = new.content_type
     mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)

@@ -5,10 +5,13 @@ collections make which pages and files.
 
 Every page and calendar is a pure function of the site's front matter (the Site),
 the templates, the code, and at most one body: its own item's (bodies are kept
-apart from the Site, model.Body). So each gets a key from exactly those, and a
-rebuild keeps a file whose key is the one the live site's file was made with
-(write.Staging.keep): a body edit renders one page, and any other edit renders
-them all. Feeds, which hold many bodies, are made every time.
+apart from the Site, model.Body). So each gets a key from those, and a rebuild
+keeps a file whose key is the one the live site's file was made with
+(write.Staging.keep). Listings, and the calendars, search index and sitemap of
+many items, are keyed by the whole site's front matter; an item's own page and
+calendar only by what they read of it (reads.py): a body edit makes one page
+again, a title edit the pages that show that title. Feeds, which hold many
+bodies, are made every time.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 import jinja2
@@ -32,6 +35,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
+from .reads import WHOLE_SITE, Read, States, TrackingEnvironment, deep
 
 
 ITEMS_PER_PAGE = 20
@@ -112,7 +116,9 @@ class Rendered:
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # each page's and calendar's key (page_key)
-    kept: int = 0  # pages and calendars kept from the previous build, not made again
+    # What each item's page and calendar read of the site (reads.py); None: the whole site's front matter.
+    reads: dict[str, tuple[Read, ...] | None] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)  # pages and calendars kept from the previous build
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
 
@@ -132,7 +138,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
             bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
         except OSError:
             pass  # no cache: the templates are compiled again
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=bytecode_cache,
         autoescape=True,
@@ -152,65 +158,111 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
-    cards: dict[tuple[int, str], str] = {}
+    cards: dict[tuple[int, str], tuple[str, frozenset[Read]]] = {}
 
     def card(item: Item, heading: str = "h3") -> str:
-        # An item's card is the same on every page that lists it (up to a dozen): made once.
+        # An item's card is the same on every page that lists it (up to a dozen): made once, with what it
+        # read, which every page that shows it reads too.
         key = (id(item), heading)
         if key not in cards:
-            macros: Any = env.get_template("_macros.html").module
-            make = macros.event_card if item.content_type == "events" else macros.item_card
-            cards[key] = make(item, heading)
-        return cards[key]
+            noting, env.reads = env.reads, set()
+            try:
+                macros: Any = env.get_template("_macros.html").module
+                make = macros.event_card if item.content_type == "events" else macros.item_card
+                cards[key] = (make(item, heading), frozenset(env.reads))
+            finally:
+                env.reads = noting
+        made, read = cards[key]
+        if env.reads is not None:
+            env.reads |= read
+        return made
+
+    def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
+        def read(event: Event) -> Any:  # the helpers read the event, what it links to, and the settings
+            env.note(event)
+            return helper(event, site)
+        return read
 
     env.globals.update(
         card=card,
         type_labels=TYPE_LABELS,
         content_security_policy=CONTENT_SECURITY_POLICY,
-        event_json_ld=lambda event: event_json_ld(event, site),
-        add_links=lambda event: add_links(event, site),
+        event_json_ld=reading(event_json_ld),
+        add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
     )
     return env
 
 
 Sink = Callable[[str, bytes], None]
-Keep = Callable[[str, str], bool]  # (path, key): whether the file of that key is already in place
+
+
+@dataclass(frozen=True)
+class Digests:
+    """What the Site was made from, for the pages' keys (besides the templates and static files)."""
+
+    site: bytes  # everything but the bodies: the code, the settings, the build date, every front matter
+    settings: bytes  # all that but the front matter
+    fronts: dict[str, str]  # each item's front matter's digest, by the item's URL
+
+
+class Previous(Protocol):
+    """The last build's files (write.Staging)."""
+
+    def keep(self, path: str, key: str) -> bool:
+        """Whether the last build's file at `path`, made from `key`, is in place and kept."""
+
+    def reads_before(self, path: str) -> tuple[Read, ...] | None:
+        """What the last build's file read of the site; None: the whole site, or not known."""
+
+    def kept_bytes(self, path: str) -> bytes | None:
+        """The bytes of a file kept from the last build; None if it cannot be read."""
 
 
 def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                templates_cache: Path | None = None, site_digest: bytes | None = None,
-                keep: Keep | None = None) -> Rendered:
+                templates_cache: Path | None = None, digests: Digests | None = None,
+                previous: Previous | None = None) -> Rendered:
     """Render every page and file of the site: listed here in order, then rendered across `workers`.
     With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
     writing shares the cores and nothing large travels back); without one, all are kept in memory.
-    Compiled templates are kept in `templates_cache`, when given. With `site_digest` (everything the Site
-    was made from, but the bodies), each page and calendar is keyed, and one that `keep` says is in place
-    is not made again."""
+    Compiled templates are kept in `templates_cache`, when given. With `digests`, each page and calendar is
+    keyed, and one that the `previous` build made from the same key, and that is still in place, is not
+    made again."""
     out = Rendered()
     env = make_environment(templates_dir, site, templates_cache)
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     assets = _static_assets(static_dir, out)
     config = site.config
-    calendars = CalendarWriter(site)
-    salt = _key_salt(site_digest, templates_dir, assets) if site_digest is not None else None
-    tasks: list[tuple[str, Callable[[], bytes]]] = []
+    calendars = CalendarWriter(site, lambda event: previous.kept_bytes(event.ics_url.lstrip("/"))
+                               if previous is not None and event.ics_url.lstrip("/") in out.kept else None)
+    keys = Keys(site, digests, templates_dir, assets) if digests is not None else None
+    tasks: list[tuple[str, Callable[[], Any]]] = []
+    own_bodies: dict[str, str] = {}  # the item pages, keyed once made by what they read
 
-    def keyed(path: str, body: str = "") -> None:
-        if salt is not None:
-            out.keys[path] = page_key(salt, path, body)
+    def keyed(path: str, body: str = "", reads: tuple[Read, ...] | None = None) -> None:
+        if keys is not None:
+            out.keys[path], out.reads[path] = keys.of(path, body, reads)
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
         tasks.append((output_path, partial(_render_page, env.get_template(template),
                                            dict(site=site, page=meta, assets=assets, **context))))
-        keyed(output_path, context.get("body", ""))
+        keyed(output_path)
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
 
     def own_page(item: Item) -> None:
-        page(*item_page(item, site), item=item, body=bodies[item.url].html)
+        path, template, meta = item_page(item, site)
+        body = bodies[item.url].html
+        render = partial(_render_page, env.get_template(template),
+                         dict(site=site, page=meta, assets=assets, item=item, body=body))
+        if keys is None:
+            tasks.append((path, render))
+        else:
+            own_bodies[path] = body
+            tasks.append((path, partial(_render_noting, env, render, keys, path, body)))
+        out.sitemap.append((meta.url, meta.changed))
 
     # Files made from the whole site, here once the workers are done: calendars of many events (from the
     # VEVENTs the workers made), the sitemap and the search index.
@@ -247,7 +299,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     for event in site.events:
         own_page(event)
         tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event)))
-        keyed(event.ics_url.lstrip("/"))
+        keyed(event.ics_url.lstrip("/"), reads=tuple(sorted(set(deep(event)))))  # and the settings
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -307,20 +359,27 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
                                                "/stories/feed.xml", "New case stories.")
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
-    gather("sitemap.xml", partial(render_sitemap, site, out.sitemap))  # every page is listed by now
+    gathered.append(("sitemap.xml", partial(render_sitemap, site, out.sitemap)))  # every page is listed by now
+    keyed("sitemap.xml", repr(out.sitemap), reads=())  # addresses and dates alone
 
     # The workers make every page and every event's own calendar that is not in place already, and send
     # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
     every = [path for path, _ in [*tasks, *gathered]]
-    if keep is not None and salt is not None:
-        tasks = [(path, task) for path, task in tasks if not keep(path, out.keys[path])]
-        gathered = [(path, task) for path, task in gathered if not keep(path, out.keys[path])]
-        out.kept = len(every) - len(tasks) - len(gathered)
+    if keys is not None and previous is not None:
+        def kept(path: str) -> bool:
+            if path in own_bodies:  # as keyed by what it read last time, read again now
+                out.keys[path], out.reads[path] = keys.of(path, own_bodies[path], previous.reads_before(path))
+            return path in out.keys and previous.keep(path, out.keys[path])
+        tasks = [(path, task) for path, task in tasks if not kept(path)]
+        gathered = [(path, task) for path, task in gathered if not kept(path)]
+        out.kept = set(every).difference(path for path, _ in [*tasks, *gathered])
     for (path, _), (data, entry) in zip(tasks, run_all([partial(_made, sink, path, task) for path, task in tasks],
                                                        workers, progress)):
         if data is not None:
             out.files[path] = data
-        if entry is not None:
+        if isinstance(entry, Keyed):
+            out.keys[path], out.reads[path] = entry.key, entry.reads
+        elif entry is not None:
             calendars.preload(*entry)
     for path, task in gathered:
         data = task()
@@ -362,17 +421,57 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
                                                                body=body))
 
 
+class Keys:
+    """Each file's key (see the module's docstring): from the whole site's front matter, or from what the
+    file read of the site. Both also hold the templates, static files, code, settings and build date."""
+
+    def __init__(self, site: Site, digests: Digests, templates_dir: Path, assets: dict[str, str]):
+        base = _key_salt(templates_dir, assets)
+        self.whole_site = hashlib.sha256(base + digests.site).digest()
+        self.reading = hashlib.sha256(base + digests.settings).digest()
+        self.states = States(site, digests.fronts)
+        self.states.all()  # once, before the workers are forked
+
+    def of(self, path: str, body: str, reads: tuple[Read, ...] | None) -> tuple[str, tuple[Read, ...] | None]:
+        """The key of the file at `path`, showing `body`, that read `reads` (None: the whole site); and
+        what it is keyed by, which is the whole site when a thing it read is gone or read everything."""
+        state = self.states.key(reads) if reads is not None else None
+        if state is None:
+            return page_key(self.whole_site, path, body), None
+        return page_key(self.reading, path, body + "\0" + state), reads
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """What a worker sends back about an item's page it made: its key, and what it read."""
+
+    key: str
+    reads: tuple[Read, ...] | None
+
+
+def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: Keys, path: str,
+                   body: str) -> tuple[bytes, Keyed]:
+    """Make an item's page, noting what it read, and its key from that."""
+    env.reads = set()
+    try:
+        data = render()
+        reads = None if WHOLE_SITE in env.reads else tuple(sorted(env.reads))
+    finally:
+        env.reads = None
+    return data, Keyed(*keys.of(path, body, reads))
+
+
 def page_key(salt: bytes, path: str, body: str) -> str:
-    """A page's or calendar's key: what its bytes are made from (the salt: the site's front matter, the
-    templates, assets and code), its path, and the one body it may show."""
+    """A page's or calendar's key: what its bytes are made from (the salt: the templates, assets, code,
+    and the site's front matter or what the page read of it), its path, and the one body it may show."""
     digest = hashlib.sha256(salt)
     digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(body.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-def _key_salt(site_digest: bytes, templates_dir: Path, assets: dict[str, str]) -> bytes:
-    digest = hashlib.sha256(site_digest + code_version())
+def _key_salt(templates_dir: Path, assets: dict[str, str]) -> bytes:
+    digest = hashlib.sha256(code_version())
     for path in sorted(templates_dir.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())

@@ -120,14 +120,15 @@ class Staging:
     inode with the live site, which must never change under a visitor."""
 
     def __init__(self, folder: Path, previous: Path, reused: bool = False,
-                 made_from: dict[str, tuple[str, int, int, int]] | None = None):
+                 made_from: dict[str, Made] | None = None):
         self.output_dir = previous
         self.root, self.old_root = os.fspath(folder), os.fspath(previous)
         self.linkable = previous.is_dir() and (previous / MARKER).is_file()
         self.reused = reused
-        self.made_from = made_from or {}  # the previous site's files: (key, inode, mtime, size) by path
-        self.keys: dict[str, str] = {}  # this site's files' keys, given to finish
-        self.kept: dict[str, tuple[str, int, int, int]] = {}  # the files kept, as made_from has them
+        self.made_from = made_from or {}  # the previous site's files, by path
+        self.keys: dict[str, str] = {}  # this site's files' keys and reads, given to finish
+        self.reads: dict[str, tuple | None] = {}
+        self.kept: dict[str, Made] = {}  # the files kept, as made_from has them
         self._made: set[str] = {""}
 
     def keep(self, rel: str, key: str) -> bool:
@@ -138,12 +139,25 @@ class Staging:
             return False
         try:
             self._folder_for(rel)
-            if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:]):
+            if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:4]):
                 return False
         except OSError:
             return False
         self.kept[rel] = known
         return True
+
+    def reads_before(self, rel: str) -> tuple | None:
+        """What the previous site's file read of the site (render.py); None: the whole site, or not known."""
+        known = self.made_from.get(rel)
+        return known[4] if known is not None else None
+
+    def kept_bytes(self, rel: str) -> bytes | None:
+        """A kept file's bytes (render.py takes each kept event calendar's VEVENT from it)."""
+        try:
+            with open(f"{self.root}/{rel}", "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
 
     def add(self, rel: str, data: bytes) -> None:
         """One file of the site, by its path relative to the output folder."""
@@ -170,9 +184,11 @@ class Staging:
             except OSError as exc:
                 raise SiteError(_explain(exc, self.output_dir)) from None
 
-    def finish(self, paths: set[str], keys: dict[str, str] | None = None) -> None:
-        """Remove what a reused folder holds that is not part of the new site; note the files' keys."""
-        self.keys = keys or {}
+    def finish(self, paths: set[str], keys: dict[str, str] | None = None,
+               reads: dict[str, tuple | None] | None = None) -> None:
+        """Remove what a reused folder holds that is not part of the new site; note the files' keys, and what
+        each read of the site."""
+        self.keys, self.reads = keys or {}, reads or {}
         if not self.reused:
             return
         try:
@@ -241,7 +257,12 @@ class Staging:
             return False
 
 
-def _read_manifest(manifest: Path | None) -> dict[str, tuple[str, int, int, int]]:
+# A file of the site, as the manifest has it: its key, inode, mtime and size, and what it read (render.py).
+Made = tuple[str, int, int, int, tuple | None]
+MANIFEST_VERSION = 2
+
+
+def _read_manifest(manifest: Path | None) -> dict[str, Made]:
     """The key each file of the last site was made from, with the file's inode, mtime and size: a file is
     kept only if it is still that very file, so neither a file changed by hand nor a manifest written by a
     build that stopped before swapping in (its files were never live) can make a page stale."""
@@ -249,9 +270,10 @@ def _read_manifest(manifest: Path | None) -> dict[str, tuple[str, int, int, int]
         return {}
     try:
         with open(manifest, "rb") as handle:
-            files = pickle.load(handle)
-        return files if isinstance(files, dict) else {}
-    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
+            saved = pickle.load(handle)
+        return saved["files"] if isinstance(saved, dict) and saved.get("version") == MANIFEST_VERSION else {}
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError,
+            KeyError):
         return {}
 
 
@@ -273,9 +295,10 @@ def _save_manifest(manifest: Path, staging: "Staging") -> None:
             files[rel] = staging.kept[rel]
         else:
             seen = os.stat(f"{root}/{rel}")
-            files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size)
+            files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size, staging.reads.get(rel))
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(manifest, partial(pickle.dump, files, protocol=pickle.HIGHEST_PROTOCOL))
+    replace_file(manifest, partial(pickle.dump, {"version": MANIFEST_VERSION, "files": files},
+                                   protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _same_bytes(data: bytes) -> Callable[[str, os.stat_result], bool]:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline as icalendar_fold
 
-from site_builder.feeds.ical import fold, form_encode, vevent
+from site_builder.feeds.ical import fold, form_encode, only_vevent, vevent
 
 from tests.conftest import PROJECT, SITES, run_main
 
@@ -119,6 +119,19 @@ def test_awkward_text_round_trips_exactly_in_both_parsers(calendars: Path) -> No
     assert other["categories"] == ["Ünïcode & Symbols"]
     venue = read_with_icaljs([calendars / "events" / "winter-evening.ics"])
     assert next(iter(venue.values()))["events"][0]["location"] == "Hall, Room 2; upstairs, 1 Long Road, Leeds, LS1 1AA"
+
+
+def test_an_events_own_calendar_holds_its_vevent_exactly_as_the_subscription_has_it(calendars: Path) -> None:
+    """A rebuild takes a kept event calendar's VEVENT for the calendars of many events (render.py)."""
+    subscription = (calendars / "events.ics").read_bytes()
+    own = sorted((calendars / "events").glob("*.ics"))
+    assert len(own) == len(EXPECTED)
+    for path in own:
+        part = only_vevent(path.read_bytes())
+        assert part is not None and part.startswith(b"BEGIN:VEVENT\r\n") and part.endswith(b"END:VEVENT\r\n")
+        assert path.stem == "long-ago" or b"\r\n" + part in subscription, path.name
+    assert only_vevent(subscription) is None  # many events: not one to take
+    assert only_vevent(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n") is None
 
 
 def test_lines_are_folded_at_75_octets_with_crlf(calendars: Path) -> None:
