@@ -22,8 +22,9 @@ as listings are.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import dis
 import hashlib
+import inspect
 from typing import Any, Iterable
 
 import jinja2
@@ -35,14 +36,37 @@ WHOLE_SITE: Read = ("site", "*")  # read something that depends on every item: k
 
 
 class TrackingEnvironment(jinja2.Environment):
-    """A Jinja environment that notes what a template reads while `reads` is a set (see above)."""
+    """A Jinja environment that notes what a template reads while `reads` is a set (see above): in `reads`,
+    the items and topics whose fields it read, and the Site's fields by name; in `deep`, the items and
+    topics whose properties or methods it read. Every attribute a template reads comes through here, so
+    this notes objects, not names, and leaves the rest to `noted`."""
 
-    reads: set[Read] | None = None
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.reads: set[Any] | None = None
+        self.deep: set[Item | Topic] = set()
+
+    def start(self) -> None:
+        self.reads, self.deep = set(), set()
+
+    def stop(self) -> tuple[Read, ...] | None:
+        """What the template read since `start`, sorted; None when that was the whole site."""
+        reads, deep_reads = self.reads or set(), self.deep
+        self.reads, self.deep = None, set()
+        noted: set[Read] = set()
+        for obj in reads:
+            noted.add(obj if isinstance(obj, tuple) else _read_of(obj))
+        for obj in deep_reads:
+            noted.update(deep(obj))
+        return None if WHOLE_SITE in noted else tuple(sorted(noted))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if self.reads is not None and type(obj) in _TRACKED:
-            _note(self.reads, obj, attribute)
-        # As jinja2.Environment.getattr (every attribute a template reads comes here: kept short).
+        if self.reads is not None and (fields := _FIELDS.get(type(obj))) is not None:
+            if attribute in fields and type(obj) is not Site:
+                self.reads.add(obj)  # the most common case, without a call
+            else:
+                self._note(obj, attribute, fields)
+        # As jinja2.Environment.getattr.
         try:
             return getattr(obj, attribute)
         except AttributeError:
@@ -54,44 +78,82 @@ class TrackingEnvironment(jinja2.Environment):
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         # `site["events"]`, and filters given an attribute (`sort(attribute="title")`), come here.
-        if self.reads is not None and type(obj) in _TRACKED and isinstance(argument, str):
-            _note(self.reads, obj, argument)
+        if self.reads is not None and (fields := _FIELDS.get(type(obj))) is not None and isinstance(argument, str):
+            self._note(obj, argument, fields)
         return super().getitem(obj, argument)
 
     def note(self, obj: Item | Topic) -> None:
         """A helper read this item or topic, and perhaps what it links to."""
         if self.reads is not None:
-            self.reads.update(deep(obj))
+            self.deep.add(obj)
+
+    def _note(self, obj: Any, name: str, fields: frozenset[str]) -> None:
+        assert self.reads is not None
+        if type(obj) is Site:
+            self.reads.add(("site", name) if name in fields else WHOLE_SITE)
+        elif name in fields:
+            self.reads.add(obj)
+        else:
+            self.deep.add(obj)
 
 
 def _subclasses(cls: type) -> set[type]:
     return {cls}.union(*(_subclasses(sub) for sub in cls.__subclasses__()))
 
 
-_TRACKED = frozenset({Site, Topic, *_subclasses(Item)})
-
-
-@functools.cache
-def _fields(cls: type) -> frozenset[str]:
+def _field_names(cls: type) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls))
 
 
-_TOPIC_OWN = _fields(Topic) - {"items"}
+def _own(cls: type, fields: frozenset[str]) -> frozenset[str]:
+    """The names of a class's fields, and of its properties and methods that read only its fields that are
+    not links (model.LINKS), or other such properties: told from their bytecode, where each use of `self`
+    must be the reading of such an attribute. Anything else (`self` handed to a function, a link read, a
+    closure) counts as reading what the object links to."""
+    plain = fields - set(LINKS)
+    own: set[str] = set()
+
+    def reads_only_own(name: str, seen: frozenset[str]) -> bool:
+        if name in plain or name in own:
+            return True
+        attribute = inspect.getattr_static(cls, name, None)
+        function = attribute.fget if isinstance(attribute, property) else attribute
+        code = getattr(function, "__code__", None)
+        if code is None or name in seen or not code.co_varnames or code.co_argcount < 1:
+            return False
+        this = code.co_varnames[0]
+        if this in code.co_cellvars:
+            return False
+        steps = list(dis.get_instructions(function))
+        for n, step in enumerate(steps):
+            uses = step.argval == this or (isinstance(step.argval, tuple) and this in step.argval)
+            if not uses:
+                continue
+            after = steps[n + 1] if n + 1 < len(steps) else None
+            if step.opname != "LOAD_FAST" or after is None or after.opname not in ("LOAD_ATTR", "LOAD_METHOD") \
+                    or not reads_only_own(after.argval, seen | {name}):
+                return False
+        return True
+
+    names = {name for klass in cls.__mro__ if klass is not object for name in vars(klass)
+             if not name.startswith("__")}
+    for name in sorted(names - fields):
+        if reads_only_own(name, frozenset()):
+            own.add(name)
+    return fields | own
 
 
-def _note(reads: set[Read], obj: Any, name: str) -> None:
-    kind = type(obj)
-    if kind is Site:
-        reads.add(("site", name) if name in _fields(Site) else WHOLE_SITE)
-    elif kind is Topic:
-        if name in _TOPIC_OWN:
-            reads.add(("topic", obj.slug))
-        else:
-            reads.update(deep(obj))
-    elif name in _fields(kind):
-        reads.add(("item", obj.url))
-    else:
-        reads.update(deep(obj))
+# What each kind of thing noted can be read for on its own (see _own): reading any other attribute notes
+# what the thing links to as well. A topic's items are read as a link; the Site's properties read it all.
+_FIELDS: dict[type, frozenset[str]] = {
+    Site: _field_names(Site),
+    Topic: _own(Topic, _field_names(Topic) - {"items"}),
+    **{cls: _own(cls, _field_names(cls)) for cls in _subclasses(Item)},
+}
+
+
+def _read_of(obj: Item | Topic) -> Read:
+    return ("topic", obj.slug) if isinstance(obj, Topic) else ("item", obj.url)
 
 
 def deep(obj: Item | Topic) -> Iterable[Read]:
@@ -123,14 +185,6 @@ class States:
         self._topics = {topic.slug: topic for topic in site.topics}
         self._known: dict[Read, bytes | None] = {WHOLE_SITE: None}  # each read, with its state, as bytes
 
-    def all(self) -> None:
-        """Work out every item's and topic's state now: once, before the workers are forked."""
-        for url in self._items:
-            self.of(("item", url))
-        for slug in self._topics:
-            self.of(("topic", slug))
-            self.of(("members", slug))
-
     def of(self, read: Read) -> bytes | None:
         """What was read with its state; None when it is not in the site (or is the whole site)."""
         known = self._known.get(read, False)
@@ -158,8 +212,8 @@ class States:
             if topic is None:
                 return None
             parts = [_identity(topic.items)] if kind == "members" else \
-                [repr(getattr(topic, field)) for field in sorted(_TOPIC_OWN)]
-        elif kind == "site" and name in _fields(Site):
+                [repr(getattr(topic, field)) for field in sorted(_FIELDS[Topic])]
+        elif kind == "site" and name in _FIELDS[Site]:
             parts = [_identity(getattr(self.site, name))]
         else:
             return None

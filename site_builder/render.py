@@ -35,7 +35,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
-from .reads import WHOLE_SITE, Read, States, TrackingEnvironment, deep
+from .reads import Read, States, TrackingEnvironment, deep
 
 
 ITEMS_PER_PAGE = 20
@@ -158,23 +158,25 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
-    cards: dict[tuple[int, str], tuple[str, frozenset[Read]]] = {}
+    cards: dict[tuple[int, str], tuple[str, frozenset[Any], frozenset[Any]]] = {}
 
     def card(item: Item, heading: str = "h3") -> str:
         # An item's card is the same on every page that lists it (up to a dozen): made once, with what it
         # read, which every page that shows it reads too.
         key = (id(item), heading)
         if key not in cards:
-            noting, env.reads = env.reads, set()
+            noting = env.reads, env.deep
+            env.start()
             try:
                 macros: Any = env.get_template("_macros.html").module
                 make = macros.event_card if item.content_type == "events" else macros.item_card
-                cards[key] = (make(item, heading), frozenset(env.reads))
+                cards[key] = (make(item, heading), frozenset(env.reads or ()), frozenset(env.deep))
             finally:
-                env.reads = noting
-        made, read = cards[key]
+                env.reads, env.deep = noting
+        made, reads, deep_reads = cards[key]
         if env.reads is not None:
-            env.reads |= read
+            env.reads |= reads
+            env.deep |= deep_reads
         return made
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
@@ -239,7 +241,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
                                if previous is not None and event.ics_url.lstrip("/") in out.kept else None)
     keys = Keys(site, digests, templates_dir, assets) if digests is not None else None
     tasks: list[tuple[str, Callable[[], Any]]] = []
-    own_bodies: dict[str, str] = {}  # the item pages, keyed once made by what they read
+    own_bodies: dict[str, str] = {}  # items' pages and calendars, keyed once made by what they read
 
     def keyed(path: str, body: str = "", reads: tuple[Read, ...] | None = None) -> None:
         if keys is not None:
@@ -298,8 +300,10 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
     for event in site.events:
         own_page(event)
-        tasks.append((event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event)))
-        keyed(event.ics_url.lstrip("/"), reads=tuple(sorted(set(deep(event)))))  # and the settings
+        path = event.ics_url.lstrip("/")
+        if keys is not None:
+            own_bodies[path] = ""
+        tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -377,10 +381,11 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
                                                        workers, progress)):
         if data is not None:
             out.files[path] = data
-        if isinstance(entry, Keyed):
-            out.keys[path], out.reads[path] = entry.key, entry.reads
-        elif entry is not None:
-            calendars.preload(*entry)
+        for fact in entry or ():
+            if isinstance(fact, Keyed):
+                out.keys[path], out.reads[path] = fact.key, fact.reads
+            else:
+                calendars.preload(*fact)
     for path, task in gathered:
         data = task()
         if sink is None:
@@ -429,8 +434,7 @@ class Keys:
         base = _key_salt(templates_dir, assets)
         self.whole_site = hashlib.sha256(base + digests.site).digest()
         self.reading = hashlib.sha256(base + digests.settings).digest()
-        self.states = States(site, digests.fronts)
-        self.states.all()  # once, before the workers are forked
+        self.states = States(site, digests.fronts)  # worked out as asked for (in a worker, for its pages)
 
     def of(self, path: str, body: str, reads: tuple[Read, ...] | None) -> tuple[str, tuple[Read, ...] | None]:
         """The key of the file at `path`, showing `body`, that read `reads` (None: the whole site); and
@@ -452,13 +456,21 @@ class Keyed:
 def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: Keys, path: str,
                    body: str) -> tuple[bytes, Keyed]:
     """Make an item's page, noting what it read, and its key from that."""
-    env.reads = set()
+    env.start()
     try:
         data = render()
-        reads = None if WHOLE_SITE in env.reads else tuple(sorted(env.reads))
     finally:
-        env.reads = None
-    return data, Keyed(*keys.of(path, body, reads))
+        reads = env.stop()
+    return data, (Keyed(*keys.of(path, body, reads)),)
+
+
+def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, path: str) -> tuple[bytes, tuple]:
+    """Make an event's own calendar, and with `keys` its key: it reads the event, what the event links to,
+    and the settings. Its VEVENT goes back too, for the calendars of many events."""
+    data, vevent = calendars.render_event_entry(event)
+    if keys is None:
+        return data, (vevent,)
+    return data, (Keyed(*keys.of(path, "", tuple(sorted(set(deep(event)))))), vevent)
 
 
 def page_key(salt: bytes, path: str, body: str) -> str:
@@ -480,7 +492,8 @@ def _key_salt(templates_dir: Path, assets: dict[str, str]) -> bytes:
 
 
 def _made(sink: Sink | None, path: str, task: Callable[[], Any]) -> tuple[bytes | None, Any]:
-    """Run one task: its bytes go to the sink when there is one; anything else it makes comes back."""
+    """Run one task: its bytes go to the sink when there is one; what else it makes (its key and what it
+    read, a VEVENT) comes back."""
     made = task()
     data, extra = made if isinstance(made, tuple) else (made, None)
     if sink is None:
