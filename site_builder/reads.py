@@ -1,12 +1,13 @@
-"""What an item's own page reads of the site, so a rebuild can tell which pages an edit can have changed.
+"""What a page reads of the site, so a rebuild can tell which pages an edit can have changed.
 
-An item's page is made from its template, the code, the settings, the build date, its own body, and
-whatever its template reads of the site's items and topics. Jinja reads every attribute through its
-environment, so `TrackingEnvironment` notes each item, topic and Site attribute a page touches; helpers the
-templates call note what they read themselves. A page's key holds the state of each thing it read
-(`States`), and the next build works that key out again from the same things' new states: when it is the
-same, nothing the page read has changed, and neither has the page, since a template is a pure function
-of what it reads.
+A page is made from its template, the code, the settings, the build date, what render gives it (an item
+and its body; or a listing's items, in order, under their headings), and whatever its template reads of
+the site's items and topics. Jinja reads every attribute through its environment, so `TrackingEnvironment`
+notes each item, topic and Site field a page touches; helpers the templates call note what they read
+themselves. A page's key holds the state of each thing it read (`States`) and what it was given (with
+items by `identity`), and the next build works that key out again from the same things' new states: when
+it is the same, nothing the page read has changed, and neither has the page, since a template is a pure
+function of what it reads.
 
 The states are cheap because an item is a pure function of its own front matter, the settings and the
 date, and of the links resolve sets between items (model.LINKS). So an item's state is its front
@@ -14,9 +15,9 @@ matter's digest and the identity of each item and topic it links to; those items
 only if the page reads them.
 
 A field of an item or topic is read as it is. A property or method of one may read the items it links to
-(`series.upcoming` reads each event's date), so reading one notes those items too. A property or method
-of the Site itself reads the whole site: a page that uses one is keyed by the whole site's front matter,
-as listings are.
+(`series.upcoming` reads each event's date), so reading one notes those items too, unless its bytecode
+shows it reads only the object's own fields (`_own`). A property or method of the Site itself reads the
+whole site: a page that uses one is keyed by the whole site's front matter.
 """
 
 from __future__ import annotations
@@ -206,26 +207,27 @@ class States:
             item = self._items.get(name)
             if item is None or name not in self.fronts:
                 return None
-            parts = [self.fronts[name], *(_identity(getattr(item, link, None)) for link in LINKS)]
+            parts = [self.fronts[name], *(identity(getattr(item, link, None)) for link in LINKS)]
         elif kind in ("topic", "members"):
             topic = self._topics.get(name)
             if topic is None:
                 return None
-            parts = [_identity(topic.items)] if kind == "members" else \
+            parts = [identity(topic.items)] if kind == "members" else \
                 [repr(getattr(topic, field)) for field in sorted(_FIELDS[Topic])]
         elif kind == "site" and name in _FIELDS[Site]:
-            parts = [_identity(getattr(self.site, name))]
+            parts = [identity(getattr(self.site, name))]
         else:
             return None
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _identity(value: Any) -> str:
-    """What names an item, topic or tuple of them; anything else (the settings, the date) as its repr."""
+def identity(value: Any) -> str:
+    """A value as text, with each item and topic in it given by what names it (its state is read apart);
+    anything else (text, dates, the settings, a page's place in a list) as its repr."""
     if isinstance(value, Item):
         return value.url
     if isinstance(value, Topic):
         return "#" + value.slug
-    if isinstance(value, tuple):
-        return "(" + ",".join(_identity(each) for each in value) + ")"
+    if isinstance(value, (tuple, list)):
+        return ("(" if isinstance(value, tuple) else "[") + ",".join(identity(each) for each in value) + "]"
     return repr(value)

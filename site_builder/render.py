@@ -7,11 +7,13 @@ Every page and calendar is a pure function of the site's front matter (the Site)
 the templates, the code, and at most one body: its own item's (bodies are kept
 apart from the Site, model.Body). So each gets a key from those, and a rebuild
 keeps a file whose key is the one the live site's file was made with
-(write.Staging.keep). Listings, and the calendars, search index and sitemap of
-many items, are keyed by the whole site's front matter; an item's own page and
-calendar only by what they read of it (reads.py): a body edit makes one page
-again, a title edit the pages that show that title. Feeds, which hold many
-bodies, are made every time.
+(write.Staging.keep). A page is keyed by what it read of the site's front
+matter (reads.py) and what it was given (which items, in what order, under
+which headings, as worked out here), an event's calendar by the event and what
+it links to: a body edit makes one page again, a title edit the pages that
+show that title. The calendars of many events and the search index are keyed
+by the whole site's front matter, the sitemap by what it lists. Feeds, which
+hold many bodies, are made every time.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
-from .reads import Read, States, TrackingEnvironment, deep
+from .reads import Read, States, TrackingEnvironment, deep, identity
 
 
 ITEMS_PER_PAGE = 20
@@ -241,30 +243,29 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
                                if previous is not None and event.ics_url.lstrip("/") in out.kept else None)
     keys = Keys(site, digests, templates_dir, assets) if digests is not None else None
     tasks: list[tuple[str, Callable[[], Any]]] = []
-    own_bodies: dict[str, str] = {}  # items' pages and calendars, keyed once made by what they read
+    # Pages and event calendars, keyed once made by what they read, and by what they were given (below).
+    given: dict[str, str] = {}
 
     def keyed(path: str, body: str = "", reads: tuple[Read, ...] | None = None) -> None:
         if keys is not None:
             out.keys[path], out.reads[path] = keys.of(path, body, reads)
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
-        tasks.append((output_path, partial(_render_page, env.get_template(template),
-                                           dict(site=site, page=meta, assets=assets, **context))))
-        keyed(output_path)
+        render = partial(_render_page, env.get_template(template), dict(site=site, page=meta, assets=assets,
+                                                                         **context))
+        if keys is None:
+            tasks.append((output_path, render))
+        else:
+            # What the page is given, worked out here from the site (which items, in what order, under
+            # which headings), as text: the items in it by identity, their fields as the page reads them.
+            given[output_path] = identity((meta, sorted(context.items())))
+            tasks.append((output_path, partial(_render_noting, env, render, keys, output_path,
+                                               given[output_path])))
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
 
     def own_page(item: Item) -> None:
-        path, template, meta = item_page(item, site)
-        body = bodies[item.url].html
-        render = partial(_render_page, env.get_template(template),
-                         dict(site=site, page=meta, assets=assets, item=item, body=body))
-        if keys is None:
-            tasks.append((path, render))
-        else:
-            own_bodies[path] = body
-            tasks.append((path, partial(_render_noting, env, render, keys, path, body)))
-        out.sitemap.append((meta.url, meta.changed))
+        page(*item_page(item, site), item=item, body=bodies[item.url].html)
 
     # Files made from the whole site, here once the workers are done: calendars of many events (from the
     # VEVENTs the workers made), the sitemap and the search index.
@@ -302,7 +303,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         own_page(event)
         path = event.ics_url.lstrip("/")
         if keys is not None:
-            own_bodies[path] = ""
+            given[path] = ""
         tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
@@ -371,8 +372,8 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     every = [path for path, _ in [*tasks, *gathered]]
     if keys is not None and previous is not None:
         def kept(path: str) -> bool:
-            if path in own_bodies:  # as keyed by what it read last time, read again now
-                out.keys[path], out.reads[path] = keys.of(path, own_bodies[path], previous.reads_before(path))
+            if path in given:  # as keyed by what it read last time, read again now
+                out.keys[path], out.reads[path] = keys.of(path, given[path], previous.reads_before(path))
             return path in out.keys and previous.keep(path, out.keys[path])
         tasks = [(path, task) for path, task in tasks if not kept(path)]
         gathered = [(path, task) for path, task in gathered if not kept(path)]

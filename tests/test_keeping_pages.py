@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 
-from site_builder import pipeline, write
+from site_builder import pipeline, render, write
 from site_builder.pipeline import Options, Result, build, cache_folder
 from tests.conftest import PROJECT, SITES
 
@@ -189,6 +189,32 @@ def test_a_property_read_through_links_comes_out_as_a_build_from_nothing(site: S
     THROUGH_LINKS[case](site)
     result = site.build()
     assert result.rendered.kept, "some pages were kept"
+    assert site.files() == site.fresh()
+
+
+# Edits that move items from one page of a long list to another.
+REORDERING: dict[str, Callable[[Site], None]] = {
+    "a past event's date": lambda s: s.edit("content/events/homes-cluster-autumn.md",
+                                            "start: 2026-10-14 10:30\nend: 2026-10-14",
+                                            "start: 2026-12-01 10:30\nend: 2026-12-01"),
+    "a series' title": lambda s: s.edit("content/series/money-matters.md", "title: ", "title: A "),
+    "a new story": lambda s: shutil.copy(s.content / "stories/inclusive-workshop.md", s.content / "stories/a-new.md"),
+    "a removed story": lambda s: (s.content / "stories/inclusive-workshop.md").unlink(),
+}
+
+
+@pytest.mark.parametrize("edit", REORDERING, ids=list(REORDERING))
+def test_lists_paged_one_item_a_page_come_out_as_a_build_from_nothing(site: Site, edit: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listing is keyed by which items it is given, in what order, and what it read of them."""
+    monkeypatch.setattr(render, "PAST_EVENTS_PER_PAGE", 1)
+    monkeypatch.setattr(render, "ITEMS_PER_PAGE", 1)
+    site.build()
+    site.build()
+    assert (site.root / "output/events/past/page/2/index.html").exists()
+    REORDERING[edit](site)
+    result = site.build()
+    assert result.rendered.kept
     assert site.files() == site.fresh()
 
 
