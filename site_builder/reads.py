@@ -146,6 +146,7 @@ def _own(cls: type, fields: frozenset[str]) -> frozenset[str]:
 
 # What each kind of thing noted can be read for on its own (see _own): reading any other attribute notes
 # what the thing links to as well. A topic's items are read as a link; the Site's properties read it all.
+_ITEM_TYPES = frozenset(_subclasses(Item))
 _FIELDS: dict[type, frozenset[str]] = {
     Site: _field_names(Site),
     Topic: _own(Topic, _field_names(Topic) - {"items"}),
@@ -197,7 +198,8 @@ class States:
 
     def key(self, reads: tuple[Read, ...]) -> str | None:
         """One digest of the states of all that a page read (in sorted order); None when one is gone."""
-        lines = [self.of(read) for read in reads]
+        known = self._known
+        lines = [known.get(read) or self.of(read) for read in reads]
         if None in lines:
             return None
         return hashlib.sha256(b"".join(lines)).hexdigest()  # type: ignore[arg-type]
@@ -223,11 +225,16 @@ class States:
 
 def identity(value: Any) -> str:
     """A value as text, with each item and topic in it given by what names it (its state is read apart);
-    anything else (text, dates, the settings, a page's place in a list) as its repr."""
+    anything else (text, dates, the settings, a page's place in a list) as its repr. (Listings hand it
+    thousands of items: the common types are told apart first, by their exact type.)"""
+    kind = type(value)
+    if kind in _ITEM_TYPES:
+        return value.url
+    if kind is tuple or kind is list:
+        inner = ",".join([identity(each) for each in value])
+        return f"({inner})" if kind is tuple else f"[{inner}]"
+    if kind is Topic:
+        return "#" + value.slug
     if isinstance(value, Item):
         return value.url
-    if isinstance(value, Topic):
-        return "#" + value.slug
-    if isinstance(value, (tuple, list)):
-        return ("(" if isinstance(value, tuple) else "[") + ",".join(identity(each) for each in value) + "]"
     return repr(value)

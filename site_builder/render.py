@@ -258,7 +258,9 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         else:
             # What the page is given, worked out here from the site (which items, in what order, under
             # which headings), as text: the items in it by identity, their fields as the page reads them.
-            given[output_path] = identity((meta, sorted(context.items())))
+            # An item's body is keyed as it is, not as the text of its repr.
+            shown = sorted((name, value) for name, value in context.items() if name != "body")
+            given[output_path] = identity((meta, shown)) + "\0" + context.get("body", "")
             tasks.append((output_path, partial(_render_noting, env, render, keys, output_path,
                                                given[output_path])))
         if not meta.noindex:
