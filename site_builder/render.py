@@ -160,7 +160,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
-    cards: dict[tuple[int, str], tuple[str, frozenset[Any], frozenset[Any]]] = {}
+    cards: dict[tuple[int, str], tuple[str, tuple[Any, ...], tuple[Any, ...]]] = {}
 
     def card(item: Item, heading: str = "h3") -> str:
         # An item's card is the same on every page that lists it (up to a dozen): made once, with what it
@@ -172,13 +172,13 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
             try:
                 macros: Any = env.get_template("_macros.html").module
                 make = macros.event_card if item.content_type == "events" else macros.item_card
-                cards[key] = (make(item, heading), frozenset(env.reads or ()), frozenset(env.deep))
+                cards[key] = (make(item, heading), tuple(env.reads or ()), tuple(env.deep))
             finally:
                 env.reads, env.deep = noting
         made, reads, deep_reads = cards[key]
         if env.reads is not None:
-            env.reads |= reads
-            env.deep |= deep_reads
+            env.reads.update(reads)
+            env.deep.update(deep_reads)
         return made
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
@@ -244,11 +244,12 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     keys = Keys(site, digests, templates_dir, assets) if digests is not None else None
     tasks: list[tuple[str, Callable[[], Any]]] = []
     # Pages and event calendars, keyed once made by what they read, and by what they were given (below).
-    given: dict[str, str] = {}
+    given: dict[str, tuple[str, ...]] = {}
+    canonical: dict[Read, Read] = {}  # one copy of each read, however many pages made it
 
-    def keyed(path: str, body: str = "", reads: tuple[Read, ...] | None = None) -> None:
+    def keyed(path: str, shown: tuple[str, ...] = (), reads: tuple[Read, ...] | None = None) -> None:
         if keys is not None:
-            out.keys[path], out.reads[path] = keys.of(path, body, reads)
+            out.keys[path], out.reads[path] = keys.of(path, shown, reads)
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
         render = partial(_render_page, env.get_template(template), dict(site=site, page=meta, assets=assets,
@@ -258,9 +259,9 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         else:
             # What the page is given, worked out here from the site (which items, in what order, under
             # which headings), as text: the items in it by identity, their fields as the page reads them.
-            # An item's body is keyed as it is, not as the text of its repr.
+            # An item's body is keyed as it is (the very string, not a copy), not as the text of its repr.
             shown = sorted((name, value) for name, value in context.items() if name != "body")
-            given[output_path] = identity((meta, shown)) + "\0" + context.get("body", "")
+            given[output_path] = (identity((meta, shown)), context.get("body", ""))
             tasks.append((output_path, partial(_render_noting, env, render, keys, output_path,
                                                given[output_path])))
         if not meta.noindex:
@@ -305,7 +306,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         own_page(event)
         path = event.ics_url.lstrip("/")
         if keys is not None:
-            given[path] = ""
+            given[path] = ()
         tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
@@ -367,7 +368,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
     gathered.append(("sitemap.xml", partial(render_sitemap, site, out.sitemap)))  # every page is listed by now
-    keyed("sitemap.xml", repr(out.sitemap), reads=())  # addresses and dates alone
+    keyed("sitemap.xml", (repr(out.sitemap),), reads=())  # addresses and dates alone
 
     # The workers make every page and every event's own calendar that is not in place already, and send
     # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
@@ -386,7 +387,9 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
             out.files[path] = data
         for fact in entry or ():
             if isinstance(fact, Keyed):
-                out.keys[path], out.reads[path] = fact.key, fact.reads
+                out.keys[path] = fact.key
+                out.reads[path] = None if fact.reads is None else \
+                    tuple([canonical.setdefault(read, read) for read in fact.reads])
             else:
                 calendars.preload(*fact)
     for path, task in gathered:
@@ -439,13 +442,14 @@ class Keys:
         self.reading = hashlib.sha256(base + digests.settings).digest()
         self.states = States(site, digests.fronts)  # worked out as asked for (in a worker, for its pages)
 
-    def of(self, path: str, body: str, reads: tuple[Read, ...] | None) -> tuple[str, tuple[Read, ...] | None]:
-        """The key of the file at `path`, showing `body`, that read `reads` (None: the whole site); and
-        what it is keyed by, which is the whole site when a thing it read is gone or read everything."""
+    def of(self, path: str, shown: tuple[str, ...],
+           reads: tuple[Read, ...] | None) -> tuple[str, tuple[Read, ...] | None]:
+        """The key of the file at `path`, given `shown` (as text), that read `reads` (None: the whole site);
+        and what it is keyed by, which is the whole site when a thing it read is gone or read everything."""
         state = self.states.key(reads) if reads is not None else None
         if state is None:
-            return page_key(self.whole_site, path, body), None
-        return page_key(self.reading, path, body + "\0" + state), reads
+            return page_key(self.whole_site, path, *shown), None
+        return page_key(self.reading, path, *shown, state), reads
 
 
 @dataclass(frozen=True)
@@ -457,14 +461,14 @@ class Keyed:
 
 
 def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: Keys, path: str,
-                   body: str) -> tuple[bytes, Keyed]:
+                   shown: tuple[str, ...]) -> tuple[bytes, tuple[Keyed]]:
     """Make an item's page, noting what it read, and its key from that."""
     env.start()
     try:
         data = render()
     finally:
         reads = env.stop()
-    return data, (Keyed(*keys.of(path, body, reads)),)
+    return data, (Keyed(*keys.of(path, shown, reads)),)
 
 
 def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, path: str) -> tuple[bytes, tuple]:
@@ -473,15 +477,18 @@ def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, 
     data, vevent = calendars.render_event_entry(event)
     if keys is None:
         return data, (vevent,)
-    return data, (Keyed(*keys.of(path, "", tuple(sorted(set(deep(event)))))), vevent)
+    return data, (Keyed(*keys.of(path, (), tuple(sorted(set(deep(event)))))), vevent)
 
 
-def page_key(salt: bytes, path: str, body: str) -> str:
+def page_key(salt: bytes, path: str, *parts: str) -> str:
     """A page's or calendar's key: what its bytes are made from (the salt: the templates, assets, code,
-    and the site's front matter or what the page read of it), its path, and the one body it may show."""
+    and the site's front matter or what the page read of it), its path, and what it was given (each
+    part's length first, so no two lists of parts run together alike)."""
     digest = hashlib.sha256(salt)
     digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
-    digest.update(body.encode("utf-8", "surrogatepass"))
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data) + data)
     return digest.hexdigest()
 
 
