@@ -118,7 +118,7 @@ class Rendered:
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # each page's and calendar's key (page_key)
-    # What each item's page and calendar read of the site (reads.py); None: the whole site's front matter.
+    # What each page and event calendar read of the site (reads.py); None: the whole site's front matter.
     reads: dict[str, tuple[Read, ...] | None] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # pages and calendars kept from the previous build
     copies: dict[str, Path] = field(default_factory=dict)
@@ -454,7 +454,7 @@ class Keys:
 
 @dataclass(frozen=True)
 class Keyed:
-    """What a worker sends back about an item's page it made: its key, and what it read."""
+    """What a worker sends back about a page or calendar it made: its key, and what it read."""
 
     key: str
     reads: tuple[Read, ...] | None
@@ -462,7 +462,7 @@ class Keyed:
 
 def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: Keys, path: str,
                    shown: tuple[str, ...]) -> tuple[bytes, tuple[Keyed]]:
-    """Make an item's page, noting what it read, and its key from that."""
+    """Make a page, noting what it read, and its key from that and from what it was `shown`."""
     env.start()
     try:
         data = render()
