@@ -270,8 +270,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     def own_page(item: Item) -> None:
         page(*item_page(item, site), item=item, body=bodies[item.url].html)
 
-    # Files made from the whole site, here once the workers are done: calendars of many events (from the
-    # VEVENTs the workers made), the sitemap and the search index.
+    # Calendars of many events, made here once the workers are done, from the VEVENTs the workers made.
     gathered: list[tuple[str, Callable[[], bytes]]] = []
 
     def gather(path: str, make: Callable[[], bytes]) -> None:
@@ -350,7 +349,8 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # Search: an index for static/search.js, and a page that lists everything A to Z without it.
     page("search/index.html", "search.html",
          PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
-    gather("search-index.json", partial(_search_index, site))
+    tasks.append(("search-index.json", partial(_search_index, site)))  # made by a worker, beside the pages
+    keyed("search-index.json")
 
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
@@ -367,7 +367,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
                                                "/stories/feed.xml", "New case stories.")
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
-    gathered.append(("sitemap.xml", partial(render_sitemap, site, out.sitemap)))  # every page is listed by now
+    tasks.append(("sitemap.xml", partial(render_sitemap, site, out.sitemap)))  # every page is listed by now
     keyed("sitemap.xml", (repr(out.sitemap),), reads=())  # addresses and dates alone
 
     # The workers make every page and every event's own calendar that is not in place already, and send
