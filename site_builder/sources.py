@@ -116,12 +116,10 @@ def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
             problems.append(error(shown, 0, "", f"the file is {size / 1048576:.1f} MB (expected at most "
                                   f"{MAX_CONTENT_BYTES // 1048576} MB; put large material in media/)"))
             return None
-        data = os.read(fd, size + 1)
-        if len(data) > size:  # it grew since: read to the end
-            chunks = [data]
-            while chunks[-1]:
-                chunks.append(os.read(fd, 1 << 16))
-            data = b"".join(chunks)
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1]:  # to the end, whether a read comes back short or the file grew since
+            chunks.append(os.read(fd, 1 << 16))
+        data = b"".join(chunks)
     finally:
         os.close(fd)
     try:
