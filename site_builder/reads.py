@@ -26,7 +26,7 @@ import dataclasses
 import dis
 import hashlib
 import inspect
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import jinja2
 
@@ -34,13 +34,15 @@ from .model import LINKS, Item, Site, Topic
 
 Read = tuple[str, str]  # ("item", url), ("topic", slug), ("members", slug), ("site", field)
 WHOLE_SITE: Read = ("site", "*")  # read something that depends on every item: keyed by the whole site
+Noted = tuple[tuple[Any, ...], tuple[Any, ...]]  # what a part read, as TrackingEnvironment notes it
+T = TypeVar("T")
 
 
 class TrackingEnvironment(jinja2.Environment):
     """A Jinja environment that notes what a template reads while `reads` is a set (see above): in `reads`,
     the items and topics whose fields it read, and the Site's fields by name; in `deep`, the items and
     topics whose properties or methods it read. Every attribute a template reads comes through here, so
-    this notes objects, not names, and leaves the rest to `noted`."""
+    this notes objects, not names, and leaves the rest to `stop`."""
 
     def __init__(self, **options: Any):
         super().__init__(**options)
@@ -60,6 +62,22 @@ class TrackingEnvironment(jinja2.Environment):
         for obj in deep_reads:
             noted.update(deep(obj))
         return None if WHOLE_SITE in noted else tuple(sorted(noted))
+
+    def apart(self, make: Callable[[], T]) -> tuple[T, Noted]:
+        """What `make` makes, and what it read, noted apart from the page being made: for a part made once and
+        shown on many pages (a card), each of which then `adds` what it read."""
+        outer = self.reads, self.deep
+        self.start()
+        try:
+            return make(), (tuple(self.reads or ()), tuple(self.deep))
+        finally:
+            self.reads, self.deep = outer
+
+    def add(self, noted: Noted) -> None:
+        """The page being made shows a part that read this (see `apart`)."""
+        if self.reads is not None:
+            self.reads.update(noted[0])
+            self.deep.update(noted[1])
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if self.reads is not None and (fields := _FIELDS.get(type(obj))) is not None:

@@ -37,7 +37,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
-from .reads import Read, States, TrackingEnvironment, deep, identity
+from .reads import Noted, Read, States, TrackingEnvironment, deep, identity
 
 
 ITEMS_PER_PAGE = 20
@@ -160,25 +160,18 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
-    cards: dict[tuple[int, str], tuple[str, tuple[Any, ...], tuple[Any, ...]]] = {}
+    cards: dict[tuple[int, str], tuple[str, Noted]] = {}
 
     def card(item: Item, heading: str = "h3") -> str:
         # An item's card is the same on every page that lists it (up to a dozen): made once, with what it
         # read, which every page that shows it reads too.
         key = (id(item), heading)
         if key not in cards:
-            noting = env.reads, env.deep
-            env.start()
-            try:
-                macros: Any = env.get_template("_macros.html").module
-                make = macros.event_card if item.content_type == "events" else macros.item_card
-                cards[key] = (make(item, heading), tuple(env.reads or ()), tuple(env.deep))
-            finally:
-                env.reads, env.deep = noting
-        made, reads, deep_reads = cards[key]
-        if env.reads is not None:
-            env.reads.update(reads)
-            env.deep.update(deep_reads)
+            macros: Any = env.get_template("_macros.html").module
+            make = macros.event_card if item.content_type == "events" else macros.item_card
+            cards[key] = env.apart(partial(make, item, heading))
+        made, noted = cards[key]
+        env.add(noted)
         return made
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
@@ -273,12 +266,9 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # Calendars of many events, made here once the workers are done, from the VEVENTs the workers made.
     gathered: list[tuple[str, Callable[[], bytes]]] = []
 
-    def gather(path: str, make: Callable[[], bytes]) -> None:
-        gathered.append((path, make))
-        keyed(path)
-
     def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
-        gather(path, partial(calendars.render, events, name, description))
+        gathered.append((path, partial(calendars.render, events, name, description)))
+        keyed(path)
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
