@@ -24,11 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
+import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Iterator
 
 SEED = 20270101
 SHAPES = ("ours", "hugo", "eleventy", "pelican")
@@ -177,21 +178,19 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+Files = Iterator[tuple[Path, str]]  # each file of a corpus: its path and text
 
 
 # --- (a) this project -------------------------------------------------------
 
-def write_ours(root: Path, events: list[Event]) -> None:
+def write_ours(root: Path, events: list[Event]) -> Files:
     """site.yaml + events/*.md with the content contract's event fields."""
-    _write(root / "site.yaml", (
+    yield (root / "site.yaml", (
         f"title: {SITE_TITLE}\nbase_url: {BASE_URL}\nlanguage: en-GB\n"
         "timezone: Europe/London\ndescription: A generated corpus for benchmarks.\n"
         "organisation: Benchmark Trust\n"))
     for event in events:
-        _write(root / "events" / f"{event.slug}.md", (
+        yield (root / "events" / f"{event.slug}.md", (
             "---\n"
             f"title: {_q(event.title)}\n"
             f"summary: {_q(event.summary)}\n"
@@ -255,15 +254,15 @@ HUGO_LIST = """{{ define "main" }}
 """
 
 
-def write_hugo(root: Path, events: list[Event]) -> None:
+def write_hugo(root: Path, events: list[Event]) -> Files:
     """hugo.toml, content/events/*.md with YAML front matter, and three layouts."""
-    _write(root / "hugo.toml", HUGO_CONFIG)
-    _write(root / "layouts" / "baseof.html", HUGO_BASEOF)
-    _write(root / "layouts" / "single.html", HUGO_SINGLE)
-    _write(root / "layouts" / "list.html", HUGO_LIST)
-    _write(root / "content" / "events" / "_index.md", "---\ntitle: Events\n---\n")
+    yield (root / "hugo.toml", HUGO_CONFIG)
+    yield (root / "layouts" / "baseof.html", HUGO_BASEOF)
+    yield (root / "layouts" / "single.html", HUGO_SINGLE)
+    yield (root / "layouts" / "list.html", HUGO_LIST)
+    yield (root / "content" / "events" / "_index.md", "---\ntitle: Events\n---\n")
     for event in events:
-        _write(root / "content" / "events" / f"{event.slug}.md", (
+        yield (root / "content" / "events" / f"{event.slug}.md", (
             "---\n"
             f"title: {_q(event.title)}\n"
             f"summary: {_q(event.summary)}\n"
@@ -356,16 +355,16 @@ eleventyExcludeFromCollections: true
 """ % {"site": SITE_TITLE, "base": BASE_URL, "root": BASE_URL.rstrip("/"), "items": FEED_ITEMS}
 
 
-def write_eleventy(root: Path, events: list[Event]) -> None:
+def write_eleventy(root: Path, events: list[Event]) -> Files:
     """eleventy.config.mjs, src/events/*.md, a layout, a listing and a feed template."""
-    _write(root / "eleventy.config.mjs", ELEVENTY_CONFIG)
-    _write(root / "src" / "_includes" / "event.njk", ELEVENTY_LAYOUT)
-    _write(root / "src" / "events-listing.njk", ELEVENTY_LISTING)
-    _write(root / "src" / "feed.njk", ELEVENTY_FEED)
-    _write(root / "src" / "events" / "events.11tydata.json",
+    yield (root / "eleventy.config.mjs", ELEVENTY_CONFIG)
+    yield (root / "src" / "_includes" / "event.njk", ELEVENTY_LAYOUT)
+    yield (root / "src" / "events-listing.njk", ELEVENTY_LISTING)
+    yield (root / "src" / "feed.njk", ELEVENTY_FEED)
+    yield (root / "src" / "events" / "events.11tydata.json",
            json.dumps({"layout": "event.njk", "tags": ["events"]}) + "\n")
     for event in events:
-        _write(root / "src" / "events" / f"{event.slug}.md", (
+        yield (root / "src" / "events" / f"{event.slug}.md", (
             "---\n"
             f"title: {_q(event.title)}\n"
             f"summary: {_q(event.summary)}\n"
@@ -414,11 +413,11 @@ CACHE_CONTENT = False
 """
 
 
-def write_pelican(root: Path, events: list[Event]) -> None:
+def write_pelican(root: Path, events: list[Event]) -> Files:
     """pelicanconf.py and content/events/*.md with Pelican's `Key: value` metadata."""
-    _write(root / "pelicanconf.py", PELICAN_CONFIG)
+    yield (root / "pelicanconf.py", PELICAN_CONFIG)
     for event in events:
-        _write(root / "content" / "events" / f"{event.slug}.md", (
+        yield (root / "content" / "events" / f"{event.slug}.md", (
             f"Title: {event.title}\n"
             f"Date: {event.published.isoformat()} 09:00\n"
             f"Slug: {event.slug}\n"
@@ -437,16 +436,36 @@ WRITERS = {"ours": write_ours, "hugo": write_hugo, "eleventy": write_eleventy,
 
 def write_corpus(output: Path, count: int, shapes: tuple[str, ...] = SHAPES,
                  seed: int = SEED) -> dict[str, Path]:
-    """Write `count` events in each shape under `output/<shape>/`, replacing what was there."""
+    """Make `output/<shape>/` hold `count` events in each shape, and nothing else.
+
+    A corpus left by an earlier run is brought up to date in place rather than deleted and written again:
+    only files whose bytes differ are written, and files that are not part of it are removed. On this
+    machine's disk, deleting thousands of files slows the making of new ones for minutes afterwards
+    (README, "The disk"), which would land in the builds about to be timed."""
     events = make_events(count, seed)
     folders = {}
     for shape in shapes:
         folder = output / shape
-        if folder.exists():
-            shutil.rmtree(folder)
-        WRITERS[shape](folder, events)
+        _sync(folder, {path: text.encode("utf-8") for path, text in WRITERS[shape](folder, events)})
         folders[shape] = folder
     return folders
+
+
+def _sync(folder: Path, files: dict[Path, bytes]) -> None:
+    """Make `folder` hold exactly `files`, touching only what differs."""
+    if folder.is_dir():
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                path = Path(parent, name)
+                if path not in files:
+                    path.unlink()
+    for path, data in files.items():
+        try:
+            if path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def main(argv: list[str] | None = None) -> int:

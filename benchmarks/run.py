@@ -294,24 +294,27 @@ def check_output(tool: str, out: Path, size: int) -> str:
 # --- the benchmark ---------------------------------------------------------------------
 
 def _fresh(path: Path) -> Path:
-    """An empty folder at path. The last build's folder is set aside, not deleted: on this disk, deleting
-    thousands of files slows the file system for seconds afterwards, which would land in the next build's
-    time, whichever generator it is. What is set aside is deleted when the run ends (`_empty_trash`)."""
-    if path.exists():
-        trash = path.parent / ".trash"
-        trash.mkdir(exist_ok=True)
-        path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
+    """An empty folder at path, the last build's folder set aside (`_set_aside`)."""
+    _set_aside(path)
     path.mkdir(parents=True)
     os.sync()  # and the last build's writes are on disk before this one starts
     time.sleep(0.5)
     return path
 
 
+def _set_aside(path: Path) -> None:
+    """Move a folder into the trash, to be deleted when the whole run ends (`_empty_trash`), not now: on this
+    disk, deleting thousands of files slows the making of new ones for minutes afterwards (README, "The
+    disk"), which would land in the next builds' times, whichever generator they are."""
+    if path.exists():
+        trash = path.parent / ".trash"
+        trash.mkdir(exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
+
+
 def _empty_trash(work: Path) -> None:
     for trash in work.rglob(".trash"):
         shutil.rmtree(trash, ignore_errors=True)
-    os.sync()
-    time.sleep(2)
 
 
 def cold_run(tool: Tool, site: Path, size: int, work: Path, label: str, args) -> Run:
@@ -410,8 +413,7 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args) 
                     if not run.ok:
                         warm_summary.error = run.error
     if not args.keep:
-        shutil.rmtree(work / "scratch", ignore_errors=True)
-    _empty_trash(work)
+        _set_aside(work / "scratch")
     return [*summaries.values(), first, warm, retitled]
 
 
@@ -431,8 +433,7 @@ def bench_own_content(tool: Tool, args) -> Summary:
         _progress(summary, rep, args.repeat, run)
         if not run.ok:
             summary.error = run.error
-    shutil.rmtree(work / "scratch", ignore_errors=True)
-    _empty_trash(work)
+    _set_aside(work / "scratch")
     return summary
 
 
@@ -608,10 +609,14 @@ def main(argv: list[str] | None = None) -> int:
             if not peer.ok:
                 failed[name] = f"install: {peer.error}"
     results: list[Summary] = []
-    if not args.no_own_content:
-        results.append(bench_own_content(tools["ours"], args))
-    for size in sizes:
-        results += bench_size(size, tools, failed, args)
+    try:
+        if not args.no_own_content:
+            results.append(bench_own_content(tools["ours"], args))
+        for size in sizes:
+            results += bench_size(size, tools, failed, args)
+    finally:
+        log("deleting the outputs set aside")
+        _empty_trash(args.work)
     machine["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     # Own-content first in the run (a small warm-up), last in the report.
     results = [s for s in results if s.kind != "own-content"] + \
