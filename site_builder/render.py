@@ -206,6 +206,9 @@ class Digests:
 class Previous(Protocol):
     """The last build's files (write.Staging)."""
 
+    def made(self, path: str) -> bool:
+        """Whether the last build made a file at `path` that it knew the key of."""
+
     def keep(self, path: str, key: str) -> bool:
         """Whether the last build's file at `path`, made from `key`, is in place and kept."""
 
@@ -235,27 +238,30 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     calendars = CalendarWriter(site, lambda event: previous.kept_bytes(event.ics_url.lstrip("/"))
                                if previous is not None and event.ics_url.lstrip("/") in out.kept else None)
     keys = Keys(site, digests, templates_dir, assets) if digests is not None else None
+    # What the workers make: pages and files that show many items first, each item's own page and calendar
+    # after. A slow page handed out last would leave the other cores idle while one worker finishes it.
     tasks: list[tuple[str, Callable[[], Any]]] = []
+    own_tasks: list[tuple[str, Callable[[], Any]]] = []
     # Pages and event calendars, keyed once made by what they read, and by what they were given (below).
     given: dict[str, tuple[str, ...]] = {}
-    canonical: dict[Read, Read] = {}  # one copy of each read, however many pages made it
 
     def keyed(path: str, shown: tuple[str, ...] = (), reads: tuple[Read, ...] | None = None) -> None:
         if keys is not None:
             out.keys[path], out.reads[path] = keys.of(path, shown, reads)
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
+        queue = own_tasks if "item" in context else tasks
         render = partial(_render_page, env.get_template(template), dict(site=site, page=meta, assets=assets,
                                                                          **context))
         if keys is None:
-            tasks.append((output_path, render))
+            queue.append((output_path, render))
         else:
             # What the page is given, worked out here from the site (which items, in what order, under
             # which headings), as text: the items in it by identity, their fields as the page reads them.
             # An item's body is keyed as it is (the very string, not a copy), not as the text of its repr.
             shown = sorted((name, value) for name, value in context.items() if name != "body")
             given[output_path] = (identity((meta, shown)), context.get("body", ""))
-            tasks.append((output_path, partial(_render_noting, env, render, keys, output_path,
+            queue.append((output_path, partial(_render_noting, env, render, keys, output_path,
                                                given[output_path])))
         if not meta.noindex:
             out.sitemap.append((meta.url, meta.changed))
@@ -296,7 +302,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         path = event.ics_url.lstrip("/")
         if keys is not None:
             given[path] = ()
-        tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
+        own_tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -345,16 +351,12 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
 
-    # Feeds: the site's news, and events alone, and stories alone.
-    news = feed_items(site.items, site)
-    out.files["feed.xml"] = render_rss(site, bodies, news, config.title, "/", "/feed.xml",
-                                       config.description)
-    out.files["events/feed.xml"] = render_rss(site, bodies, feed_items(site.events, site),
-                                              f"Events: {config.title}", "/events/", "/events/feed.xml",
-                                              "New events.")
-    out.files["stories/feed.xml"] = render_rss(site, bodies, feed_items(site.stories, site),
-                                               f"Case stories: {config.title}", "/stories/",
-                                               "/stories/feed.xml", "New case stories.")
+    # Feeds: the site's news, and events alone, and stories alone. They hold many bodies: made every time.
+    for path, items, title, link, description in (
+            ("feed.xml", site.items, config.title, "/", config.description),
+            ("events/feed.xml", site.events, f"Events: {config.title}", "/events/", "New events."),
+            ("stories/feed.xml", site.stories, f"Case stories: {config.title}", "/stories/", "New case stories.")):
+        tasks.append((path, partial(_feed, site, bodies, items, title, link, "/" + path, description)))
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
     tasks.append(("sitemap.xml", partial(render_sitemap, site, out.sitemap)))  # every page is listed by now
@@ -362,9 +364,12 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
 
     # The workers make every page and every event's own calendar that is not in place already, and send
     # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
+    tasks += own_tasks
     every = [path for path, _ in [*tasks, *gathered]]
     if keys is not None and previous is not None:
         def kept(path: str) -> bool:
+            if not previous.made(path):
+                return False
             if path in given:  # as keyed by what it read last time, read again now
                 out.keys[path], out.reads[path] = keys.of(path, given[path], previous.reads_before(path))
             return path in out.keys and previous.keep(path, out.keys[path])
@@ -377,9 +382,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
             out.files[path] = data
         for fact in entry or ():
             if isinstance(fact, Keyed):
-                out.keys[path] = fact.key
-                out.reads[path] = None if fact.reads is None else \
-                    tuple([canonical.setdefault(read, read) for read in fact.reads])
+                out.keys[path], out.reads[path] = fact.key, fact.reads
             else:
                 calendars.preload(*fact)
     for path, task in gathered:
@@ -431,6 +434,14 @@ class Keys:
         self.whole_site = hashlib.sha256(base + digests.site).digest()
         self.reading = hashlib.sha256(base + digests.settings).digest()
         self.states = States(site, digests.fronts)  # worked out as asked for (in a worker, for its pages)
+        self.shared: dict[Read, Read] = {}  # one copy of each read, however many pages a worker made read it
+
+    def made(self, path: str, shown: tuple[str, ...], reads: tuple[Read, ...] | None) -> Keyed:
+        """What a worker sends back about a file it made: as `of`, with each read one shared object, so that
+        the results of many pages, pickled together, hold one copy of it (at 20,000 events, copies of the
+        reads of every page were most of the memory the keys took)."""
+        key, reads = self.of(path, shown, reads)
+        return Keyed(key, None if reads is None else tuple([self.shared.setdefault(read, read) for read in reads]))
 
     def of(self, path: str, shown: tuple[str, ...],
            reads: tuple[Read, ...] | None) -> tuple[str, tuple[Read, ...] | None]:
@@ -458,7 +469,7 @@ def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: 
         data = render()
     finally:
         reads = env.stop()
-    return data, (Keyed(*keys.of(path, shown, reads)),)
+    return data, (keys.made(path, shown, reads),)
 
 
 def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, path: str) -> tuple[bytes, tuple]:
@@ -467,7 +478,7 @@ def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, 
     data, vevent = calendars.render_event_entry(event)
     if keys is None:
         return data, (vevent,)
-    return data, (Keyed(*keys.of(path, (), tuple(sorted(set(deep(event)))))), vevent)
+    return data, (keys.made(path, (), tuple(sorted(set(deep(event))))), vevent)
 
 
 def page_key(salt: bytes, path: str, *parts: str) -> str:
@@ -528,6 +539,12 @@ def _list_description(content_type: str) -> str:
 def _runs(items: Any, attribute: str) -> list[tuple[Any, list]]:
     """Consecutive items sharing an attribute, in their order (Jinja's groupby sorts first)."""
     return [(key, list(run)) for key, run in itertools.groupby(items, key=lambda item: getattr(item, attribute))]
+
+
+def _feed(site: Site, bodies: Bodies, items: tuple[Item, ...], title: str, url: str, feed_url: str,
+          description: str) -> bytes:
+    """An RSS feed of the newest of these items."""
+    return render_rss(site, bodies, feed_items(items, site), title, url, feed_url, description)
 
 
 def _search_index(site: Site) -> bytes:

@@ -131,6 +131,10 @@ class Staging:
         self.kept: dict[str, Made] = {}  # the files kept, as made_from has them
         self._made: set[str] = {""}
 
+    def made(self, rel: str) -> bool:
+        """Whether the previous site has a file at this path whose key is known (render.Previous)."""
+        return rel in self.made_from
+
     def keep(self, rel: str, key: str) -> bool:
         """Take the previous site's file for this path if it was made from the same key and has not been
         touched since; False when the file must be made."""
