@@ -8,6 +8,7 @@ workers that render also write, and nothing is swapped in until all of it has be
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import pickle
 import time
@@ -209,22 +210,29 @@ def build(options: Options) -> Result:
             "templates folder": options.templates_dir,
             "current folder": options.base,
         })
-    loaded = load_site(options)
-    site, problems = loaded.site, loaded.problems
-    if site is None:
-        raise ContentErrors(sort_problems(problems))
-    if options.output_dir is None:
-        rendered = _render(options, loaded)
-        files_written = 0
-    else:
-        cache = options.cache_dir
-        with staged(options.output_dir, cache / "previous-site" if cache else None,
-                    cache / "pages.pickle" if cache else None) as staging:
-            rendered = _render(options, loaded, staging.add, staging if cache else None)
-            staging.add_rendered(rendered)
-            staging.finish(rendered.paths, rendered.keys, rendered.reads)
-        files_written = len(rendered.paths)
-    problems += check_body_links(site, loaded.bodies, rendered)
+    # What a build makes lives as long as the build, so the collector is told to leave it be, rather than
+    # walk all of it again each time the heap has grown by a quarter (0.1 s at 5,000 events).
+    gc.freeze()
+    try:
+        loaded = load_site(options)
+        site, problems = loaded.site, loaded.problems
+        if site is None:
+            raise ContentErrors(sort_problems(problems))
+        gc.freeze()
+        if options.output_dir is None:
+            rendered = _render(options, loaded)
+            files_written = 0
+        else:
+            cache = options.cache_dir
+            with staged(options.output_dir, cache / "previous-site" if cache else None,
+                        cache / "pages.pickle" if cache else None) as staging:
+                rendered = _render(options, loaded, staging.add, staging if cache else None)
+                staging.add_rendered(rendered)
+                staging.finish(rendered.paths, rendered.keys, rendered.reads)
+            files_written = len(rendered.paths)
+        problems += check_body_links(site, loaded.bodies, rendered)
+    finally:
+        gc.unfreeze()
     result = Result(site, rendered, sort_problems(problems), files_written)
     result.seconds = time.perf_counter() - started
     return result

@@ -210,10 +210,19 @@ def _link_related(items: dict[str, list[Any]]) -> None:
 
 def _rank_related(mine: frozenset[str], heads: dict[frozenset[str], list[tuple[tuple, Item]]],
                   keys_by_topic: dict[str, list[frozenset[str]]]) -> list[Item]:
-    """The first RELATED_LIMIT + 1 candidates for items with the topics `mine`: most topics shared first."""
-    overlap = {key: len(key & mine) for slug in mine for key in keys_by_topic.get(slug, ())}
-    candidates = [(-shared, rank, other) for key, shared in overlap.items() for rank, other in heads[key]]
-    return [other for *_, other in heapq.nsmallest(RELATED_LIMIT + 1, candidates, key=lambda c: c[:2])]
+    """The first RELATED_LIMIT + 1 candidates for items with the topics `mine`: most topics shared first, so
+    the groups sharing the most are read first, and those sharing fewer only while places are left."""
+    by_shared: dict[int, list[frozenset[str]]] = defaultdict(list)
+    for key in {key for slug in mine for key in keys_by_topic.get(slug, ())}:
+        by_shared[len(key & mine)].append(key)
+    chosen: list[Item] = []
+    for shared in sorted(by_shared, reverse=True):
+        candidates = (entry for key in by_shared[shared] for entry in heads[key])
+        chosen += [other for _, other in heapq.nsmallest(RELATED_LIMIT + 1 - len(chosen), candidates,
+                                                         key=lambda entry: entry[0])]
+        if len(chosen) > RELATED_LIMIT:
+            break
+    return chosen
 
 
 def _by_title(items: list[Any], config: Config | None = None) -> tuple:
