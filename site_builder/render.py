@@ -242,8 +242,9 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # after. A slow page handed out last would leave the other cores idle while one worker finishes it.
     tasks: list[tuple[str, Callable[[], Any]]] = []
     own_tasks: list[tuple[str, Callable[[], Any]]] = []
-    # Pages and event calendars, keyed once made by what they read, and by what they were given (below).
-    given: dict[str, tuple[str, ...]] = {}
+    # Pages and event calendars, keyed once made by what they read, and by what they were given (_given),
+    # which is worked out where it is needed: here for a file the last build made, else by the worker.
+    given: dict[str, Callable[[], tuple[str, ...]]] = {}
 
     def keyed(path: str, shown: tuple[str, ...] = (), reads: tuple[Read, ...] | None = None) -> None:
         if keys is not None:
@@ -256,11 +257,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         if keys is None:
             queue.append((output_path, render))
         else:
-            # What the page is given, worked out here from the site (which items, in what order, under
-            # which headings), as text: the items in it by identity, their fields as the page reads them.
-            # An item's body is keyed as it is (the very string, not a copy), not as the text of its repr.
-            shown = sorted((name, value) for name, value in context.items() if name != "body")
-            given[output_path] = (identity((meta, shown)), context.get("body", ""))
+            given[output_path] = partial(_given, meta, context)
             queue.append((output_path, partial(_render_noting, env, render, keys, output_path,
                                                given[output_path])))
         if not meta.noindex:
@@ -301,7 +298,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         own_page(event)
         path = event.ics_url.lstrip("/")
         if keys is not None:
-            given[path] = ()
+            given[path] = tuple
         own_tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
@@ -371,7 +368,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
             if not previous.made(path):
                 return False
             if path in given:  # as keyed by what it read last time, read again now
-                out.keys[path], out.reads[path] = keys.of(path, given[path], previous.reads_before(path))
+                out.keys[path], out.reads[path] = keys.of(path, given[path](), previous.reads_before(path))
             return path in out.keys and previous.keep(path, out.keys[path])
         tasks = [(path, task) for path, task in tasks if not kept(path)]
         gathered = [(path, task) for path, task in gathered if not kept(path)]
@@ -461,15 +458,23 @@ class Keyed:
     reads: tuple[Read, ...] | None
 
 
+def _given(meta: PageMeta, context: dict[str, Any]) -> tuple[str, ...]:
+    """What a page is given, worked out from the site (which items, in what order, under which headings),
+    as text: the items in it by identity, their fields as the page reads them. An item's body is keyed as
+    it is (the very string, not a copy), not as the text of its repr."""
+    shown = sorted((name, value) for name, value in context.items() if name != "body")
+    return identity((meta, shown)), context.get("body", "")
+
+
 def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: Keys, path: str,
-                   shown: tuple[str, ...]) -> tuple[bytes, tuple[Keyed]]:
-    """Make a page, noting what it read, and its key from that and from what it was `shown`."""
+                   given: Callable[[], tuple[str, ...]]) -> tuple[bytes, tuple[Keyed]]:
+    """Make a page, noting what it read, and its key from that and from what it was `given`."""
     env.start()
     try:
         data = render()
     finally:
         reads = env.stop()
-    return data, (keys.made(path, shown, reads),)
+    return data, (keys.made(path, given(), reads),)
 
 
 def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, path: str) -> tuple[bytes, tuple]:
