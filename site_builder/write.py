@@ -142,7 +142,6 @@ class Staging:
         if not self.linkable or known is None or known[0] != key:
             return False
         try:
-            self._folder_for(rel)
             if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:4]):
                 return False
         except OSError:
@@ -255,6 +254,7 @@ class Staging:
                 except FileNotFoundError:
                     pass
                 self._clear(rel)
+            self._folder_for(rel)  # only now: a file already in place in a reused folder needs no folder made
             os.link(old, target)
             return True
         except OSError:  # gone, unreadable, another file system, or links not allowed: write it instead
