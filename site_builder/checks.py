@@ -17,6 +17,7 @@ from .resolve import topic_slug
 from .validate import Record
 
 _LINK = re.compile(r'(?:href|src)="([^"]*)"')
+_HREF = re.compile(r'href="([^"]*)"')
 
 
 def output_for_url(url: str) -> str:
@@ -29,7 +30,9 @@ def output_for_url(url: str) -> str:
 
 def site_links(html: str) -> tuple[str, ...]:
     """The links and sources in some HTML that point inside the site (root-relative), in order."""
-    return tuple(url for url in _LINK.findall(html) if url.startswith("/") and not url.startswith("//"))
+    # Most bodies have no src=; a pattern that starts with a plain string is found several times faster.
+    found = _LINK.findall(html) if "src=" in html else _HREF.findall(html)
+    return tuple(url for url in found if url.startswith("/") and not url.startswith("//"))
 
 
 def check_body_links(site: Site, bodies: Bodies, rendered: Rendered) -> list[Problem]:

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_builder import markup
+from site_builder.checks import site_links
 from site_builder.markup import BodyRenderer
 
 
@@ -164,3 +165,12 @@ def test_links_are_what_the_sanitiser_would_leave(body: str) -> None:
     """Links of any scheme and shape, as Markdown links, autolinks, references and images."""
     html, _ = render(body)
     assert Tokens(html).tokens == Tokens(sanitised(html)).tokens
+
+
+def test_the_links_into_the_site_that_a_body_holds_are_found_in_order() -> None:
+    """What the broken-link warnings check: every root-relative href and src, in order, with or without
+    images (bodies without one are read the faster way)."""
+    html = ('<p><a href="/events/a/">a</a> <img src="/media/m.png" alt="m"> <a href="//elsewhere.org/">b</a> '
+            '<a href="https://example.org/">c</a> <a href="#top">d</a> <a href="/b/">e</a></p>')
+    assert site_links(html) == ("/events/a/", "/media/m.png", "/b/")
+    assert site_links(html.replace('<img src="/media/m.png" alt="m">', "")) == ("/events/a/", "/b/")
