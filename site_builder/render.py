@@ -29,6 +29,7 @@ from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from . import dates
 from .cache import code_version
@@ -174,6 +175,19 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         env.add(noted)
         return made
 
+    navs: dict[tuple[str, bool], tuple[str, Noted]] = {}
+
+    def site_nav(url: str) -> Markup:
+        # The same on every page of a section, and the same for a section's own list page: made once each.
+        parts = url.split("/")
+        where = (parts[1], len(parts) == 3 and not parts[2]) if len(parts) > 2 else ("", False)
+        if where not in navs:
+            template = env.get_template("_site_nav.html")
+            navs[where] = env.apart(partial(template.render, section=where[0], exact=where[1]))
+        made, noted = navs[where]
+        env.add(noted)
+        return Markup(made.rstrip("\n"))  # the call has a line of its own in base.html
+
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
         def read(event: Event) -> Any:  # the helpers read the event, what it links to, and the settings
             env.note(event)
@@ -182,6 +196,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
 
     env.globals.update(
         card=card,
+        site_nav=site_nav,
         type_labels=TYPE_LABELS,
         content_security_policy=CONTENT_SECURITY_POLICY,
         event_json_ld=reading(event_json_ld),
