@@ -313,7 +313,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         own_page(event)
         path = event.ics_url.lstrip("/")
         if keys is not None:
-            given[path] = tuple
+            given[path] = lambda: ()  # an event's calendar is given nothing but its event
         own_tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
 
     # Series, clusters and topics list events and offer a calendar of just those.
