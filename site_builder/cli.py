@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except KeyboardInterrupt:
         print("stopped", file=err)
         return 130
+    except BrokenPipeError:  # what read the output stopped reading (`| head`): not a fault; as a shell's SIGPIPE
+        return 141
     except Exception as exc:  # a fault in the tool itself, not in the content
         if debug:
             traceback.print_exc(file=err)

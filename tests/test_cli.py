@@ -144,3 +144,15 @@ def test_a_bad_base_url_option_is_a_usage_error(url: str, message: str, tmp_path
     assert run.code == 2
     assert run.err == message
     assert not (tmp_path / "out").exists()
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_internal_error(tmp_path: Path) -> None:
+    shutil.copytree(SITES / "small", tmp_path / "content")
+    reader = subprocess.Popen(["head", "-c", "0"], stdin=subprocess.PIPE)  # reads nothing, and is gone at once
+    done = subprocess.run([sys.executable, str(PROJECT / "build.py")], cwd=tmp_path, stdout=reader.stdin,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    reader.stdin.close()
+    reader.wait(timeout=30)
+    assert done.returncode == 141, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "output" / "index.html").is_file()
