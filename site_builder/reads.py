@@ -26,7 +26,7 @@ import dataclasses
 import dis
 import hashlib
 import inspect
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 import jinja2
 
@@ -48,6 +48,7 @@ class TrackingEnvironment(jinja2.Environment):
         super().__init__(**options)
         self.reads: set[Any] | None = None
         self.deep: set[Item | Topic] = set()
+        self._parts: dict[Hashable, tuple[Any, Noted]] = {}  # see `part`
 
     def start(self) -> None:
         self.reads, self.deep = set(), set()
@@ -63,21 +64,21 @@ class TrackingEnvironment(jinja2.Environment):
             noted.update(deep(obj))
         return None if WHOLE_SITE in noted else tuple(sorted(noted))
 
-    def apart(self, make: Callable[[], T]) -> tuple[T, Noted]:
-        """What `make` makes, and what it read, noted apart from the page being made: for a part made once and
-        shown on many pages (a card), each of which then `adds` what it read."""
-        outer = self.reads, self.deep
-        self.start()
-        try:
-            return make(), (tuple(self.reads or ()), tuple(self.deep))
-        finally:
-            self.reads, self.deep = outer
-
-    def add(self, noted: Noted) -> None:
-        """The page being made shows a part that read this (see `apart`)."""
+    def part(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A part shown alike on many pages (a card, the navigation), by `key`: made once, with what it read
+        noted apart from the page being made; every page that shows it reads that too."""
+        if key not in self._parts:
+            outer = self.reads, self.deep
+            self.start()
+            try:
+                self._parts[key] = make(), (tuple(self.reads or ()), tuple(self.deep))
+            finally:
+                self.reads, self.deep = outer
+        made, (reads, deep_reads) = self._parts[key]
         if self.reads is not None:
-            self.reads.update(noted[0])
-            self.deep.update(noted[1])
+            self.reads.update(reads)
+            self.deep.update(deep_reads)
+        return made
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if self.reads is not None and (fields := _FIELDS.get(type(obj))) is not None:
@@ -178,20 +179,16 @@ def _read_of(obj: Item | Topic) -> Read:
 
 def deep(obj: Item | Topic) -> Iterable[Read]:
     """An item or topic, with every item and topic it links to."""
+    yield _read_of(obj)
     if isinstance(obj, Topic):
-        yield ("topic", obj.slug)
         yield ("members", obj.slug)
-        for item in obj.items:
-            yield ("item", item.url)
+        yield from map(_read_of, obj.items)
         return
-    yield ("item", obj.url)
     for name in LINKS:
         value = getattr(obj, name, None)
         for linked in value if isinstance(value, tuple) else (value,):
-            if isinstance(linked, Item):
-                yield ("item", linked.url)
-            elif isinstance(linked, Topic):
-                yield ("topic", linked.slug)
+            if isinstance(linked, (Item, Topic)):
+                yield _read_of(linked)
 
 
 class States:

@@ -38,7 +38,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
-from .reads import Noted, Read, States, TrackingEnvironment, deep, identity
+from .reads import Read, States, TrackingEnvironment, deep, identity
 
 
 ITEMS_PER_PAGE = 20
@@ -161,31 +161,19 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
-    cards: dict[tuple[int, str], tuple[str, Noted]] = {}
-
     def card(item: Item, heading: str = "h3") -> str:
-        # An item's card is the same on every page that lists it (up to a dozen): made once, with what it
-        # read, which every page that shows it reads too.
-        key = (id(item), heading)
-        if key not in cards:
+        # An item's card is the same on every page that lists it (up to a dozen).
+        def make() -> str:
             macros: Any = env.get_template("_macros.html").module
-            make = macros.event_card if item.content_type == "events" else macros.item_card
-            cards[key] = env.apart(partial(make, item, heading))
-        made, noted = cards[key]
-        env.add(noted)
-        return made
-
-    navs: dict[tuple[str, bool], tuple[str, Noted]] = {}
+            return (macros.event_card if item.content_type == "events" else macros.item_card)(item, heading)
+        return env.part(("card", id(item), heading), make)
 
     def site_nav(url: str) -> Markup:
-        # The same on every page of a section, and the same for a section's own list page: made once each.
+        # The same on every page of a section, and the same for a section's own list page.
         parts = url.split("/")
-        where = (parts[1], len(parts) == 3 and not parts[2]) if len(parts) > 2 else ("", False)
-        if where not in navs:
-            template = env.get_template("_site_nav.html")
-            navs[where] = env.apart(partial(template.render, section=where[0], exact=where[1]))
-        made, noted = navs[where]
-        env.add(noted)
+        section, exact = (parts[1], len(parts) == 3 and not parts[2]) if len(parts) > 2 else ("", False)
+        made = env.part(("nav", section, exact),
+                        lambda: env.get_template("_site_nav.html").render(section=section, exact=exact))
         return Markup(made.rstrip("\n"))  # the call has a line of its own in base.html
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
