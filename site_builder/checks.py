@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from .dates import local_day
 from .errors import Problem, warning
+from .markup import HREF
 from .model import Bodies, Site
 from .render import Rendered
 from .resolve import topic_slug
 from .validate import Record
 
 _LINK = re.compile(r'(?:href|src)="([^"]*)"')
-_HREF = re.compile(r'href="([^"]*)"')
 
 
 def output_for_url(url: str) -> str:
@@ -31,7 +31,7 @@ def output_for_url(url: str) -> str:
 def site_links(html: str) -> tuple[str, ...]:
     """The links and sources in some HTML that point inside the site (root-relative), in order."""
     # Most bodies have no src=; a pattern that starts with a plain string is found several times faster.
-    found = _LINK.findall(html) if "src=" in html else _HREF.findall(html)
+    found = _LINK.findall(html) if "src=" in html else HREF.findall(html)
     return tuple(url for url in found if url.startswith("/") and not url.startswith("//"))
 
 
