@@ -40,11 +40,14 @@ class ServeProcess:
         command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--content", "content",
                    "--output", "output", "--today", "2027-01-15"]
         # A shell starts a background job (`bin/test &`) with Ctrl-C ignored, and a child inherits that: the
-        # server would then never see the Ctrl-C the tests send it, as no editor's terminal would do.
-        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, bufsize=1)
+        # server would then never see the Ctrl-C the tests send it, as no editor's terminal would do. So the
+        # server starts with Ctrl-C heeded, and the tests' own handling is left as it was.
+        before = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True, bufsize=1)
+        finally:
+            signal.signal(signal.SIGINT, before)
         self.out_lines: list[str] = []
         self.err_lines: list[str] = []
         self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
