@@ -267,7 +267,7 @@ def project_python(explicit: str | None) -> str:
 def code_hash() -> str:
     """A short hash of the project's code and templates: others may edit them while we run."""
     digest = hashlib.sha256()
-    for path in sorted([*PROJECT.glob("site_builder/**/*.py"), *PROJECT.glob("templates/**/*"),
+    for path in sorted([*PROJECT.glob("site_builder/**/*.py"), *PROJECT.glob("site_builder/templates/**/*"),
                         PROJECT / "build.py"]):
         if path.is_file():
             digest.update(str(path.relative_to(PROJECT)).encode() + b"\0" + path.read_bytes())

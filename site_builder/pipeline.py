@@ -32,7 +32,8 @@ from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
 from .write import check_output_folder, staged
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class Options:
     drafts: bool = False
     base_url: str | None = None
     today: date | None = None  # the build date; today in the site's time zone when not given
-    templates_dir: Path = PROJECT_DIR / "templates"
-    static_dir: Path = PROJECT_DIR / "static"
+    templates_dir: Path = PACKAGE_DIR / "templates"
+    static_dir: Path = PACKAGE_DIR / "static"
     base: Path = field(default_factory=Path.cwd)  # paths in messages are relative to this
     workers: int = field(default_factory=default_workers)  # processes to render with
     cache_dir: Path | None = None  # where parsed and rendered content files are kept between builds

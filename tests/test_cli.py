@@ -115,10 +115,10 @@ def test_a_fault_in_the_tool_is_reported_without_a_traceback_unless_debug(tmp_pa
     # A copy of the project with a template that names a field the model does not have.
     project = tmp_path / "project"
     project.mkdir()
-    for part in ("build.py", "site_builder", "templates", "static"):
+    for part in ("build.py", "site_builder"):
         copy = shutil.copytree if (PROJECT / part).is_dir() else shutil.copy
         copy(PROJECT / part, project / part)
-    (project / "templates" / "page.html").write_text("{{ item.no_such_field }}")
+    (project / "site_builder" / "templates" / "page.html").write_text("{{ item.no_such_field }}")
     shutil.copytree(SITES / "small", tmp_path / "content")
     build = [sys.executable, str(project / "build.py")]
 

@@ -31,8 +31,8 @@ class Site:
         self.templates = root / "templates"
         self.static = root / "static"
         shutil.copytree(SITES / "small", self.content)
-        shutil.copytree(PROJECT / "templates", self.templates)
-        shutil.copytree(PROJECT / "static", self.static)
+        shutil.copytree(PROJECT / "site_builder" / "templates", self.templates)
+        shutil.copytree(PROJECT / "site_builder" / "static", self.static)
         self.today = date(2027, 1, 15)
 
     def build(self, output: str = "output", cache: bool = True) -> Result:
