@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import textwrap
 from dataclasses import dataclass
@@ -26,6 +27,27 @@ class Run:
     @property
     def err_lines(self) -> list[str]:
         return self.err.splitlines()
+
+
+# The fast subset (`bin/test -m "not slow"`) leaves out whatever drives a browser, a Java checker, real
+# servers or killed builds; browser tests are marked `browser` where they are written.
+SLOW_MODULES = {"test_browser", "test_html_validity", "test_interrupted_builds", "test_serve",
+                "test_serve_safety", "test_progress", "test_hostile_content", "test_keeping_pages"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module == "test_browser":
+            item.add_marker(pytest.mark.browser)
+        if module in SLOW_MODULES or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_writes_to_the_home_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The builder's per-user cache goes to a temporary folder, so tests leave the home folder alone."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
 
 
 def run_main(*args: str) -> Run:
