@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import traceback
 from datetime import date
@@ -16,12 +17,13 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import check_base_url
-from .errors import ContentErrors, SiteError, count, print_problems, sort_problems
+from .errors import ContentErrors, Problem, SiteError, count, print_problems, sort_problems
+from .invocation import Start, command, program_name, quote
 from .pipeline import Options, build, cache_folder, load_site
 from .progress import progress_for
 from .scaffold import scaffold
 
-COMMANDS = ("build", "check", "serve", "new")
+COMMANDS = ("build", "check", "serve", "new", "diff", "reference")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,8 +40,8 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date like 2027-03-04, got {text!r}") from None
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python build.py", description="Build the learning programme's website from content/.")
+def make_parser(prog: str = "python build.py") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Build the learning programme's website from content/.")
     parser.add_argument("--debug", action="store_true", help="show a traceback if the tool itself fails")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -49,6 +51,9 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--drafts", action="store_true", help="include drafts")
         sub.add_argument("--today", type=_day, metavar="YYYY-MM-DD",
                          help="the build date that splits upcoming from past events (default: today)")
+        sub.add_argument("--paths-relative-to", type=Path, metavar="DIR",
+                         help="name files in messages relative to DIR, such as the repository's root "
+                              "(default: the working folder)")
         sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     sub = commands.add_parser("build", help="build content/ into output/ (the default)")
@@ -77,11 +82,20 @@ def make_parser() -> argparse.ArgumentParser:
                      help="the content folder (default: content)")
     sub.add_argument("--today", type=_day, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sub = commands.add_parser("diff", help="say what one build changes against another: pages, events, calendars")
+    sub.add_argument("--base", type=Path, required=True, metavar="DIR", help="the site before (an output folder)")
+    sub.add_argument("--head", type=Path, required=True, metavar="DIR", help="the site after (an output folder)")
+    sub.add_argument("--format", choices=("text", "markdown"), default="text",
+                     help="text (default), or markdown for a pull request's job summary")
+    sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sub = commands.add_parser("reference", help="print the reference of every field, in Markdown (docs/fields.md)")
+    sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run one command; return the exit status."""
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         start: Start = "build.py") -> int:
+    """Run one command; return the exit status. `start` says how the builder was started (invocation.py)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--debug"):
@@ -90,11 +104,19 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         args_list.insert(1, "build")
     debug = "--debug" in args_list
     try:
-        args = make_parser().parse_args(args_list)
+        args = make_parser(program_name(start)).parse_args(args_list)
         if args.command == "check":
             return _check(args, out, err)
         if args.command == "new":
-            return _new(args, out)
+            return _new(args, out, start)
+        if args.command == "diff":
+            from .changes import compare_sites, describe
+            print(describe(compare_sites(args.base, args.head), markdown=args.format == "markdown"), end="", file=out)
+            return 0
+        if args.command == "reference":
+            from .reference import field_reference
+            print(field_reference(), end="", file=out)
+            return 0
         if args.command == "serve":
             from .serve import serve  # imports watchdog, which only serve needs
             return serve(_options(args, args.output), args.host, args.port, out, err, debug)
@@ -127,6 +149,10 @@ def _options(args: argparse.Namespace, output: Path | None) -> Options:
         raise SiteError(f"--base-url: {problem}", 2)
     options = Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
                       base_url=getattr(args, "base_url", None), today=args.today)
+    if args.paths_relative_to is not None:
+        if not args.paths_relative_to.is_dir():
+            raise SiteError(f"--paths-relative-to: there is no folder at {args.paths_relative_to}", 2)
+        options = dataclasses.replace(options, base=args.paths_relative_to.resolve())
     jobs = getattr(args, "jobs", None)
     if jobs:
         options = dataclasses.replace(options, workers=max(1, jobs))
@@ -162,11 +188,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                            "severity": p.severity.value} for p in problems], indent=2), file=out)
     elif args.format == "github":
         for p in problems:
-            # GitHub Actions workflow commands: one annotation per problem, on its line.
-            level = "error" if p.is_error else "warning"
-            title = f"{p.field}" if p.field else "content"
-            message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            print(f"::{level} file={p.path},line={max(p.line, 1)},title={title}::{message}", file=out)
+            print(github_annotation(p), file=out)
     else:
         print_problems(problems, err)
         if not errors:
@@ -174,10 +196,46 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if errors else 0
 
 
-def _new(args: argparse.Namespace, out: TextIO) -> int:
+def github_annotation(problem: Problem) -> str:
+    """A GitHub Actions workflow command that puts the problem on its file's line in a pull request.
+
+    GitHub reads `file` relative to the repository's root, with forward slashes; a value's `%`, `:`,
+    `,` and line breaks are escaped as the runner unescapes them (actions/toolkit, command.ts).
+    """
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    level = "error" if problem.is_error else "warning"
+    path = problem.path.replace(os.sep, "/")
+    title = problem.field or "content"
+    return f"::{level} file={prop(path)},line={max(problem.line, 1)},title={prop(title)}::{data(problem.message)}"
+
+
+def _new(args: argparse.Namespace, out: TextIO, start: Start) -> int:
     if not args.content.is_dir():
         raise SiteError(f"there is no content folder at {args.content}", 2)
     today = args.today or date.today()
     path = scaffold(args.type, args.title, args.content, today)
-    print(f"Wrote {path}. Fill in the blank required fields, then run `python build.py check`.", file=out)
+    check = f"{command(start)} check"
+    if args.content != Path("content"):
+        check += f" --content {quote(str(args.content))}"
+    print(f"Wrote {path}. Fill in the blank required fields, then run `{check}`.", file=out)
     return 0
+
+
+def exit_with(status: int) -> None:
+    """Leave at once with `status`, as build.py does (see there), once the output streams are flushed."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader of a pipe has gone: there is no one left to tell
+        pass
+    os._exit(status)
+
+
+def console() -> None:
+    """The installed `site-builder` command."""
+    exit_with(main(start="script"))

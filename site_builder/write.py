@@ -9,7 +9,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import os
 import pickle
 import shutil
@@ -22,6 +21,7 @@ from typing import Callable, Iterator
 
 from .cache import replace_file
 from .errors import SiteError
+from .lock import Held, exclusive
 from .render import Rendered
 
 # Marks a folder as this tool's output, so a build never replaces a folder it did not write.
@@ -336,15 +336,11 @@ def _refuse_foreign(output_dir: Path) -> None:
 def _build_lock(output_dir: Path) -> Iterator[None]:
     """One build at a time per output folder; a second one is told, not queued."""
     lock_path = output_dir.parent / f".{output_dir.name}.lock"
-    with open(lock_path, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SiteError(f"another build is writing {output_dir} right now; wait for it to finish") from None
-        try:
+    try:
+        with exclusive(lock_path):
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except Held:
+        raise SiteError(f"another build is writing {output_dir} right now; wait for it to finish") from None
 
 
 def _remove_abandoned_staging(output_dir: Path) -> None:
