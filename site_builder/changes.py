@@ -89,7 +89,7 @@ def compare_sites(base: Path, head: Path) -> SiteChanges:
         removed=listed(removed, base),
         changed=listed(said, head),
         surroundings=listed([rel for rel in pages if rel not in said], head),
-        events=_event_changes(_events(base), _events(head)),
+        events=tuple(_titled(change, head) for change in _event_changes(_events(base), _events(head))),
         calendars=tuple(_address(rel) for rel in every if rel.endswith(".ics")),
         feeds=tuple(_address(rel) for rel in every if _is_feed(rel)),
         other_files=tuple(_address(rel) for rel in every
@@ -177,6 +177,15 @@ def _events(root: Path) -> dict[str, _Event]:
             found[uid] = _Event(str(event.get("SUMMARY", "")), str(event.get("URL", "")), start, end,
                                 str(event.get("LOCATION", "")), str(event.get("STATUS", "CONFIRMED")), tz)
     return found
+
+
+def _titled(change: EventChange, root: Path) -> EventChange:
+    """An event named by its page's heading, as the pages list it (a calendar's SUMMARY may say
+    "Cancelled: ...")."""
+    page = root / change.url.strip("/") / "index.html"
+    if change.url.startswith("/") and page.is_file():
+        return EventChange(change.url, _title(page), change.changes)
+    return change
 
 
 # RFC 5545 STATUS of an event, as a reader would say it.

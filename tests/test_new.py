@@ -31,12 +31,14 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize("content_type", sorted(BLANKS))
-def test_new_file_names_every_field_and_passes_check_once_filled(content_type: str, site: Path) -> None:
+def test_new_file_names_every_field_and_passes_check_once_filled(content_type: str, site: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITE_BUILDER_COMMAND", "bin/site")  # as bin/site says; each route: test_invocation.py
     run = run_main("new", content_type, "Café & chat: a first try", "--today", "2027-01-15")
     assert run.code == 0, run.err
     path = site / "content" / content_type / "cafe-and-chat-a-first-try.md"
     assert run.out == f"Wrote {Path('content') / content_type / path.name}. Fill in the blank required fields, " \
-                      "then run `python build.py check`.\n"
+                      "then run `bin/site check`.\n"
     text = path.read_text()
     for name in SCHEMAS[content_type]:
         assert re.search(rf"^(# )?{name}:", text, re.MULTILINE), name
