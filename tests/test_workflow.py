@@ -172,3 +172,13 @@ def test_permissions_tokens_and_one_publish_at_a_time() -> None:
         assert "path" not in step(job, "Check out the content").get("with", {})
         for checkout in (s for s in jobs[job]["steps"] if s.get("uses", "").startswith("actions/checkout")):
             assert checkout["with"]["persist-credentials"] is False
+
+
+def test_no_script_expands_an_expression_and_no_checkout_keeps_credentials() -> None:
+    # SECURITY.md: values reach scripts as environment variables, never spliced into the shell text.
+    assert "pull_request_target" not in WORKFLOW[True]
+    for job in WORKFLOW["jobs"].values():
+        for each in job["steps"]:
+            assert "${{" not in each.get("run", ""), each
+            if each.get("uses", "").startswith("actions/checkout"):
+                assert each["with"]["persist-credentials"] is False, each
