@@ -182,3 +182,11 @@ def test_no_script_expands_an_expression_and_no_checkout_keeps_credentials() -> 
             assert "${{" not in each.get("run", ""), each
             if each.get("uses", "").startswith("actions/checkout"):
                 assert each["with"]["persist-credentials"] is False, each
+
+
+def test_annotation_values_are_escaped_as_the_runner_unescapes_them() -> None:
+    from site_builder.cli import github_annotation
+    from site_builder.errors import Problem, Severity
+    problem = Problem("content/events/a,b:c.md", 0, "venue.name", "50% done\nthen: more", Severity.WARNING)
+    assert github_annotation(problem) == \
+        "::warning file=content/events/a%2Cb%3Ac.md,line=1,title=venue.name::50%25 done%0Athen: more"
