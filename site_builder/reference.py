@@ -113,8 +113,10 @@ def _type(kind: Kind) -> str:
 
 
 def _accepts(kind: Kind) -> str:
+    if isinstance(kind, ListOf) and isinstance(kind.item, Fields):
+        return "a list: each item starts with `- ` and holds the fields below"
     if isinstance(kind, ListOf):
-        item = "" if isinstance(kind.item, Fields) else _accepts(kind.item)
+        item = _accepts(kind.item)
         single = "; one value alone is read as a list of one" if kind.allow_single else ""
         return f"each item on its own line starting with `- `, or `[a, b]`{single}" + \
             (f"; each item: {item}" if item else "")
@@ -126,7 +128,7 @@ def _accepts(kind: Kind) -> str:
         return "one of " + ", ".join(f"`{choice}`" for choice in kind.choices)
     if isinstance(kind, Moment):
         return ("`2027-03-04 18:00`, `2027-03-04T18:00:00`, `2027-03-04T18:00:00+01:00`, or a date alone "
-                "(`2027-03-04`) for all day")
+                "(`2027-03-04`)")
     if isinstance(kind, Text) and type(kind) is Text:
         return f"at most {kind.max_length} characters" if kind.max_length else "any text on one line, or in quotes"
     text = kind.expected
