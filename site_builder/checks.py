@@ -13,7 +13,6 @@ from .dates import local_day
 from .errors import Problem, warning
 from .markup import HREF
 from .model import Bodies, Site
-from .render import Rendered
 from .resolve import topic_slug
 from .validate import Record
 
@@ -35,16 +34,35 @@ def site_links(html: str) -> tuple[str, ...]:
     return tuple(url for url in found if url.startswith("/") and not url.startswith("//"))
 
 
-def check_body_links(site: Site, bodies: Bodies, rendered: Rendered) -> list[Problem]:
-    """Warn about links in Markdown bodies to pages or files the site does not have."""
-    existing = rendered.paths
+def link_lines(links: tuple[str, ...], body: str, first_line: int) -> tuple[int, ...]:
+    """The line of the file each link of a body is on: where its address next appears in the Markdown
+    (`first_line` is the body's first line), or the body's first line if it is written some other way."""
+    lines, at = [], 0
+    for url in links:
+        plain = url.replace("&amp;", "&")
+        found = body.find(plain, at)
+        if found < 0:
+            found = body.find(plain)
+        if found < 0:
+            lines.append(first_line)
+            continue
+        at = found + len(plain)
+        lines.append(first_line + body.count("\n", 0, found))
+    return tuple(lines)
+
+
+def check_body_links(site: Site, bodies: Bodies, existing: set[str]) -> list[Problem]:
+    """Warn about links in Markdown bodies to pages or files the site does not have (`existing`: every
+    file's path in the output folder)."""
     problems = []
     for item in site.items:
-        for url in bodies[item.url].links:
+        body = bodies[item.url]
+        for n, url in enumerate(body.links):
             target = output_for_url(url.replace("&amp;", "&"))
             if target not in existing and target + "/index.html" not in existing:
-                problems.append(warning(item.source, 0, "body", f"links to {url}, which is not a page or file "
-                                        "on this site (expected a page's address, like /events/)"))
+                line = body.link_lines[n] if n < len(body.link_lines) else 1
+                problems.append(warning(item.source, line, "body", f"links to {url}, which is not a page or "
+                                        "file on this site (expected a page's address, like /events/)"))
     return problems
 
 

@@ -1,6 +1,7 @@
 """The command line: parse arguments, run a command, report once, return an exit code.
 
-Exit status: 0 built, 1 content errors, 2 wrong usage (content contract).
+Exit status: 0 built, 1 content errors, 2 wrong usage (content contract), 3 a fault in the tool itself,
+75 another build is writing the same output folder right now (try again; sysexits' EX_TEMPFAIL).
 Progress goes to stdout, problems to stderr.
 """
 
@@ -173,9 +174,8 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pages = sum(1 for path in made if path.endswith(".html"))
     calendars = sum(1 for path in made if path.endswith(".ics"))
     feeds = sum(1 for path in made if path.endswith("feed.xml"))
-    kept = f" ({len(result.rendered.kept):,} files unchanged since the last build)" if result.rendered.kept else ""
     print(f"Built {count(pages, 'page')}, {count(feeds, 'feed')} and {count(calendars, 'calendar')} "
-          f"into {args.output}/ in {result.seconds:.2f}s{kept}", file=out)
+          f"into {args.output}/ in {result.seconds:.2f}s", file=out)
     return 0
 
 

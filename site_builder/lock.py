@@ -46,7 +46,7 @@ class Held(Exception):
 @contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (made if missing) for the block; raise Held at once if taken."""
-    handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         if not _try_lock(handle):
             raise Held(str(path))

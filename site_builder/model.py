@@ -92,11 +92,11 @@ class Body:
     """An item's Markdown body as HTML, and the links in it to pages of the site.
 
     Bodies are kept apart from the Site: an item's page is given its own body and no template can reach
-    another's, so every page depends on the site's front matter and at most its own body. That is what
-    lets a rebuild keep the pages a body edit cannot have changed (render.page_key)."""
+    another's, so every page depends on the site's front matter and at most its own body."""
 
     html: str
     links: tuple[str, ...]  # site-relative
+    link_lines: tuple[int, ...] = ()  # the line of the content file each of `links` is on
 
 
 Bodies = dict[str, Body]  # by the item's URL
@@ -345,7 +345,7 @@ def past(events: tuple[Event, ...]) -> tuple[Event, ...]:
 
 
 # The fields resolve sets from other items, by link(). Every other field of an item is a pure function of
-# its own front matter, the settings and the build date (reads.py relies on this).
+# its own front matter, the settings and the build date.
 LINKS = ("series", "cluster", "events", "meetings", "topics", "related")
 
 

@@ -1,16 +1,19 @@
-"""The build pipeline: load_config -> discover -> parse -> validate -> resolve -> render -> check -> write.
+"""The build pipeline: load_config -> discover -> parse -> validate -> resolve -> check -> render -> write.
 
-Every stage but `write` works in memory, so `check` is the pipeline without `write`. When
-building, render hands each page to write's staging folder as soon as it is made, so the
-workers that render also write, and nothing is swapped in until all of it has been.
+Every build is a full logical rebuild: every page, feed and calendar is made
+again, in memory, from the content. Only the reading of each content file is
+cached (cache.py), keyed by everything it depends on. Every stage but `write`
+works in memory, and every check (the body link check too, on the site map) runs
+before anything is rendered, so `check` is the pipeline without render and
+write. When building, render hands each file to write's staging folder as soon
+as it is made, so the workers that render also write, and nothing is swapped in
+until all of it has been; the cache is written only after that.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
-import pickle
 import time
 from functools import partial
 from typing import Callable
@@ -18,15 +21,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .cache import DiskCache, code_version, user_cache, zone_rules
-from .checks import check_body_links, check_records, site_links
+from .cache import SourceCache, code_version, decode, encode, zone_rules
+from .checks import check_body_links, check_records, link_lines, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
 from .parse import parse_source
-from .render import Digests, Previous, Rendered, Sink, render_site
+from .render import Rendered, make_environment, render_site, site_map
 from .resolve import bodies_of, item_url, resolve_site
 from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
@@ -75,12 +78,14 @@ class Loaded:
     media: tuple[MediaFile, ...]
     problems: list[Problem]
     bodies: Bodies = field(default_factory=dict)
-    # What the Site was made from, by which pages are keyed (render.Keys).
-    digests: Digests | None = None
+    cache: SourceCache | None = None
+    entries: dict[str, bytes] = field(default_factory=dict)  # the cache's entries, kept once the build is done
 
 
 def load_site(options: Options) -> Loaded:
-    """Read, check and resolve the content."""
+    """Read, check and resolve the content, reporting every problem at once: a file with errors is left
+    out, and everything else is still resolved and checked (cross references, topics, body links), with
+    references to the files left out taken as found."""
     problems: list[Problem] = []
     if not options.content_dir.is_dir():
         raise SiteError(f"there is no content folder at {options.content_dir}", 2)
@@ -97,49 +102,44 @@ def load_site(options: Options) -> Loaded:
     bodies = BodyRenderer(options.content_dir, config.trust_html)
     read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies)
     sources = discovered.sources
-    keys: list[str] = []
-    stored: dict[str, bytes | memoryview] = {}
-    salt = _source_salt(options, config, discovered.media)
-    if options.cache_dir is not None:
-        cache = DiskCache(options.cache_dir, salt, "sources.pickle")
-        keys = [cache.key(source.display, source.text) for source in sources]
-        stored = cache.load()
-    # Each file's result travels pickled, so the cache stores the very bytes a worker sent.
-    blobs: list[bytes | memoryview | None] = [stored.get(key) for key in keys] if keys else [None] * len(sources)
-    results = [_unpickle(blob) for blob in blobs]
+    cache = SourceCache(options.cache_dir, _source_salt(options, config, discovered.media)) \
+        if options.cache_dir is not None else None
+    keys = [cache.key(source.display, source.text) for source in sources] if cache else []
+    stored = cache.load() if cache else {}
+    # Each file's result travels from a worker encoded, so the cache stores the very bytes a worker sent.
+    blobs: list[bytes | None] = [stored.get(key) for key in keys] if keys else [None] * len(sources)
+    results = [_decoded(blob) for blob in blobs]
     missing = [n for n, result in enumerate(results) if result is None]
-    made = run_all([partial(_pickled, read, sources[n]) for n in missing], options.workers,
+    made = run_all([partial(_encoded, read, sources[n]) for n in missing], options.workers,
                    _stage(options, "Reading"))
-    for n, blob in zip(missing, made):
-        blobs[n], results[n] = blob, pickle.loads(blob)
-    if options.cache_dir is not None and (missing or len(stored) != len(keys)):
-        cache.save(dict(zip(keys, blobs)))  # type: ignore[arg-type]
+    for n, (blob, result) in zip(missing, made):
+        blobs[n], results[n] = blob, result if result is not None else decode(blob)  # type: ignore[arg-type]
+    entries = {key: blob for key, blob in zip(keys, blobs) if blob is not None}
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
-    for record, found in results:
+    broken: dict[str, set[str]] = {}  # files with errors of their own, by folder: their slugs
+    for source, (record, found) in zip(sources, results):  # type: ignore[misc]
         problems += found
-        if record is not None and (options.drafts or not record.data.get("draft")):
+        if record is None:
+            broken.setdefault(source.kind, set()).add(source.path.stem)
+        elif options.drafts or not record.data.get("draft"):
             records.append(record)
-        elif record is not None:
+        else:
             hidden.setdefault(record.kind, set()).add(record.slug)
-    if any(p.is_error for p in problems):
-        return Loaded(None, discovered.media, problems)
 
     today = options.today or datetime.now(config.tz).date()
-    digest = hashlib.sha256(salt)
-    for part in (repr(config), today.isoformat(), str(options.drafts)):
-        digest.update(part.encode() + b"\0")
-    settings = digest.digest()
-    for source, (record, _) in zip(sources, results):
-        front = record.front if record else ""
-        digest.update(f"{source.kind}\0{source.display}\0{front}\0".encode("utf-8", "surrogatepass"))
     problems += check_records(records, today, config.tz)
-    site, found = resolve_site(config, records, today, hidden)
+    site, found = resolve_site(config, records, today, hidden, broken)
     problems += found
+    bodies_by_url = bodies_of(records)
+    # Links to the pages of files left out for their errors are not reported: those files say what is wrong.
+    planned = site_map(site, bodies_by_url, make_environment(options.templates_dir, site), options.static_dir)
+    existing = planned.paths | {file.rel for file in discovered.media} | \
+        {item_url(kind, slug).lstrip("/") + "index.html" for kind, slugs in broken.items() for slug in slugs}
+    problems += check_body_links(site, bodies_by_url, existing)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
-    fronts = {item_url(record.kind, record.slug): record.front for record in records}
-    return Loaded(site, discovered.media, problems, bodies_of(records), Digests(digest.digest(), settings, fronts))
+    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries)
 
 
 def read_source(source: Source, config: Config, content_dir: Path,
@@ -156,22 +156,34 @@ def read_source(source: Source, config: Config, content_dir: Path,
     if record is None:
         return None, problems
     front = hashlib.sha256(source.text[:len(source.text) - len(document.body)].encode("utf-8", "surrogatepass"))
-    return dataclasses.replace(record, body_html=body_html, body_links=site_links(body_html),
+    links = site_links(body_html)
+    return dataclasses.replace(record, body_html=body_html, body_links=links,
+                               body_link_lines=link_lines(links, document.body, document.body_line),
                                front=front.hexdigest()), problems
 
 
-def _pickled(read: Callable[[Source], tuple[Record | None, list[Problem]]], source: Source) -> bytes:
-    return pickle.dumps(read(source), protocol=pickle.HIGHEST_PROTOCOL)
+def _encoded(read: Callable[[Source], tuple[Record | None, list[Problem]]],
+             source: Source) -> tuple[bytes | None, tuple[Record | None, list[Problem]] | None]:
+    """Read one file, and its result as the cache keeps it; the result itself too when it cannot be kept."""
+    result = read(source)
+    try:
+        return encode(result), None
+    except (TypeError, ValueError, UnicodeError):  # a value the cache has no form for: not cached
+        return None, result
 
 
-def _unpickle(blob: bytes | memoryview | None) -> tuple[Record | None, list[Problem]] | None:
-    """A stored result, or None when there is none or it cannot be read (from other code, or damaged)."""
+def _decoded(blob: bytes | None) -> tuple[Record | None, list[Problem]] | None:
+    """A stored result, or None when there is none or it is not what `encode` makes."""
     if blob is None:
         return None
     try:
-        return pickle.loads(blob)
-    except Exception:  # unpickling damaged bytes can raise almost anything
+        record, problems = decode(blob)
+    except ValueError:
         return None
+    if not (record is None or isinstance(record, Record)) or not isinstance(problems, list) \
+            or not all(isinstance(p, Problem) for p in problems):
+        return None
+    return record, problems
 
 
 def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...]) -> bytes:
@@ -192,50 +204,53 @@ def _stage(options: Options, name: str) -> Callable[[int, int], None] | None:
     return lambda done, total: report(name, done, total)
 
 
-def _render(options: Options, loaded: Loaded, sink: Sink | None = None, previous: Previous | None = None) -> Rendered:
-    assert loaded.site is not None
-    rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir, options.workers,
-                           _stage(options, "Rendering"), sink, user_cache() / "templates", loaded.digests, previous)
-    for file in loaded.media:
-        rendered.copies[file.rel] = file.path
-    return rendered
-
-
 def _render_and_write(options: Options, loaded: Loaded) -> tuple[Rendered, int]:
     """Render the site; with an output folder, write it there whole: what was rendered, and how many files."""
+    assert loaded.site is not None
+
+    def render(sink: Callable[[str, bytes], None] | None) -> Rendered:
+        assert loaded.site is not None
+        rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir,
+                               options.workers, _stage(options, "Rendering"), sink)
+        for file in loaded.media:
+            rendered.copies[file.rel] = file.path
+        return rendered
+
     if options.output_dir is None:
-        return _render(options, loaded), 0
-    cache = options.cache_dir
-    with staged(options.output_dir, cache / "previous-site" if cache else None,
-                cache / "pages.pickle" if cache else None) as staging:
-        rendered = _render(options, loaded, staging.add, staging if cache else None)
+        return render(None), 0
+    with staged(options.output_dir) as staging:
+        rendered = render(staging.add)
         staging.add_rendered(rendered)
-        staging.finish(rendered.paths, rendered.keys, rendered.reads)
     return rendered, len(rendered.paths)
 
 
+def refuse_output(options: Options) -> None:
+    """Refuse an output folder before anything is read or written (write.check_output_folder)."""
+    assert options.output_dir is not None
+    check_output_folder(options.output_dir, {
+        "project folder": PROJECT_DIR,
+        "current folder": options.base,
+    }, {
+        "content folder": options.content_dir,
+        "templates folder": options.templates_dir,
+        "static folder": options.static_dir,
+        **({"cache folder": options.cache_dir} if options.cache_dir is not None else {}),
+    })
+
+
 def build(options: Options) -> Result:
-    """Run the whole pipeline; raise ContentErrors (writing nothing) if the content has errors."""
+    """Run the whole pipeline; raise ContentErrors (writing nothing, the cache included) if the content has
+    errors. The cache is written only once the new site is in place."""
     started = time.perf_counter()
     if options.output_dir is not None:
-        check_output_folder(options.output_dir, {
-            "content folder": options.content_dir,
-            "project folder": PROJECT_DIR,
-            "templates folder": options.templates_dir,
-            "current folder": options.base,
-        })
+        refuse_output(options)
     loaded = load_site(options)
     site, problems = loaded.site, loaded.problems
     if site is None:
         raise ContentErrors(sort_problems(problems))
-    # The Site lives as long as the build: the collector is told to leave it be, rather than walk all of it
-    # again each time the heap has grown by a quarter (0.1 s at 5,000 events).
-    gc.freeze()
-    try:
-        rendered, files_written = _render_and_write(options, loaded)
-    finally:
-        gc.unfreeze()
-    problems += check_body_links(site, loaded.bodies, rendered)
+    rendered, files_written = _render_and_write(options, loaded)
+    if loaded.cache is not None:
+        loaded.cache.save(loaded.entries)
     result = Result(site, rendered, sort_problems(problems), files_written)
     result.seconds = time.perf_counter() - started
     return result

@@ -18,7 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import replace_file, user_cache
+from .cache import replace_file
 from .errors import display_path
 from .markup import BodyRenderer
 from .model import LINKS, Item, Site, link
@@ -57,7 +57,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     kind = new.content_type
     mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
     rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, body, options.templates_dir,
-                                 options.static_dir, user_cache() / "templates")
+                                 options.static_dir)
     target = options.output_dir / rel
     if not target.parent.is_dir():
         return None

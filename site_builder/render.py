@@ -1,19 +1,13 @@
 """Render: every page, feed and calendar of the Site, to bytes in memory.
 
-`render_site` is the table of contents of the site: read it to see which
-collections make which pages and files.
-
-Every page and calendar is a pure function of the site's front matter (the Site),
-the templates, the code, and at most one body: its own item's (bodies are kept
-apart from the Site, model.Body). So each gets a key from those, and a rebuild
-keeps a file whose key is the one the live site's file was made with
-(write.Staging.keep). A page is keyed by what it read of the site's front
-matter (reads.py) and what it was given (which items, in what order, under
-which headings, as worked out here), an event's calendar by the event and what
-it links to: a body edit makes one page again, a title edit the pages that
-show that title. The calendars of many events and the search index are keyed
-by the whole site's front matter, the sitemap by what it lists. Feeds, which
-hold many bodies, are made every time.
+`site_map` is the table of contents of the site: read it to see which
+collections make which pages and files. It is a pure function of the Site and
+the bodies: it lists each file to make (its path, and for a page its template
+and what the template is given) and makes nothing. `render_site` then makes
+every one of them, on every build, across the workers: no page is kept from an
+earlier build, so none can be stale. What makes a rebuild fast is elsewhere:
+reading an unchanged content file is cached (pipeline.py, cache.py), and a file
+whose bytes did not change is linked from the live site, not written (write.py).
 """
 
 from __future__ import annotations
@@ -25,20 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from functools import partial
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Hashable, TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from . import dates
-from .cache import code_version
 from .feeds.ical import CalendarWriter, add_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
-from .reads import Read, States, TrackingEnvironment, deep, identity
 
 
 ITEMS_PER_PAGE = 20
@@ -47,6 +39,7 @@ FORMAT_LABELS = {"online": "Online", "in-person": "In person", "hybrid": "Hybrid
 
 RSS = "application/rss+xml"
 ICS = "text/calendar"
+T = TypeVar("T")
 
 # Scripts and styles only from the site's own files: no inline script can run, whatever a page contains.
 # (JSON-LD blocks are data, not script, so CSP leaves them alone.)
@@ -118,10 +111,6 @@ class Rendered:
 
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
-    keys: dict[str, str] = field(default_factory=dict)  # each page's and calendar's key (page_key)
-    # What each page and event calendar read of the site (reads.py); None: the whole site's front matter.
-    reads: dict[str, tuple[Read, ...] | None] = field(default_factory=dict)
-    kept: set[str] = field(default_factory=set)  # pages and calendars kept from the previous build
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
 
@@ -131,19 +120,45 @@ class Rendered:
         return {*self.files, *self.sent, *self.copies}
 
 
-def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None = None) -> jinja2.Environment:
-    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank.
-    Compiled templates are kept in `bytecode_dir` when given (Jinja checks each against its source)."""
-    bytecode_cache = None
-    if bytecode_dir is not None:
-        try:
-            bytecode_dir.mkdir(parents=True, exist_ok=True)
-            bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
-        except OSError:
-            pass  # no cache: the templates are compiled again
-    env = TrackingEnvironment(
+class _CompiledInMemory(jinja2.BytecodeCache):
+    """Compiled templates, kept for the life of the process only (the preview server builds many times
+    in one). Never on disk: a compiled template is code, and a file planted where it is kept would run
+    (SECURITY.md). Jinja keys each by its name and its source's checksum, so an edited template is
+    compiled again."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, Any] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code and bucket.checksum == self.code[bucket.key][0]:
+            bucket.code = self.code[bucket.key][1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED = _CompiledInMemory()
+
+
+class PartsEnvironment(jinja2.Environment):
+    """Jinja with a memo of the parts shown alike on many pages of one build (cards, the navigation)."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._parts: dict[Hashable, Any] = {}
+
+    def part(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A part by `key`: made once per environment (one build), then the same string on every page."""
+        if key not in self._parts:
+            self._parts[key] = make()
+        return self._parts[key]
+
+
+def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
+    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank."""
+    env = PartsEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
-        bytecode_cache=bytecode_cache,
+        bytecode_cache=_COMPILED,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -177,10 +192,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         return Markup(made.rstrip("\n"))  # the call has a line of its own in base.html
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
-        def read(event: Event) -> Any:  # the helpers read the event, what it links to, and the settings
-            env.note(event)
-            return helper(event, site)
-        return read
+        return lambda event: helper(event, site)
 
     env.globals.update(
         card=card,
@@ -198,83 +210,63 @@ Sink = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True)
-class Digests:
-    """What the Site was made from, for the pages' keys (besides the templates and static files)."""
+class Planned:
+    """One file of the site to make: its path, and how. A page names its template and what the template is
+    given; `make` is pure, so any worker can run it. An event's own calendar makes its VEVENT too (`vevent`)."""
 
-    site: bytes  # everything but the bodies: the code, the settings, the build date, every front matter
-    settings: bytes  # all that but the front matter
-    fronts: dict[str, str]  # each item's front matter's digest, by the item's URL
-
-
-class Previous(Protocol):
-    """The last build's files (write.Staging)."""
-
-    def made(self, path: str) -> bool:
-        """Whether the last build made a file at `path` that it knew the key of."""
-
-    def keep(self, path: str, key: str) -> bool:
-        """Whether the last build's file at `path`, made from `key`, is in place and kept."""
-
-    def reads_before(self, path: str) -> tuple[Read, ...] | None:
-        """What the last build's file read of the site; None: the whole site, or not known."""
-
-    def kept_bytes(self, path: str) -> bytes | None:
-        """The bytes of a file kept from the last build; None if it cannot be read."""
+    path: str
+    make: Callable[[], Any]
+    template: str | None = None
+    given: dict[str, Any] | None = None
+    vevent: bool = False
 
 
-def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
-                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                templates_cache: Path | None = None, digests: Digests | None = None,
-                previous: Previous | None = None) -> Rendered:
-    """Render every page and file of the site: listed here in order, then rendered across `workers`.
-    With a sink, each page and calendar goes to it as soon as it is made, by the worker that made it (so
-    writing shares the cores and nothing large travels back); without one, all are kept in memory.
-    Compiled templates are kept in `templates_cache`, when given. With `digests`, each page and calendar is
-    keyed, and one that the `previous` build made from the same key, and that is still in place, is not
-    made again."""
-    out = Rendered()
-    env = make_environment(templates_dir, site, templates_cache)
-    for name in env.list_templates(extensions=["html"]):
-        env.get_template(name)  # compile once, before workers are forked
-    assets = _static_assets(static_dir, out)
+@dataclass
+class SiteMap:
+    """Every file of the site, made or not yet: what `site_map` returns."""
+
+    made: list[Planned]  # by the workers, in this order
+    gathered: list[Planned]  # calendars of many events, made once the workers are done, from their VEVENTs
+    fixed: dict[str, bytes]  # files whose bytes are known now (_headers, robots.txt)
+    copies: dict[str, Path]  # static files, copied as they are
+    sitemap: list[tuple[str, date | datetime | None]]  # the pages sitemap.xml lists
+
+    @property
+    def paths(self) -> set[str]:
+        """Every file the site will have, by its path in the output folder (media files are added by the
+        pipeline)."""
+        return {*(p.path for p in self.made), *(p.path for p in self.gathered), *self.fixed, *self.copies}
+
+
+def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Path,
+             calendars: CalendarWriter | None = None) -> SiteMap:
+    """The list of every page, feed and calendar of the site (see the module's docstring): a pure function
+    of the Site, the bodies, the templates and the static files. Nothing is rendered."""
+    copies: dict[str, Path] = {}
+    assets = _static_assets(static_dir, copies)
     config = site.config
-    calendars = CalendarWriter(site, lambda event: previous.kept_bytes(event.ics_url.lstrip("/"))
-                               if previous is not None and event.ics_url.lstrip("/") in out.kept else None)
-    keys = Keys(site, digests, templates_dir, assets) if digests is not None else None
+    calendars = calendars or CalendarWriter(site)
     # What the workers make: pages and files that show many items first, each item's own page and calendar
     # after. A slow page handed out last would leave the other cores idle while one worker finishes it.
-    tasks: list[tuple[str, Callable[[], Any]]] = []
-    own_tasks: list[tuple[str, Callable[[], Any]]] = []
-    # Pages and event calendars, keyed once made by what they read, and by what they were given (_given),
-    # which is worked out where it is needed: here for a file the last build made, else by the worker.
-    given: dict[str, Callable[[], tuple[str, ...]]] = {}
-
-    def keyed(path: str, shown: tuple[str, ...] = (), reads: tuple[Read, ...] | None = None) -> None:
-        if keys is not None:
-            out.keys[path], out.reads[path] = keys.of(path, shown, reads)
+    tasks: list[Planned] = []
+    own_tasks: list[Planned] = []
+    sitemap: list[tuple[str, date | datetime | None]] = []
 
     def page(output_path: str, template: str, meta: PageMeta, **context: Any) -> None:
         queue = own_tasks if "item" in context else tasks
-        render = partial(_render_page, env.get_template(template), dict(site=site, page=meta, assets=assets,
-                                                                         **context))
-        if keys is None:
-            queue.append((output_path, render))
-        else:
-            given[output_path] = partial(_given, meta, context)
-            queue.append((output_path, partial(_render_noting, env, render, keys, output_path,
-                                               given[output_path])))
+        given = dict(site=site, page=meta, assets=assets, **context)
+        queue.append(Planned(output_path, partial(_render_named, env, template, given), template, given))
         if not meta.noindex:
-            out.sitemap.append((meta.url, meta.changed))
+            sitemap.append((meta.url, meta.changed))
 
     def own_page(item: Item) -> None:
         page(*item_page(item, site), item=item, body=bodies[item.url].html)
 
     # Calendars of many events, made here once the workers are done, from the VEVENTs the workers made.
-    gathered: list[tuple[str, Callable[[], bytes]]] = []
+    gathered: list[Planned] = []
 
     def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
-        gathered.append((path, partial(calendars.render, events, name, description)))
-        keyed(path)
+        gathered.append(Planned(path, partial(calendars.render, events, name, description)))
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
@@ -299,10 +291,8 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
     for event in site.events:
         own_page(event)
-        path = event.ics_url.lstrip("/")
-        if keys is not None:
-            given[path] = lambda: ()  # an event's calendar is given nothing but its event
-        own_tasks.append((path, partial(_event_calendar, calendars, event, keys, path)))
+        own_tasks.append(Planned(event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event),
+                                 vevent=True))
 
     # Series, clusters and topics list events and offer a calendar of just those.
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
@@ -345,56 +335,53 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # Search: an index for static/search.js, and a page that lists everything A to Z without it.
     page("search/index.html", "search.html",
          PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
-    tasks.append(("search-index.json", partial(_search_index, site)))  # made by a worker, beside the pages
-    keyed("search-index.json")
+    tasks.append(Planned("search-index.json", partial(_search_index, site)))  # made by a worker
 
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
 
-    # Feeds: the site's news, and events alone, and stories alone. They hold many bodies: made every time.
+    # Feeds: the site's news, and events alone, and stories alone.
     for path, items, title, link, description in (
             ("feed.xml", site.items, config.title, "/", config.description),
             ("events/feed.xml", site.events, f"Events: {config.title}", "/events/", "New events."),
             ("stories/feed.xml", site.stories, f"Case stories: {config.title}", "/stories/", "New case stories.")):
-        tasks.append((path, partial(_feed, site, bodies, items, title, link, "/" + path, description)))
+        tasks.append(Planned(path, partial(_feed, site, bodies, items, title, link, "/" + path, description)))
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.")
-    tasks.append(("sitemap.xml", partial(render_sitemap, site, out.sitemap)))  # every page is listed by now
-    keyed("sitemap.xml", (repr(out.sitemap),), reads=())  # addresses and dates alone
+    tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
+    fixed = {"_headers": HEADERS.encode(),
+             "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()}
+    return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap)
 
-    # The workers make every page and every event's own calendar that is not in place already, and send
-    # back each event's VEVENT for the calendars of many events (which make any they lack themselves).
-    tasks += own_tasks
-    every = [path for path, _ in [*tasks, *gathered]]
-    if keys is not None and previous is not None:
-        def kept(path: str) -> bool:
-            if not previous.made(path):
-                return False
-            if path in given:  # as keyed by what it read last time, read again now
-                out.keys[path], out.reads[path] = keys.of(path, given[path](), previous.reads_before(path))
-            return path in out.keys and previous.keep(path, out.keys[path])
-        tasks = [(path, task) for path, task in tasks if not kept(path)]
-        gathered = [(path, task) for path, task in gathered if not kept(path)]
-        out.kept = set(every).difference(path for path, _ in [*tasks, *gathered])
-    for (path, _), (data, entry) in zip(tasks, run_all([partial(_made, sink, path, task) for path, task in tasks],
-                                                       workers, progress)):
+
+def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
+                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None) -> Rendered:
+    """Render every file of the site map across `workers`. With a sink, each page and calendar goes to it as
+    soon as it is made, by the worker that made it (so writing shares the cores and nothing large travels
+    back); without one, all are kept in memory."""
+    env = make_environment(templates_dir, site)
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compile once, before workers are forked
+    calendars = CalendarWriter(site)
+    plan = site_map(site, bodies, env, static_dir, calendars)
+    out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
+    # The workers make every page and every event's own calendar, and send back each event's VEVENT for the
+    # calendars of many events.
+    made = run_all([partial(_made, sink, planned) for planned in plan.made], workers, progress)
+    for planned, (data, vevent) in zip(plan.made, made):
         if data is not None:
-            out.files[path] = data
-        for fact in entry or ():
-            if isinstance(fact, Keyed):
-                out.keys[path], out.reads[path] = fact.key, fact.reads
-            else:
-                calendars.preload(*fact)
-    for path, task in gathered:
-        data = task()
+            out.files[planned.path] = data
+        if vevent is not None:
+            calendars.preload(*vevent)
+    for planned in plan.gathered:
+        data = planned.make()
         if sink is None:
-            out.files[path] = data
+            out.files[planned.path] = data
         else:
-            sink(path, data)
+            sink(planned.path, data)
     if sink is not None:
-        out.sent.extend(every)
-    out.files["_headers"] = HEADERS.encode()
-    out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
+        out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
+    out.files.update(plan.fixed)
     return out
 
 
@@ -415,110 +402,27 @@ def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     return item.output_path, ITEM_TEMPLATES[item.content_type], meta
 
 
-def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, static_dir: Path,
-                     templates_cache: Path | None = None) -> tuple[str, bytes]:
+def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, static_dir: Path) -> tuple[str, bytes]:
     """One item's own page, exactly as render_site makes it: its output path and bytes."""
-    env = make_environment(templates_dir, site, templates_cache)
+    env = make_environment(templates_dir, site)
     path, template, meta = item_page(item, site)
-    assets = _static_assets(static_dir, Rendered())
+    assets = _static_assets(static_dir, {})
     return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item,
                                                                body=body))
 
 
-class Keys:
-    """Each file's key (see the module's docstring): from the whole site's front matter, or from what the
-    file read of the site. Both also hold the templates, static files, code, settings and build date."""
-
-    def __init__(self, site: Site, digests: Digests, templates_dir: Path, assets: dict[str, str]):
-        base = _key_salt(templates_dir, assets)
-        self.whole_site = hashlib.sha256(base + digests.site).digest()
-        self.reading = hashlib.sha256(base + digests.settings).digest()
-        self.states = States(site, digests.fronts)  # worked out as asked for (in a worker, for its pages)
-        self.shared: dict[Read, Read] = {}  # one copy of each read, however many pages a worker made read it
-
-    def made(self, path: str, shown: tuple[str, ...], reads: tuple[Read, ...] | None) -> Keyed:
-        """What a worker sends back about a file it made: as `of`, with each read one shared object, so that
-        the results of many pages, pickled together, hold one copy of it (at 20,000 events, copies of the
-        reads of every page were most of the memory the keys took)."""
-        key, reads = self.of(path, shown, reads)
-        return Keyed(key, None if reads is None else tuple([self.shared.setdefault(read, read) for read in reads]))
-
-    def of(self, path: str, shown: tuple[str, ...],
-           reads: tuple[Read, ...] | None) -> tuple[str, tuple[Read, ...] | None]:
-        """The key of the file at `path`, given `shown` (as text), that read `reads` (None: the whole site);
-        and what it is keyed by, which is the whole site when a thing it read is gone or read everything."""
-        state = self.states.key(reads) if reads is not None else None
-        if state is None:
-            return page_key(self.whole_site, path, *shown), None
-        return page_key(self.reading, path, *shown, state), reads
-
-
-@dataclass(frozen=True)
-class Keyed:
-    """What a worker sends back about a page or calendar it made: its key, and what it read."""
-
-    key: str
-    reads: tuple[Read, ...] | None
-
-
-def _given(meta: PageMeta, context: dict[str, Any]) -> tuple[str, ...]:
-    """What a page is given, worked out from the site (which items, in what order, under which headings),
-    as text: the items in it by identity, their fields as the page reads them. An item's body is keyed as
-    it is (the very string, not a copy), not as the text of its repr."""
-    shown = sorted((name, value) for name, value in context.items() if name != "body")
-    return identity((meta, shown)), context.get("body", "")
-
-
-def _render_noting(env: TrackingEnvironment, render: Callable[[], bytes], keys: Keys, path: str,
-                   given: Callable[[], tuple[str, ...]]) -> tuple[bytes, tuple[Keyed]]:
-    """Make a page, noting what it read, and its key from that and from what it was `given`."""
-    env.start()
-    try:
-        data = render()
-    finally:
-        reads = env.stop()
-    return data, (keys.made(path, given(), reads),)
-
-
-def _event_calendar(calendars: CalendarWriter, event: Event, keys: Keys | None, path: str) -> tuple[bytes, tuple]:
-    """Make an event's own calendar, and with `keys` its key: it reads the event, what the event links to,
-    and the settings. Its VEVENT goes back too, for the calendars of many events."""
-    data, vevent = calendars.render_event_entry(event)
-    if keys is None:
-        return data, (vevent,)
-    return data, (keys.made(path, (), tuple(sorted(set(deep(event))))), vevent)
-
-
-def page_key(salt: bytes, path: str, *parts: str) -> str:
-    """A page's or calendar's key: what its bytes are made from (the salt: the templates, assets, code,
-    and the site's front matter or what the page read of it), its path, and what it was given (each
-    part's length first, so no two lists of parts run together alike)."""
-    digest = hashlib.sha256(salt)
-    digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        digest.update(b"%d:" % len(data) + data)
-    return digest.hexdigest()
-
-
-def _key_salt(templates_dir: Path, assets: dict[str, str]) -> bytes:
-    digest = hashlib.sha256(code_version())
-    for path in sorted(templates_dir.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update(json.dumps(assets, sort_keys=True).encode())
-    return digest.digest()
-
-
-def _made(sink: Sink | None, path: str, task: Callable[[], Any]) -> tuple[bytes | None, Any]:
-    """Run one task: its bytes go to the sink when there is one; what else it makes (its key and what it
-    read, a VEVENT) comes back."""
-    made = task()
-    data, extra = made if isinstance(made, tuple) else (made, None)
+def _made(sink: Sink | None, planned: Planned) -> tuple[bytes | None, tuple[str, bytes] | None]:
+    """Make one file: its bytes go to the sink when there is one, else back; an event calendar's VEVENT
+    comes back too."""
+    data, vevent = planned.make() if planned.vevent else (planned.make(), None)
     if sink is None:
-        return data, extra
-    sink(path, data)
-    return None, extra
+        return data, vevent
+    sink(planned.path, data)
+    return None, vevent
+
+
+def _render_named(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
+    return env.get_template(template).render(**context).encode("utf-8")
 
 
 def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:
@@ -577,13 +481,13 @@ def _search_index(site: Site) -> bytes:
     return json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def _static_assets(static_dir: Path, out: Rendered) -> dict[str, str]:
+def _static_assets(static_dir: Path, copies: dict[str, Path]) -> dict[str, str]:
     """Copy static files; return their URLs with a content hash so browsers never keep a stale copy."""
     urls = {}
     if static_dir.is_dir():
         for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
             rel = path.relative_to(static_dir).as_posix()
-            out.copies[f"static/{rel}"] = path
+            copies[f"static/{rel}"] = path
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
             urls[rel] = f"/static/{rel}?v={digest}"
     return urls

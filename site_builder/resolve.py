@@ -42,9 +42,11 @@ def topic_slug(name: str) -> str:
 
 
 def resolve_site(config: Config, records: list[Record], today: date,
-                 hidden: dict[str, set[str]] | None = None) -> tuple[Site, list[Problem]]:
+                 hidden: dict[str, set[str]] | None = None,
+                 broken: dict[str, set[str]] | None = None) -> tuple[Site, list[Problem]]:
     """Build the Site from every record, reporting cross-file problems. `hidden` names the drafts left out,
-    by folder, so a reference to one can say so."""
+    by folder, so a reference to one can say so; `broken` the files left out for errors of their own, which
+    a reference to is not reported (their errors are)."""
     problems: list[Problem] = []
     records = _unique(records, problems)
     by_type: dict[str, list[Record]] = defaultdict(list)
@@ -58,7 +60,7 @@ def resolve_site(config: Config, records: list[Record], today: date,
             built.append(make_item(record, config, today))
         items[kind] = built
 
-    _link_events(items, by_type.get("events", []), problems, hidden or {})
+    _link_events(items, by_type.get("events", []), problems, hidden or {}, broken or {})
     topics = _gather_topics(items, problems)
     _link_related(items)
 
@@ -104,7 +106,7 @@ def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
 
 
 def _link_events(items: dict[str, list[Any]], records: list[Record], problems: list[Problem],
-                 hidden: dict[str, set[str]]) -> None:
+                 hidden: dict[str, set[str]], broken: dict[str, set[str]]) -> None:
     series = {s.slug: s for s in items["series"]}
     clusters = {c.slug: c for c in items["clusters"]}
     by_slug = {r.slug: r for r in records}
@@ -119,6 +121,8 @@ def _link_events(items: dict[str, list[Any]], records: list[Record], problems: l
             if wanted not in known:
                 folder = "series" if name == "series" else "clusters"
                 close = difflib.get_close_matches(wanted, sorted(known), n=1)
+                if wanted in broken.get(folder, ()):
+                    continue
                 if wanted in hidden.get(folder, ()):
                     problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
                                           f"(expected it published, without `draft: true`, or a build with --drafts)"))
@@ -253,7 +257,8 @@ def item_url(kind: str, slug: str) -> str:
 
 def bodies_of(records: list[Record]) -> Bodies:
     """Each record's body, by its item's URL."""
-    return {item_url(record.kind, record.slug): Body(record.body_html, record.body_links) for record in records}
+    return {item_url(record.kind, record.slug): Body(record.body_html, record.body_links, record.body_link_lines)
+            for record in records}
 
 
 def make_item(record: Record, config: Config, today: date) -> Item:

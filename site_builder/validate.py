@@ -24,6 +24,7 @@ class Record:
     lines: dict[str, int]  # the line of each top-level field, for later messages
     body_html: str = ""
     body_links: tuple[str, ...] = ()  # the site-relative links in body_html, for checks.check_body_links
+    body_link_lines: tuple[int, ...] = ()  # the line of the file each of body_links is on
     front: str = ""  # a digest of the file's front matter: all of the Record that is not its body
 
     def line(self, name: str) -> int:

@@ -2,6 +2,9 @@
 
 The new site is written into a staging folder beside the output and swapped
 in whole, so a failed or interrupted build leaves the previous site as it was.
+Nothing under the output or the staging folder is ever reached through a
+symbolic link: the previous site is read only where it holds plain files in
+plain folders, and the staging folder is new, made by this build.
 """
 
 from __future__ import annotations
@@ -10,16 +13,13 @@ import ctypes
 import ctypes.util
 import errno
 import os
-import pickle
 import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-from .cache import replace_file
 from .errors import SiteError
 from .lock import Held, exclusive
 from .render import Rendered
@@ -28,54 +28,51 @@ from .render import Rendered
 MARKER = ".site-builder-output"
 MARKER_TEXT = b"This folder is written by site-builder and replaced whole on every build.\n"
 
+# The exit status of a build that found another build writing the same output: try again later
+# (sysexits.h's EX_TEMPFAIL), apart from 1, which means errors in the content.
+BUSY = 75
 
-def check_output_folder(output_dir: Path, protected: dict[str, Path]) -> None:
-    """Refuse an output folder that would overwrite or sit inside what must be kept."""
+
+def check_output_folder(output_dir: Path, protected: dict[str, Path], inputs: dict[str, Path]) -> None:
+    """Refuse an output folder that would overwrite or sit inside what must be kept: it may neither be nor
+    hold any `protected` folder, nor lie inside any of the `inputs` (which it would then grow into). Also
+    refuse a path that is not a folder this tool wrote. Checked before anything is read or written."""
     out = output_dir.resolve()
     if out == Path(out.anchor):
         raise SiteError(f"refusing to use {output_dir} as the output folder: it is the root of the disk", 2)
     home = Path.home().resolve()
     if out == home:
         raise SiteError(f"refusing to use {output_dir} as the output folder: it is your home folder", 2)
-    for what, folder in protected.items():
+    for what, folder in {**protected, **inputs}.items():
         folder = folder.resolve()
         if out == folder or folder.is_relative_to(out):
             raise SiteError(f"refusing to use {output_dir} as the output folder: it is or contains the {what} "
                             f"({folder}); choose a separate folder such as output/", 2)
-        if what == "content folder" and out.is_relative_to(folder):
-            raise SiteError(f"refusing to use {output_dir} as the output folder: it is inside the content "
-                            f"folder ({folder}); choose a folder outside it", 2)
+    for what, folder in inputs.items():
+        if out.is_relative_to(folder.resolve()):
+            raise SiteError(f"refusing to use {output_dir} as the output folder: it is inside the {what} "
+                            f"({folder.resolve()}); choose a folder outside it", 2)
+    _refuse_foreign(output_dir.absolute())
 
 
 @contextmanager
-def staged(output_dir: Path, spare: Path | None = None, manifest: Path | None = None) -> Iterator["Staging"]:
-    """A Staging for the site's next version; swapped in whole when the block ends (call `finish` first),
-    removed (the old site untouched) if it raises. Holds the output folder's lock throughout.
-
-    With `spare`, the site this build replaces is kept there rather than deleted, and the next build starts
-    from it: most of its files are already the right ones, so a rebuild neither deletes the whole old site
-    nor makes the whole new one, only the files that changed.
-
-    With `manifest`, the key each file of the site was made from is kept there (see render), so the next
-    build can keep a file whose key has not changed without making it again (`Staging.keep`)."""
+def staged(output_dir: Path) -> Iterator["Staging"]:
+    """A Staging for the site's next version; swapped in whole when the block ends, removed (the old site
+    untouched) if it raises. Holds the output folder's lock throughout."""
     output_dir = output_dir.absolute()
     parent = output_dir.parent
+    _refuse_foreign(output_dir)
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiteError(f"cannot create {parent}: {exc.strerror}") from None
-    _refuse_foreign(output_dir)
     try:
         with _build_lock(output_dir):
             _remove_abandoned_staging(output_dir)
             folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
-            reused = spare is not None and _take_spare(spare, folder)
             try:
-                staging = Staging(folder, output_dir, reused, _read_manifest(manifest))
-                yield staging
-                if manifest is not None:
-                    _write_manifest(manifest, staging)
-                _swap_in(folder, output_dir, spare)
+                yield Staging(folder, output_dir)
+                _swap_in(folder, output_dir)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -83,91 +80,54 @@ def staged(output_dir: Path, spare: Path | None = None, manifest: Path | None = 
         raise SiteError(_explain(exc, output_dir)) from None
 
 
-def _take_spare(spare: Path, folder: Path) -> bool:
-    """Move the spare site into place as the staging folder. Under a staging name, a build killed while
-    it is half updated leaves it to be removed like any other abandoned staging folder."""
-    if spare.is_symlink() or not (spare / MARKER).is_file():
-        return False
-    os.rmdir(folder)
-    os.rename(spare, folder)
-    return True
-
-
-def _swap_in(folder: Path, output_dir: Path, spare: Path | None) -> None:
+def _swap_in(folder: Path, output_dir: Path) -> None:
     (folder / MARKER).write_bytes(MARKER_TEXT)
     os.chmod(folder, 0o755)  # mkdtemp makes it 0700; a web server must read it
-    if not output_dir.exists():
+    if not os.path.lexists(output_dir):
         os.rename(folder, output_dir)
         return
     _exchange(folder, output_dir)  # the staging folder now holds the previous site
-    if spare is None:
-        shutil.rmtree(folder)
-        return
-    if spare.exists() or spare.is_symlink():
-        shutil.rmtree(spare, ignore_errors=True)
-    spare.parent.mkdir(parents=True, exist_ok=True)
-    os.rename(folder, spare)
+    shutil.rmtree(folder)  # never follows a link: one inside is removed, not what it points to
+
+
+def live_files(output_dir: Path) -> dict[str, os.stat_result]:
+    """The plain files of the site now live in `output_dir`, by path, reached through plain folders only:
+    a symbolic link anywhere in it (to a file or a folder) is left out, and nothing behind it is read."""
+    files: dict[str, os.stat_result] = {}
+    if not (output_dir / MARKER).is_file() or output_dir.is_symlink():
+        return files
+    root = os.fspath(output_dir)
+    for folder, _, names in os.walk(root, followlinks=False):
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in names:
+            try:
+                info = os.stat(os.path.join(folder, name), follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                files[prefix + name] = info
+    return files
 
 
 class Staging:
-    """The new site, written file by file beside the previous one (by forked workers too, as they render).
-    Files whose bytes did not change are hard links to the previous site's, so they are not written again
-    and keep their times: rsync and CDNs see only real changes. Plain os calls on string paths: with
-    thousands of small files, pathlib's overhead was most of the time.
+    """The new site, written file by file into a new folder beside the previous one (by forked workers too,
+    as they render). A file whose bytes are the live file's is a hard link to it instead, so it is not
+    written again and keeps its time: rsync and CDNs see only real changes. The live file is linked only
+    if it is a plain file reached through plain folders (`live_files`), opened without following a link.
+    Plain os calls on string paths: with thousands of small files, pathlib's overhead was most of the time."""
 
-    A staging folder `reused` from the spare site already holds files: one that is already the previous
-    site's file is left alone, and any other is unlinked before it is replaced, because it may share its
-    inode with the live site, which must never change under a visitor."""
-
-    def __init__(self, folder: Path, previous: Path, reused: bool = False,
-                 made_from: dict[str, Made] | None = None):
+    def __init__(self, folder: Path, previous: Path):
         self.output_dir = previous
         self.root, self.old_root = os.fspath(folder), os.fspath(previous)
-        self.linkable = previous.is_dir() and (previous / MARKER).is_file()
-        self.reused = reused
-        self.made_from = made_from or {}  # the previous site's files, by path
-        self.keys: dict[str, str] = {}  # this site's files' keys and reads, given to finish
-        self.reads: dict[str, tuple | None] = {}
-        self.kept: dict[str, Made] = {}  # the files kept, as made_from has them
+        self.live = live_files(previous)
         self._made: set[str] = {""}
-
-    def made(self, rel: str) -> bool:
-        """Whether the previous site has a file at this path whose key is known (render.Previous)."""
-        return rel in self.made_from
-
-    def keep(self, rel: str, key: str) -> bool:
-        """Take the previous site's file for this path if it was made from the same key and has not been
-        touched since; False when the file must be made."""
-        known = self.made_from.get(rel)
-        if not self.linkable or known is None or known[0] != key:
-            return False
-        try:
-            if not self._reuse(rel, lambda old, seen: (seen.st_ino, seen.st_mtime_ns, seen.st_size) == known[1:4]):
-                return False
-        except OSError:
-            return False
-        self.kept[rel] = known
-        return True
-
-    def reads_before(self, rel: str) -> tuple | None:
-        """What the previous site's file read of the site (render.py); None: the whole site, or not known."""
-        known = self.made_from.get(rel)
-        return known[4] if known is not None else None
-
-    def kept_bytes(self, rel: str) -> bytes | None:
-        """A kept file's bytes (render.py takes each kept event calendar's VEVENT from it)."""
-        try:
-            with open(f"{self.root}/{rel}", "rb") as handle:
-                return handle.read()
-        except OSError:
-            return None
 
     def add(self, rel: str, data: bytes) -> None:
         """One file of the site, by its path relative to the output folder."""
         try:
             self._folder_for(rel)
-            if not (self.linkable and self._reuse(rel, _same_bytes(data))):
-                self._clear(rel)
+            if not self._link_same(rel, data):
                 _write_new(f"{self.root}/{rel}", data)
         except OSError as exc:
             raise SiteError(_explain(exc, self.output_dir)) from None
@@ -180,142 +140,49 @@ class Staging:
             try:
                 self._folder_for(rel)
                 info = source.stat()
-                if not (self.linkable and self._reuse(rel, lambda old, seen: (seen.st_size, seen.st_mtime_ns) ==
-                                                  (info.st_size, info.st_mtime_ns))):
-                    self._clear(rel)
+                old = self.live.get(rel)
+                if not (old is not None and (old.st_size, old.st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+                        and self._link(rel)):
                     shutil.copy2(source, f"{self.root}/{rel}")
             except OSError as exc:
                 raise SiteError(_explain(exc, self.output_dir)) from None
 
-    def finish(self, paths: set[str], keys: dict[str, str] | None = None,
-               reads: dict[str, tuple | None] | None = None) -> None:
-        """Remove what a reused folder holds that is not part of the new site; note the files' keys, and what
-        each read of the site."""
-        self.keys, self.reads = keys or {}, reads or {}
-        if not self.reused:
-            return
-        try:
-            for folder, dirs, files in os.walk(self.root, topdown=False):
-                rel_folder = os.path.relpath(folder, self.root).replace(os.sep, "/")
-                prefix = "" if rel_folder == "." else rel_folder + "/"
-                for name in files:
-                    if prefix + name not in paths and prefix + name != MARKER:
-                        os.unlink(os.path.join(folder, name))
-                for name in dirs:
-                    path = os.path.join(folder, name)
-                    if os.path.islink(path):
-                        os.unlink(path)
-                    elif not os.listdir(path):
-                        os.rmdir(path)
-        except OSError as exc:
-            raise SiteError(_explain(exc, self.output_dir)) from None
-
     def _folder_for(self, rel: str) -> None:
         parent = rel.rpartition("/")[0]
         if parent not in self._made:
-            try:
-                os.makedirs(f"{self.root}/{parent}", exist_ok=True)  # safe when two workers race to make it
-            except (FileExistsError, NotADirectoryError):  # a reused folder has a file where a folder goes
-                self._clear_folders(parent)
-                os.makedirs(f"{self.root}/{parent}", exist_ok=True)
+            os.makedirs(f"{self.root}/{parent}", exist_ok=True)  # safe when two workers race to make it
             while parent not in self._made:
                 self._made.add(parent)
                 parent = parent.rpartition("/")[0]
 
-    def _clear_folders(self, parent: str) -> None:
-        parts = parent.split("/")
-        for n in range(1, len(parts) + 1):
-            path = f"{self.root}/{'/'.join(parts[:n])}"
-            if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
-                os.unlink(path)
-
-    def _clear(self, rel: str) -> None:
-        """Make room in a reused folder: never write into a file that may be the live site's too."""
-        if not self.reused:
-            return
-        target = f"{self.root}/{rel}"
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target)
-        elif os.path.lexists(target):
-            os.unlink(target)
-
-    def _reuse(self, rel: str, same: Callable[[str, os.stat_result], bool]) -> bool:
-        old = f"{self.old_root}/{rel}"
+    def _link_same(self, rel: str, data: bytes) -> bool:
+        """Link the live file at `rel` in place of writing `data`, if it holds exactly those bytes."""
+        old = self.live.get(rel)
+        if old is None or old.st_size != len(data):
+            return False
         try:
-            info = os.stat(old, follow_symlinks=False)
-            if not (stat.S_ISREG(info.st_mode) and same(old, info)):
-                return False
-            target = f"{self.root}/{rel}"
-            if self.reused:
-                try:
-                    mine = os.stat(target, follow_symlinks=False)
-                    if (mine.st_ino, mine.st_dev) == (info.st_ino, info.st_dev):
-                        return True  # already the previous site's file
-                except FileNotFoundError:
-                    pass
-                self._clear(rel)
-            self._folder_for(rel)  # only now: a file already in place in a reused folder needs no folder made
-            os.link(old, target)
+            handle = os.open(f"{self.old_root}/{rel}", os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return False
+        try:
+            with os.fdopen(handle, "rb") as reading:
+                seen = os.fstat(reading.fileno())
+                if (seen.st_ino, seen.st_dev) != (old.st_ino, old.st_dev) or reading.read(len(data) + 1) != data:
+                    return False
+        except OSError:
+            return False
+        return self._link(rel)
+
+    def _link(self, rel: str) -> bool:
+        try:
+            os.link(f"{self.old_root}/{rel}", f"{self.root}/{rel}", follow_symlinks=False)
             return True
-        except OSError:  # gone, unreadable, another file system, or links not allowed: write it instead
+        except OSError:  # gone, another file system, or links not allowed: write it instead
             return False
-
-
-# A file of the site, as the manifest has it: its key, inode, mtime and size, and what it read (render.py).
-Made = tuple[str, int, int, int, tuple | None]
-MANIFEST_VERSION = 2
-
-
-def _read_manifest(manifest: Path | None) -> dict[str, Made]:
-    """The key each file of the last site was made from, with the file's inode, mtime and size: a file is
-    kept only if it is still that very file, so neither a file changed by hand nor a manifest written by a
-    build that stopped before swapping in (its files were never live) can make a page stale."""
-    if manifest is None:
-        return {}
-    try:
-        with open(manifest, "rb") as handle:
-            saved = pickle.load(handle)
-        return saved["files"] if isinstance(saved, dict) and saved.get("version") == MANIFEST_VERSION else {}
-    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError,
-            KeyError):
-        return {}
-
-
-def _write_manifest(manifest: Path, staging: "Staging") -> None:
-    """Each file's key with what identifies the file itself, so one changed by hand is not kept. A manifest
-    that cannot be written only makes the next build slower: the one left there describes the site before,
-    and a file is still kept only if it is the very file it names, made from the same key."""
-    try:
-        _save_manifest(manifest, staging)
-    except OSError:
-        pass
-
-
-def _save_manifest(manifest: Path, staging: "Staging") -> None:
-    root = staging.root
-    files = {}
-    for rel, key in staging.keys.items():
-        if rel in staging.kept:
-            files[rel] = staging.kept[rel]
-        else:
-            seen = os.stat(f"{root}/{rel}")
-            files[rel] = (key, seen.st_ino, seen.st_mtime_ns, seen.st_size, staging.reads.get(rel))
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(manifest, partial(pickle.dump, {"version": MANIFEST_VERSION, "files": files},
-                                   protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _same_bytes(data: bytes) -> Callable[[str, os.stat_result], bool]:
-    def same(old: str, info: os.stat_result) -> bool:
-        if info.st_size != len(data):
-            return False
-        with open(old, "rb") as handle:
-            return handle.read() == data
-    return same
 
 
 def _write_new(path: str, data: bytes) -> None:
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
         view = memoryview(data)
         while view:
@@ -334,13 +201,14 @@ def _refuse_foreign(output_dir: Path) -> None:
 
 @contextmanager
 def _build_lock(output_dir: Path) -> Iterator[None]:
-    """One build at a time per output folder; a second one is told, not queued."""
+    """One build at a time per output folder; a second one is told, not queued (exit status BUSY)."""
     lock_path = output_dir.parent / f".{output_dir.name}.lock"
     try:
         with exclusive(lock_path):
             yield
     except Held:
-        raise SiteError(f"another build is writing {output_dir} right now; wait for it to finish") from None
+        raise SiteError(f"another build is writing {output_dir} right now; wait for it to finish and "
+                        "run this one again (nothing was changed)", BUSY) from None
 
 
 def _remove_abandoned_staging(output_dir: Path) -> None:
