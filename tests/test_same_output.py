@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder.cache import DiskCache
+from site_builder.cache import SourceCache
 from tests.conftest import PROJECT, run_main
 
 
@@ -36,8 +36,8 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
         return snapshot(output)
 
     cold = build(out)
-    cache = tmp_path / ".output.cache" / "sources.pickle"
-    assert len(DiskCache(cache.parent, b"", cache.name).load()) == len(list(content.rglob("*.md")))
+    cache = tmp_path / ".output.cache" / "sources.json"
+    assert len(SourceCache(cache.parent, b"").load()) == len(list(content.rglob("*.md")))
     assert build(out) == cold  # warm: every file from the cache
     assert build(fresh, "--no-cache") == cold
     assert not (tmp_path / ".fresh.cache").exists()
@@ -47,7 +47,7 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
     story.write_text(story.read_text().replace("---\n\n", "---\n\nA new first line.\n\n", 1))
     warm = build(out)
     assert warm == build(fresh, "--no-cache")
-    assert len(DiskCache(cache.parent, b"", cache.name).load()) == len(list(content.rglob("*.md")))
+    assert len(SourceCache(cache.parent, b"").load()) == len(list(content.rglob("*.md")))
 
     # An edited event changes its calendar entries.
     event = content / "events" / "coastal-communities-2026-09.md"
@@ -57,7 +57,7 @@ def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
     assert any(b"SUMMARY:Changed " in data for path, data in warm.items() if path.endswith(".ics"))
 
     # A damaged cache is read as empty, not trusted.
-    cache.write_bytes(b"not a pickle")
+    cache.write_bytes(b"not a cache")
     assert build(out) == warm
     cache.write_bytes(cache.read_bytes()[:100])
     assert build(out) == warm
