@@ -162,7 +162,10 @@ class SourceCache:
                     handle.write(key.encode("ascii") + hashlib.sha256(data).hexdigest().encode()
                                  + len(data).to_bytes(8, "big"))
                     handle.write(data)
-            replace_file(self.folder / self.NAME, write)
+            target = self.folder / self.NAME
+            if target.is_dir() and not target.is_symlink():  # a folder where the file goes: not ours to keep
+                shutil.rmtree(target)
+            replace_file(target, write)  # over a link, the link itself is replaced, not what it points to
             for name in self.OLD:
                 old = self.folder / name
                 if old.is_dir() and not old.is_symlink():

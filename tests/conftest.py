@@ -32,7 +32,7 @@ class Run:
 # The fast subset (`bin/test -m "not slow"`) leaves out whatever drives a browser, a Java checker, real
 # servers or killed builds; browser tests are marked `browser` where they are written.
 SLOW_MODULES = {"test_browser", "test_html_validity", "test_interrupted_builds", "test_serve",
-                "test_serve_safety", "test_progress", "test_hostile_content", "test_keeping_pages"}
+                "test_serve_safety", "test_progress", "test_hostile_content"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
