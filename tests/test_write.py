@@ -175,3 +175,91 @@ def test_rebuilds_give_exactly_a_fresh_build_and_never_change_a_live_file(tmp_pa
             handle.seek(0)
             assert handle.read() == seen[path], path
             handle.close()
+
+
+def test_a_folder_of_the_live_site_replaced_by_a_link_is_never_written_through_nor_dropped(tmp_path: Path) -> None:
+    """Someone (or something) swaps a section of the live site, or one file, for a link to a folder elsewhere:
+    the next build writes nothing there, links nothing from there, and puts the section back."""
+    out, fresh, elsewhere = tmp_path / "output", tmp_path / "fresh", tmp_path / "elsewhere"
+    assert build(SITES / "small", out) == 0
+    assert build(SITES / "small", fresh) == 0
+    shutil.copytree(out / "stories", elsewhere)  # the same bytes, so a careless build would link them
+    (elsewhere / "mine.txt").write_text("not the site's")
+    outside_before = {p: (p.read_bytes(), p.stat().st_ino) for p in elsewhere.rglob("*") if p.is_file()}
+    shutil.rmtree(out / "stories")
+    (out / "stories").symlink_to(elsewhere, target_is_directory=True)
+    (out / "index.html").unlink()
+    (out / "index.html").symlink_to(elsewhere / "health-partnership" / "index.html")
+
+    assert build(SITES / "small", out) == 0
+    assert snapshot(out) == snapshot(fresh)
+    assert not (out / "stories").is_symlink() and not (out / "index.html").is_symlink()
+    assert {p: (p.read_bytes(), p.stat().st_ino) for p in elsewhere.rglob("*") if p.is_file()} == outside_before
+    inodes = {p.stat().st_ino for p in elsewhere.rglob("*") if p.is_file()}
+    assert not inodes & {p.stat().st_ino for p in out.rglob("*") if p.is_file()}  # nothing linked from outside
+
+
+def test_a_cache_folder_replaced_by_a_link_is_never_written_through(tmp_path: Path) -> None:
+    out, fresh, elsewhere = tmp_path / "output", tmp_path / "fresh", tmp_path / "elsewhere"
+    assert build(SITES / "small", out) == 0
+    assert build(SITES / "small", fresh) == 0
+    shutil.move(tmp_path / ".output.cache", elsewhere)
+    (tmp_path / ".output.cache").symlink_to(elsewhere, target_is_directory=True)
+    before = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    (elsewhere / "sources.json").write_bytes(b"site-builder cache 3\n")  # read through the link, it would be empty
+    before = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    assert build(SITES / "small", out) == 0
+    assert snapshot(out) == snapshot(fresh)
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
+    assert (tmp_path / ".output.cache").is_symlink()  # left as it is: the build goes on without a cache
+
+
+@pytest.mark.parametrize("inside", ["static", "templates", "content"])
+def test_an_output_inside_an_input_folder_is_refused_and_nothing_is_made_anywhere(tmp_path: Path, inside: str) -> None:
+    from site_builder.errors import SiteError
+    from site_builder.pipeline import PACKAGE_DIR, Options, build as run_build, cache_folder
+
+    for name in ("static", "templates"):
+        shutil.copytree(PACKAGE_DIR / name, tmp_path / name)
+    shutil.copytree(SITES / "small", tmp_path / "content")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    out = tmp_path / inside / "site"
+    options = Options(content_dir=tmp_path / "content", output_dir=out, templates_dir=tmp_path / "templates",
+                      static_dir=tmp_path / "static", base=tmp_path, cache_dir=cache_folder(out), workers=1)
+    with pytest.raises(SiteError) as refused:
+        run_build(options)
+    assert refused.value.exit_code == 2
+    assert f"it is inside the {inside} folder" in str(refused.value)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # no output, cache or lock
+
+
+def test_a_refused_output_creates_no_cache_or_lock_beside_it(tmp_path: Path) -> None:
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.docx").write_text("years of work")
+    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out))
+    assert run.code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents"]
+
+
+def test_a_build_that_stops_on_content_errors_writes_nothing_not_even_the_cache(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(SITES / "small", content)
+    assert build(content, out) == 0
+    site, cache = snapshot(out), (tmp_path / ".output.cache" / "sources.json").read_bytes()
+    (content / "events" / "new.md").write_text("---\ntitle: New\n---\n")  # a new file, with errors
+    story = content / "stories" / "health-partnership.md"
+    story.write_text(story.read_text() + "\nAn edit that the cache would take.\n")
+    run = run_main("build", "--content", str(content), "--output", str(out), "--today", "2027-01-15")
+    assert run.code == 1
+    assert run.err.endswith("Nothing was written; the previous site is unchanged.\n")
+    assert snapshot(out) == site
+    assert (tmp_path / ".output.cache" / "sources.json").read_bytes() == cache
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".output.cache", ".output.lock", "content", "output"]
+
+    shutil.rmtree(tmp_path / ".output.cache")
+    shutil.rmtree(out)
+    (tmp_path / ".output.lock").unlink()
+    run = run_main("build", "--content", str(content), "--output", str(out), "--today", "2027-01-15")
+    assert run.code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
