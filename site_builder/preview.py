@@ -4,8 +4,10 @@
 finishes), which at thousands of events takes seconds. The editor is looking
 at one page: the one they are writing. So first, when the save changed only
 what that page shows, its page is made on its own, from the new file and the
-last built site, and put in place; the full rebuild follows and replaces it
-with the same page, and everything else the save touched.
+last built site, and put in place by write.replace_live (never through a
+link, and not while a build holds the output folder); the full rebuild
+follows and replaces it with the same page, and everything else the save
+touched.
 
 A save that could move the item between pages or lists (a new slug, topics,
 series, cluster, dates or draft state), that has any error, or that is not a
@@ -18,7 +20,6 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import replace_file
 from .errors import display_path
 from .markup import BodyRenderer
 from .model import LINKS, Item, Site, link
@@ -26,6 +27,7 @@ from .pipeline import Options, read_source
 from .render import render_item_page
 from .resolve import in_site_order, make_item
 from .sources import TYPE_FOLDERS, Source, read_text
+from .write import replace_live
 
 # Fields that decide which pages and lists an item is on: a change to any of them needs the full build.
 PLACEMENT = ("slug", "topic_names", "draft", "start", "end", "is_past", "published", "url")
@@ -58,12 +60,8 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
     rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, body, options.templates_dir,
                                  options.static_dir)
-    target = options.output_dir / rel
-    if not target.parent.is_dir():
-        return None
-    # A new file renamed over the old: the old one may be a hard link shared with the kept previous site.
-    replace_file(target, lambda handle: handle.write(data), 0o644)
-    return Preview(new.url, target)
+    target = replace_live(options.output_dir, rel, data)  # write's one way into the live site, besides a build
+    return Preview(new.url, target) if target is not None else None
 
 
 def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, str, tuple] | None:

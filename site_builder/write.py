@@ -90,6 +90,39 @@ def _swap_in(folder: Path, output_dir: Path) -> None:
     shutil.rmtree(folder)  # never follows a link: one inside is removed, not what it points to
 
 
+def replace_live(output_dir: Path, rel: str, data: bytes) -> Path | None:
+    """Put one file of the live site in place at once, for the preview (preview.py), which the full build
+    that follows replaces whole: under the output folder's lock, only into a folder of the live site reached
+    through plain folders, and as a new file renamed over the old, so a visitor reading the old one reads it
+    whole. None, writing nothing, when another build holds the lock or the folder is not a plain one."""
+    output_dir = output_dir.absolute()
+    if not (output_dir / MARKER).is_file() or output_dir.is_symlink():
+        return None
+    folder = output_dir
+    for part in rel.split("/")[:-1]:
+        folder = folder / part
+        try:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                return None
+        except OSError:
+            return None
+    target = output_dir / rel
+    try:
+        with _build_lock(output_dir):
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, target)  # over a link, the link itself is replaced
+            except BaseException:
+                os.unlink(temporary)
+                raise
+    except SiteError:
+        return None  # a build is writing: it will show the change itself
+    return target
+
+
 def live_files(output_dir: Path) -> dict[str, os.stat_result]:
     """The plain files of the site now live in `output_dir`, by path, reached through plain folders only:
     a symbolic link anywhere in it (to a file or a folder) is left out, and nothing behind it is read."""

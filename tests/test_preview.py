@@ -88,3 +88,27 @@ def test_files_that_are_not_content_on_the_site_get_no_preview(built) -> None:
     new.write_text((options.content_dir / STORY).read_text())
     for path in (new, options.content_dir / "site.yaml", options.content_dir / "media" / "x.png"):
         assert preview_page(options, site, path) is None
+
+
+def test_the_preview_never_writes_through_a_link_in_the_live_site(built, tmp_path) -> None:
+    options, site = built
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(options.output_dir / "stories", elsewhere)
+    (options.output_dir / "stories").symlink_to(elsewhere, target_is_directory=True)
+    before = files(elsewhere)
+    story = options.content_dir / STORY
+    story.write_text(story.read_text() + "\nA new closing line.\n")
+    assert preview_page(options, site, story) is None
+    assert files(elsewhere) == before
+
+
+def test_no_preview_while_another_build_holds_the_output(built) -> None:
+    import fcntl
+    options, site = built
+    story = options.content_dir / STORY
+    story.write_text(story.read_text() + "\nA new closing line.\n")
+    before = files(options.output_dir)
+    with open(options.output_dir.parent / ".output.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert preview_page(options, site, story) is None
+    assert files(options.output_dir) == before
