@@ -1,0 +1,26 @@
+"""The site map: the list of every file of the site, worked out from the Site alone, before any is made."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from site_builder.checks import output_for_url
+from site_builder.pipeline import PACKAGE_DIR, Options, load_site
+from site_builder.render import make_environment, site_map
+from site_builder.write import MARKER
+from tests.conftest import SITES
+
+
+def test_the_site_map_lists_exactly_the_files_a_build_writes(small_site: Path) -> None:
+    loaded = load_site(Options(content_dir=SITES / "small", today=date(2027, 1, 15), workers=1))
+    assert loaded.site is not None
+    planned = site_map(loaded.site, loaded.bodies, make_environment(PACKAGE_DIR / "templates", loaded.site),
+                       PACKAGE_DIR / "static")
+    written = {p.relative_to(small_site).as_posix() for p in small_site.rglob("*") if p.is_file()}
+    media = {rel for rel in written if rel.startswith("media/")}
+    assert planned.paths == written - media - {MARKER}
+    pages = [p for p in [*planned.made, *planned.gathered] if p.path.endswith(".html")]
+    assert pages and all(p.template and p.given for p in pages)
+    for page in pages:  # each page is given the address it is written at
+        assert output_for_url(page.given["page"].url) == page.path
