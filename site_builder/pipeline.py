@@ -29,7 +29,7 @@ from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
 from .parse import parse_source
-from .render import Rendered, make_environment, render_site, site_map
+from .render import Rendered, SiteMap, make_environment, render_site, site_map
 from .resolve import bodies_of, item_url, resolve_site
 from .sources import MediaFile, Source, discover
 from .validate import Record, validate_document
@@ -80,6 +80,7 @@ class Loaded:
     bodies: Bodies = field(default_factory=dict)
     cache: SourceCache | None = None
     entries: dict[str, bytes] = field(default_factory=dict)  # the cache's entries, kept once the build is done
+    plan: SiteMap | None = None  # every file the site will have (render.site_map)
 
 
 def load_site(options: Options) -> Loaded:
@@ -139,7 +140,7 @@ def load_site(options: Options) -> Loaded:
     problems += check_body_links(site, bodies_by_url, existing)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
-    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries)
+    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned)
 
 
 def read_source(source: Source, config: Config, content_dir: Path,
@@ -211,7 +212,7 @@ def _render_and_write(options: Options, loaded: Loaded) -> tuple[Rendered, int]:
     def render(sink: Callable[[str, bytes], None] | None) -> Rendered:
         assert loaded.site is not None
         rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir,
-                               options.workers, _stage(options, "Rendering"), sink)
+                               options.workers, _stage(options, "Rendering"), sink, loaded.plan)
         for file in loaded.media:
             rendered.copies[file.rel] = file.path
         return rendered

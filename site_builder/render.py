@@ -230,6 +230,8 @@ class SiteMap:
     fixed: dict[str, bytes]  # files whose bytes are known now (_headers, robots.txt)
     copies: dict[str, Path]  # static files, copied as they are
     sitemap: list[tuple[str, date | datetime | None]]  # the pages sitemap.xml lists
+    calendars: CalendarWriter  # what makes the calendars, and gathers the VEVENTs of many
+    env: jinja2.Environment  # what renders the pages
 
     @property
     def paths(self) -> set[str]:
@@ -351,19 +353,20 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
     fixed = {"_headers": HEADERS.encode(),
              "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()}
-    return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap)
+    return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap, calendars, env)
 
 
 def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
-                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None) -> Rendered:
-    """Render every file of the site map across `workers`. With a sink, each page and calendar goes to it as
-    soon as it is made, by the worker that made it (so writing shares the cores and nothing large travels
-    back); without one, all are kept in memory."""
-    env = make_environment(templates_dir, site)
+                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
+                plan: SiteMap | None = None) -> Rendered:
+    """Render every file of the site map (`plan`, or worked out here) across `workers`. With a sink, each
+    page and calendar goes to it as soon as it is made, by the worker that made it (so writing shares the
+    cores and nothing large travels back); without one, all are kept in memory."""
+    if plan is None:
+        plan = site_map(site, bodies, make_environment(templates_dir, site), static_dir)
+    env, calendars = plan.env, plan.calendars
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
-    calendars = CalendarWriter(site)
-    plan = site_map(site, bodies, env, static_dir, calendars)
     out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
     # The workers make every page and every event's own calendar, and send back each event's VEVENT for the
     # calendars of many events.
