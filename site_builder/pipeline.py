@@ -114,7 +114,7 @@ def load_site(options: Options) -> Loaded:
     made = run_all([partial(_encoded, read, sources[n]) for n in missing], options.workers,
                    _stage(options, "Reading"))
     for n, (blob, result) in zip(missing, made):
-        blobs[n], results[n] = blob, result if result is not None else decode(blob)  # type: ignore[arg-type]
+        blobs[n], results[n] = blob, result
     entries = {key: blob for key, blob in zip(keys, blobs) if blob is not None}
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
@@ -164,11 +164,13 @@ def read_source(source: Source, config: Config, content_dir: Path,
 
 
 def _encoded(read: Callable[[Source], tuple[Record | None, list[Problem]]],
-             source: Source) -> tuple[bytes | None, tuple[Record | None, list[Problem]] | None]:
-    """Read one file, and its result as the cache keeps it; the result itself too when it cannot be kept."""
+             source: Source) -> tuple[bytes | None, tuple[Record | None, list[Problem]]]:
+    """Read one file: its result as the cache keeps it (None when it has no form there), and the result.
+    Both travel back from a worker: unpickling what a worker of this very build sent is faster than
+    decoding the JSON again, and nothing read from disk is ever unpickled."""
     result = read(source)
     try:
-        return encode(result), None
+        return encode(result), result
     except (TypeError, ValueError, UnicodeError):  # a value the cache has no form for: not cached
         return None, result
 
