@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -71,8 +72,9 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
             _remove_abandoned_staging(output_dir)
             folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
             try:
-                yield Staging(folder, output_dir)
-                _swap_in(folder, output_dir)
+                staging = Staging(folder, output_dir)
+                yield staging
+                _swap_in(folder, output_dir, len(staging.live))
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -80,14 +82,38 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
         raise SiteError(_explain(exc, output_dir)) from None
 
 
-def _swap_in(folder: Path, output_dir: Path) -> None:
+def _swap_in(folder: Path, output_dir: Path, replaced_files: int) -> None:
     (folder / MARKER).write_bytes(MARKER_TEXT)
     os.chmod(folder, 0o755)  # mkdtemp makes it 0700; a web server must read it
     if not os.path.lexists(output_dir):
         os.rename(folder, output_dir)
         return
     _exchange(folder, output_dir)  # the staging folder now holds the previous site
-    shutil.rmtree(folder)  # never follows a link: one inside is removed, not what it points to
+    _remove_replaced(folder, replaced_files)
+
+
+# A replaced site of more files than this is removed by a process of its own, after the build has returned.
+BACKGROUND_REMOVAL = 2000
+
+
+def _remove_replaced(folder: Path, files: int) -> None:
+    """Remove the site a build replaced (never following a link: one inside is removed, not what it points
+    to). Removing a large site's ten thousand files took as long as all the rest of a rebuild on a busy
+    disk, and nothing waits for it: so it is left, under its staging name, to a detached process, and the
+    next build removes whatever is left of it first (`_remove_abandoned_staging`). Done here when the site
+    is small, or when this process has threads (forking one is not safe)."""
+    if files <= BACKGROUND_REMOVAL or threading.active_count() > 1 or not hasattr(os, "fork"):
+        shutil.rmtree(folder)
+        return
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child, which leaves at once
+        try:
+            if os.fork() == 0:
+                os.setsid()
+                shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)  # the grandchild removes the folder; no process is left to reap
 
 
 def replace_live(output_dir: Path, rel: str, data: bytes) -> Path | None:

@@ -263,3 +263,24 @@ def test_a_build_that_stops_on_content_errors_writes_nothing_not_even_the_cache(
     run = run_main("build", "--content", str(content), "--output", str(out), "--today", "2027-01-15")
     assert run.code == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
+
+
+def test_a_large_replaced_site_is_removed_after_the_build_returns(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Removing ten thousand replaced files is left to a detached process; the site is whole meanwhile, and
+    the folder goes (or the next build removes what is left of it)."""
+    import time
+
+    from site_builder import write
+    monkeypatch.setattr(write, "BACKGROUND_REMOVAL", 5)
+    out, fresh = tmp_path / "output", tmp_path / "fresh"
+    assert build(SITES / "small", fresh) == 0
+    assert build(SITES / "small", out) == 0
+    assert build(SITES / "small", out) == 0
+    assert snapshot(out) == snapshot(fresh)
+    for _ in range(600):  # the detached process's work: wait for it, up to a minute
+        if not list(tmp_path.glob(".output.new-*")):
+            break
+        time.sleep(0.1)
+    assert not list(tmp_path.glob(".output.new-*"))
+    assert build(SITES / "small", out) == 0 and snapshot(out) == snapshot(fresh)
