@@ -194,7 +194,7 @@ def decode(data: bytes) -> Any:
     """What `encode` made, back; raises ValueError for anything else."""
     try:
         return json.loads(data.decode("utf-8", "surrogatepass"), object_hook=_untag)
-    except (KeyError, TypeError, AttributeError, IndexError, zoneinfo.ZoneInfoNotFoundError) as exc:
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError, zoneinfo.ZoneInfoNotFoundError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
 
 

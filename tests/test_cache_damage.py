@@ -106,7 +106,8 @@ def test_a_planted_entry_that_is_not_a_record_is_ignored(site, tmp_path: Path) -
         entries = cache.load()
         for n, key in enumerate(entries):
             entries[key] = [b'{"$eval":"os.system(1)"}', b"[1,2]", b'{"$record":[1]}', b"\xff",
-                            b'{"$tuple":[{"$record":["events"]},[]]}'][n % 5]
+                            b'{"$tuple":[{"$record":["events"]},[]]}', b"[" * 100000 + b"]" * 100000,
+                            b'{"$datetime":["2027-01-01T00:00",0,"../../etc/passwd"]}'][n % 7]
         cache.save(entries)
     code, err, built = rebuild(tmp_path, content, forge)
     assert (code, built == fresh) == (0, True), err
