@@ -89,31 +89,48 @@ def _swap_in(folder: Path, output_dir: Path, replaced_files: int) -> None:
         os.rename(folder, output_dir)
         return
     _exchange(folder, output_dir)  # the staging folder now holds the previous site
-    _remove_replaced(folder, replaced_files)
+    _remove_replaced(folder, output_dir.with_name(f".{output_dir.name}.old-{folder.name.rpartition('-')[2]}"),
+                     replaced_files)
 
 
 # A replaced site of more files than this is removed by a process of its own, after the build has returned.
 BACKGROUND_REMOVAL = 2000
 
 
-def _remove_replaced(folder: Path, files: int) -> None:
+def _remove_replaced(folder: Path, old: Path, files: int) -> None:
     """Remove the site a build replaced (never following a link: one inside is removed, not what it points
     to). Removing a large site's ten thousand files took as long as all the rest of a rebuild on a busy
-    disk, and nothing waits for it: so it is left, under its staging name, to a detached process, and the
-    next build removes whatever is left of it first (`_remove_abandoned_staging`). Done here when the site
-    is small, or when this process has threads (forking one is not safe)."""
-    if files <= BACKGROUND_REMOVAL or threading.active_count() > 1 or not hasattr(os, "fork"):
-        shutil.rmtree(folder)
-        return
+    disk, and nothing needs to wait for it: so it is renamed `.OUTPUT.old-*` and left to a detached process,
+    and a later build removes whatever is left of it the same way (`_remove_abandoned_staging`). Done here
+    when the site is small."""
+    if files > BACKGROUND_REMOVAL and threading.active_count() == 1 and hasattr(os, "fork"):
+        os.rename(folder, old)
+        if _remove_in_background(old):
+            return
+        folder = old
+    shutil.rmtree(folder)
+
+
+def _remove_in_background(folder: Path) -> bool:
+    """Remove a folder in a detached process; False, leaving it, when this process has threads (forking one
+    is not safe) or cannot fork."""
+    if threading.active_count() > 1 or not hasattr(os, "fork"):
+        return False
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child, which leaves at once
         try:
             if os.fork() == 0:
                 os.setsid()
+                # Nothing of the build is held on: not the output's lock, not the pipes that read its output.
+                quiet = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(quiet, fd)
+                os.closerange(3, os.sysconf("SC_OPEN_MAX"))
                 shutil.rmtree(folder, ignore_errors=True)
         finally:
             os._exit(0)
     os.waitpid(child, 0)  # the grandchild removes the folder; no process is left to reap
+    return True
 
 
 def replace_live(output_dir: Path, rel: str, data: bytes) -> Path | None:
@@ -271,9 +288,13 @@ def _build_lock(output_dir: Path) -> Iterator[None]:
 
 
 def _remove_abandoned_staging(output_dir: Path) -> None:
-    """Staging folders a killed build left behind (ours by name, and we hold the lock)."""
+    """Staging folders a killed build left behind, removed now, and replaced sites not yet removed, left
+    to a detached process again (ours by name, and we hold the lock)."""
     for leftover in output_dir.parent.glob(f".{output_dir.name}.new-*"):
         if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in output_dir.parent.glob(f".{output_dir.name}.old-*"):
+        if leftover.is_dir() and not leftover.is_symlink() and not _remove_in_background(leftover):
             shutil.rmtree(leftover, ignore_errors=True)
 
 

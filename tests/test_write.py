@@ -279,8 +279,9 @@ def test_a_large_replaced_site_is_removed_after_the_build_returns(tmp_path: Path
     assert build(SITES / "small", out) == 0
     assert snapshot(out) == snapshot(fresh)
     for _ in range(600):  # the detached process's work: wait for it, up to a minute
-        if not list(tmp_path.glob(".output.new-*")):
+        if not list(tmp_path.glob(".output.old-*")):
             break
         time.sleep(0.1)
-    assert not list(tmp_path.glob(".output.new-*"))
+    assert not list(tmp_path.glob(".output.old-*")) and not list(tmp_path.glob(".output.new-*"))
     assert build(SITES / "small", out) == 0 and snapshot(out) == snapshot(fresh)
+
