@@ -102,8 +102,8 @@ def _remove_replaced(folder: Path, old: Path, files: int) -> None:
     to). Removing a large site's ten thousand files took as long as all the rest of a rebuild on a busy
     disk, and nothing needs to wait for it: so it is renamed `.OUTPUT.old-*` and left to a detached process,
     and a later build removes whatever is left of it the same way (`_remove_abandoned_staging`). Done here
-    when the site is small."""
-    if files > BACKGROUND_REMOVAL and threading.active_count() == 1 and hasattr(os, "fork"):
+    when the site is small. The removal never takes the lock: nothing else uses an `.old-*` name."""
+    if files > BACKGROUND_REMOVAL:
         os.rename(folder, old)
         if _remove_in_background(old):
             return
@@ -112,9 +112,12 @@ def _remove_replaced(folder: Path, old: Path, files: int) -> None:
 
 
 def _remove_in_background(folder: Path) -> bool:
-    """Remove a folder in a detached process; False, leaving it, when this process has threads (forking one
-    is not safe) or cannot fork."""
-    if threading.active_count() > 1 or not hasattr(os, "fork"):
+    """Remove a folder in a detached process; in a thread of this one when it has threads already (the
+    preview server, which lives on: forking a process with threads is not safe); False when neither can be."""
+    if threading.active_count() > 1:
+        threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, daemon=True).start()
+        return True
+    if not hasattr(os, "fork"):
         return False
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child, which leaves at once
