@@ -32,8 +32,9 @@ def test_a_second_build_into_a_locked_folder_is_told_to_wait(tmp_path: Path) -> 
         assert holder.stdout.readline() == "held\n"
         run = run_main("build", "--content", str(SITES / "small"), "--output", str(tmp_path / "output"),
                        "--today", "2027-01-15")
-        assert run.code == 1
-        assert run.err == f"error: another build is writing {tmp_path / 'output'} right now; wait for it to finish\n"
+        assert run.code == 75  # EX_TEMPFAIL: try again; 1 means errors in the content
+        assert run.err == f"error: another build is writing {tmp_path / 'output'} right now; wait for it to finish " \
+                          "and run this one again (nothing was changed)\n"
         assert not (tmp_path / "output").exists()
     finally:
         holder.communicate("", timeout=30)
