@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, display_path, error
 from .parse import Value, compose_yaml
-from .schema import INVALID, Context, Email, Field, Flag, Kind, Link, Text, convert_fields
+from .schema import INVALID, ContentPath, Context, CountryCode, Email, Field, Flag, Kind, Link, Text, convert_fields
 from .sources import read_text
 
 
@@ -28,6 +28,9 @@ class Config:
     organisation: str
     contact_email: str
     trust_html: bool
+    country: str = "GB"  # ISO 3166 two letters: venues' addresses in search engines' data
+    color: str = ""  # a CSS colour name calendar apps may show the calendars in (RFC 7986 COLOR)
+    image: str = ""  # root-relative URL of the picture for pages without their own, or ""
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -83,6 +86,35 @@ class SiteAddress(Link):
         return text
 
 
+# CSS Color Module Level 3's named colours: RFC 7986 COLOR is one of these.
+CSS_COLORS = frozenset("""aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet
+brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan
+darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon
+darkseagreen darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey
+dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray green greenyellow grey
+honeydew hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral
+lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue
+lightslategray lightslategrey lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine
+mediumblue mediumorchid mediumpurple mediumseagreen mediumslateblue mediumspringgreen mediumturquoise mediumvioletred
+midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
+palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum powderblue purple red
+rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray
+slategrey snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow
+yellowgreen""".split())
+
+
+class ColorName(Text):
+    noun = "a colour name"
+    expected = "a CSS colour name like teal or darkorange"
+
+    def convert(self, value, ctx, name):
+        text = super().convert(value, ctx, name)
+        if text is not INVALID and text.lower() not in CSS_COLORS:
+            close = difflib.get_close_matches(text.lower().replace(" ", ""), sorted(CSS_COLORS), n=1)
+            return self.mismatch(value, ctx, name, f"; did you mean '{close[0]}'?" if close else "")
+        return text if text is INVALID else text.lower()
+
+
 def check_base_url(text: str) -> str | None:
     """A problem with a --base-url given on the command line, or None."""
     problems: list[Problem] = []
@@ -103,6 +135,10 @@ SITE_FIELDS = {f.name: f for f in (
     Field("organisation", Text(), "Who runs the programme; shown in the footer and feeds"),
     Field("contact_email", Email(), "Where visitors write to"),
     Field("trust_html", Flag(), "true lets raw HTML in Markdown through unsanitised (default false)"),
+    Field("country", CountryCode(), "The country venues are in, as a two-letter code (default GB)", example="GB"),
+    Field("color", ColorName(), "A colour calendar apps may show the site's calendars in", example="teal"),
+    Field("image", ContentPath("media/"), "A picture for search engines to show for pages that have none",
+          example="media/images/logo.png"),
 )}
 
 
@@ -139,4 +175,7 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
         organisation=values.get("organisation", ""),
         contact_email=values.get("contact_email", ""),
         trust_html=values.get("trust_html", False),
+        country=values.get("country", "GB"),
+        color=values.get("color", ""),
+        image="/" + values["image"] if values.get("image") else "",
     ), problems

@@ -42,15 +42,49 @@ def clock(moment: time | datetime) -> str:
 
 
 def event_when(start: date | datetime, end: date | datetime, tz: ZoneInfo) -> str:
-    """The whole span of an event, in the site's time zone."""
+    """The whole span of an event, in the site's time zone. On a day the clocks change, each time says which
+    clock it is on ('1:30am BST'): the same words can name two times that day, or a time that never comes."""
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         if start == end:
             return long_date(start)
         return f"{long_date(start)} to {long_date(end)}"
     start, end = start.astimezone(tz), end.astimezone(tz)
+    named = clocks_change(start.date(), tz) or clocks_change(end.date(), tz)
+    first, last = (zoned_clock(start), zoned_clock(end)) if named else (clock(start), clock(end))
     if start.date() == end.date():
-        return f"{long_date(start.date())}, {clock(start)} to {clock(end)}"
-    return f"{long_date(start.date())}, {clock(start)} to {long_date(end.date())}, {clock(end)}"
+        return f"{long_date(start.date())}, {first} to {last}"
+    return f"{long_date(start.date())}, {first} to {long_date(end.date())}, {last}"
+
+
+def moment_when(moment: date | datetime, tz: ZoneInfo) -> str:
+    """One moment: 'Wednesday 3 March 2027, 6pm', or the day alone for a date."""
+    if not isinstance(moment, datetime):
+        return long_date(moment)
+    local = moment.astimezone(tz)
+    shown = zoned_clock(local) if clocks_change(local.date(), tz) else clock(local)
+    return f"{long_date(local.date())}, {shown}"
+
+
+def clocks_change(day: date, tz: ZoneInfo) -> bool:
+    """Whether the clocks of `tz` go forward or back during this day."""
+    after = day + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=tz).utcoffset() != \
+        datetime(after.year, after.month, after.day, tzinfo=tz).utcoffset()
+
+
+def zoned_clock(moment: datetime) -> str:
+    """'1:30am GMT': the clock time and the name of the clock it is on (an offset where the zone has no name)."""
+    return f"{clock(moment)} {zone_name(moment)}"
+
+
+def zone_name(moment: datetime) -> str:
+    """'GMT', 'BST', 'CEST'; 'UTC+05:30' where the time-zone database names the clock by its offset."""
+    name = moment.tzname() or ""
+    if name and name[0] not in "+-" and not name[0].isdigit():
+        return name
+    minutes = int((moment.utcoffset() or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def local_day(moment: date | datetime, tz: ZoneInfo) -> date:

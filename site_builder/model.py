@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .dates import as_datetime, event_when, iso, local_day, month_year
+from .dates import as_datetime, event_when, iso, local_day, moment_when, month_year
 
 # ---------------------------------------------------------------- parts
 
@@ -29,16 +29,34 @@ class Venue:
     name: str
     address: str
     postcode: str
+    town: str = ""  # when not the address's last part
+    country: str = ""  # ISO 3166 two letters, when not the site's
 
     @property
     def one_line(self) -> str:
-        return ", ".join(part for part in (self.name, self.address, self.postcode) if part)
+        return ", ".join(part for part in (self.name, self.address, self.town, self.postcode) if part)
+
+    @property
+    def locality(self) -> str:
+        """The town: as given, or the last part of the address ('1 Long Road, Leeds' -> 'Leeds')."""
+        if self.town:
+            return self.town
+        parts = [part.strip() for part in self.address.split(",")]
+        return parts[-1] if len(parts) > 1 else ""
+
+    @property
+    def street(self) -> str:
+        """The address without the town the locality took from its end."""
+        if self.town or "," not in self.address:
+            return self.address
+        return self.address.rsplit(",", 1)[0].strip()
 
 
 @dataclass(frozen=True)
 class Online:
     platform: str
     joining: str
+    url: str = ""  # a public page to join from, never a private meeting link
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,8 @@ class Event(Item):
     accessibility: tuple[str, ...] = ()
     audience: str = ""
     status: str = "scheduled"
+    rescheduled_from: date | datetime | None = None  # the start it had before it moved
+    presenter: str = ""
     is_past: bool = False
     ics_url: str = ""
     series: "Series | None" = None
@@ -153,6 +173,13 @@ class Event(Item):
     @property
     def when(self) -> str:
         return event_when(self.start, self.end, self.tz)
+
+    @property
+    def previous_when(self) -> str:
+        """When it was going to start, before it moved ('' if it has not moved)."""
+        if self.rescheduled_from is None:
+            return ""
+        return moment_when(self.rescheduled_from, self.tz)
 
     @property
     def start_iso(self) -> str:
@@ -248,6 +275,7 @@ class Story(Item):
 class Resource(Item):
     kind: str = ""
     file: str = ""  # root-relative URL of a download
+    file_size: int = 0  # its size in bytes, for feeds' enclosures
     external_url: str = ""
     actions: tuple[Action, ...] = ()
 

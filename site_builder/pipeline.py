@@ -25,6 +25,7 @@ from .cache import SourceCache, code_version, decode, encode, zone_rules
 from .checks import check_body_links, check_records, link_lines, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
+from .feeds.changes import calendar_changes
 from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
@@ -194,7 +195,7 @@ def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...])
     every page's key, starts from it too."""
     salt = hashlib.sha256(code_version())
     for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
-                 *(m.rel for m in media)):
+                 *(f"{m.rel}\0{m.path.stat().st_size}" for m in media)):  # a file's size is in feeds
         salt.update(part.encode() + b"\0")
     salt.update(zone_rules(config.timezone))
     return salt.digest()
@@ -251,6 +252,8 @@ def build(options: Options) -> Result:
     site, problems = loaded.site, loaded.problems
     if site is None:
         raise ContentErrors(sort_problems(problems))
+    if options.output_dir is not None:  # what the last build published, before this one replaces it
+        problems += calendar_changes(site, options.output_dir, options.base)
     rendered, files_written = _render_and_write(options, loaded)
     if loaded.cache is not None:
         loaded.cache.save(loaded.entries)

@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import dates
-from .feeds.ical import CalendarWriter, add_links, subscription_events
+from .feeds.ical import CalendarWriter, add_links, subscribe_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
@@ -202,6 +202,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         event_json_ld=reading(event_json_ld),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
+        subscribe_links=lambda url, name: subscribe_links(site, url, name),
     )
     return env
 
@@ -267,8 +268,8 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     # Calendars of many events, made here once the workers are done, from the VEVENTs the workers made.
     gathered: list[Planned] = []
 
-    def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str) -> None:
-        gathered.append(Planned(path, partial(calendars.render, events, name, description)))
+    def gathered_calendar(path: str, events: tuple[Event, ...], name: str, description: str, shown_at: str) -> None:
+        gathered.append(Planned(path, partial(calendars.render, events, name, description, shown_at, "/" + path)))
 
     home = ("Home", "/")
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
@@ -300,8 +301,7 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     for content_type in ("series", "clusters", "offers", "stories", "resources"):
         plural = TYPE_LABELS[content_type][1]
         items = site.collection(content_type)
-        feeds = ((RSS, f"{config.title}: new case stories", "/stories/feed.xml"),) \
-            if content_type == "stories" else ()
+        feeds = ((RSS, f"{config.title}: new {plural.lower()}", f"/{content_type}/feed.xml"),)
         for pager, chunk in paginate(items, f"/{content_type}/", ITEMS_PER_PAGE):
             url = pager.urls[pager.number - 1]
             page(url.strip("/") + "/index.html", "list.html",
@@ -309,23 +309,27 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
                           alternates=feeds), items=chunk, content_type=content_type, pager=pager)
         for each in items:
             own_page(each)
+    # A calendar with no events to hold is not made, and its page does not link to one.
     for series in site.series:
-        gathered_calendar(series.ics_url.lstrip("/"), series.events, f"{series.title} ({config.title})",
-                          series.summary)
+        if series.events:
+            gathered_calendar(series.ics_url.lstrip("/"), series.events, f"{series.title} ({config.title})",
+                              series.summary, series.url)
     for cluster in site.clusters:
-        gathered_calendar(cluster.ics_url.lstrip("/"), cluster.meetings,
-                          f"{cluster.title} meetings ({config.title})", cluster.summary)
+        if cluster.meetings:
+            gathered_calendar(cluster.ics_url.lstrip("/"), cluster.meetings,
+                              f"{cluster.title} meetings ({config.title})", cluster.summary, cluster.url)
 
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
     for topic in site.topics:
-        own = ((ICS, f"{topic.name} events (calendar)", topic.ics_url),) if topic.events else ()
+        own = ((RSS, f"{topic.name}: new on {config.title}", topic.url + "feed.xml"),)
+        own += ((ICS, f"{topic.name} events (calendar)", topic.ics_url),) if topic.events else ()
         page(topic.output_path, "topic.html",
              PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "
                       f"{topic.name}.", (home, ("Topics", "/topics/")), alternates=own), topic=topic)
         if topic.events:
             gathered_calendar(topic.ics_url.lstrip("/"), topic.events, f"{topic.name} events ({config.title})",
-                              f"Events about {topic.name} from {config.title}.")
+                              f"Events about {topic.name} from {config.title}.", topic.url)
 
     for plain in site.pages:
         own_page(plain)
@@ -342,14 +346,19 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
 
-    # Feeds: the site's news, and events alone, and stories alone.
-    for path, items, title, link, description in (
-            ("feed.xml", site.items, config.title, "/", config.description),
-            ("events/feed.xml", site.events, f"Events: {config.title}", "/events/", "New events."),
-            ("stories/feed.xml", site.stories, f"Case stories: {config.title}", "/stories/", "New case stories.")):
+    # Feeds: the site's news, each type's and each topic's.
+    feeds = [("feed.xml", site.items, config.title, "/", config.description)]
+    for content_type in ("events", "series", "clusters", "offers", "stories", "resources"):
+        plural = TYPE_LABELS[content_type][1]
+        feeds.append((f"{content_type}/feed.xml", site.collection(content_type), f"{plural}: {config.title}",
+                      f"/{content_type}/", f"New {plural.lower()} from {config.title}."))
+    for topic in site.topics:
+        feeds.append((topic.url.lstrip("/") + "feed.xml", topic.items, f"{topic.name}: {config.title}", topic.url,
+                      f"Everything new about {topic.name} from {config.title}."))
+    for path, items, title, link, description in feeds:
         tasks.append(Planned(path, partial(_feed, site, bodies, items, title, link, "/" + path, description)))
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
-                      f"Events from {config.title}.")
+                      f"Events from {config.title}.", "/events/")
     tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
     fixed = {"_headers": HEADERS.encode(),
              "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()}

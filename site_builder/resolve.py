@@ -290,14 +290,16 @@ def make_item(record: Record, config: Config, today: date) -> Item:
             tz=config.tz,
             format=data["format"],
             venue=_venue(data.get("venue")),
-            online=Online(data["online"].get("platform", ""), data["online"].get("joining", ""))
-            if data.get("online") else None,
+            online=Online(data["online"].get("platform", ""), data["online"].get("joining", ""),
+                          data["online"].get("url", "")) if data.get("online") else None,
             booking=_contact(data.get("booking")),
             cost=data.get("cost", "Free"),
             capacity=data.get("capacity"),
             accessibility=tuple(data.get("accessibility", ())),
             audience=data.get("audience", ""),
             status=data.get("status", "scheduled"),
+            rescheduled_from=data.get("rescheduled_from"),
+            presenter=data.get("presenter", ""),
             is_past=local_day(end, config.tz) < today,
             ics_url=f"/events/{record.slug}.ics",
         )
@@ -343,6 +345,7 @@ def make_item(record: Record, config: Config, today: date) -> Item:
             **common,
             kind=data.get("kind", ""),
             file="/" + data["file"] if data.get("file") else "",
+            file_size=data.get("file_size", 0),
             external_url=data.get("url", ""),
             actions=tuple(Action(a["area"], a["what"], a["how"], a.get("who", ""), a.get("when", ""),
                                  a.get("status", "")) for a in data.get("actions", ())),
@@ -351,7 +354,8 @@ def make_item(record: Record, config: Config, today: date) -> Item:
 
 
 def _venue(data: dict | None) -> Venue | None:
-    return Venue(data["name"], data["address"], data.get("postcode", "")) if data else None
+    return Venue(data["name"], data["address"], data.get("postcode", ""), data.get("town", ""),
+                 data.get("country", "")) if data else None
 
 
 def _contact(data: dict | None) -> Contact | None:

@@ -281,6 +281,18 @@ def _offset(delta: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+class CountryCode(Text):
+    noun = "a country code"
+    expected = "a two-letter country code like GB"
+
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
+        text = super().convert(value, ctx, name)
+        if text is not INVALID and not re.fullmatch(r"[A-Za-z]{2}", text):
+            return self.mismatch(value, ctx, name, "; did you mean 'GB'?" if text.lower() in
+                                 ("uk", "united kingdom", "england", "scotland", "wales") else "")
+        return text if text is INVALID else text.upper()
+
+
 class Link(Text):
     def __init__(self, *schemes: str, example: str = "https://booking.example.org/my-event"):
         super().__init__()
@@ -452,11 +464,21 @@ _MEETING_LINK = re.compile(r"https?://|www\.|zoom\.us/|teams\.microsoft|teams\.l
                            r"whereby\.com|[?&](pwd|passcode|password)=", re.IGNORECASE)
 
 
+# A page anyone may open is fine as `online.url`; a link that lets one into a meeting is not.
+_PRIVATE_MEETING = re.compile(r"zoom\.us/(j|my|w)/|teams\.microsoft\.com/l/meetup-join|teams\.live\.com/meet|"
+                              r"meet\.google\.com/|whereby\.com/|webex\.com/(meet|join)|[?&](pwd|passcode|password)=",
+                              re.IGNORECASE)
+
+
 def _check_joining(value: dict, node: Value, ctx: Context, name: str) -> None:
     if _MEETING_LINK.search(value.get("joining", "")):
         line = node.data["joining"].line  # type: ignore[index]
         ctx.error(line, f"{name}.joining", "contains a meeting link, which would be published in the page, feeds "
                   "and calendars (expected how people get the link, like 'We email the link the day before')")
+    if _PRIVATE_MEETING.search(value.get("url", "")):
+        line = node.data["url"].line  # type: ignore[index]
+        ctx.error(line, f"{name}.url", "is a private meeting link, which would be published in the page, feeds "
+                  "and calendars (expected a public page, such as a livestream, or no `url`)")
 
 
 def _check_window(value: dict, node: Value, ctx: Context, name: str) -> None:
@@ -506,10 +528,14 @@ EVENT = (
         Field("name", Text(), "Venue name", required=True, example="Hillside Community Centre"),
         Field("address", Text(), "Street address and town", required=True),
         Field("postcode", Text(12), "Postcode", example="B1 1AA"),
+        Field("town", Text(), "The town or city, if not the last part of the address", example="Leeds"),
+        Field("country", CountryCode(), "Its country as a two-letter code, if not the site's", example="GB"),
     ), "Where it happens (not needed for online events)"),
     Field("online", Fields(
         Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
         Field("joining", Text(), "How people get the joining link (never the link itself)"),
+        Field("url", Link("https", example="https://www.youtube.com/live/abc"), "A public page anyone may join "
+              "from, such as a livestream (never a private meeting link)"),
         check=_check_joining,
     ), "How to join online"),
     Field("booking", Fields(*CONTACT, check=_check_contact), "How to book"),
@@ -520,6 +546,9 @@ EVENT = (
     Field("audience", Text(), "Who it is for"),
     Field("status", Choice("scheduled", "cancelled", "postponed", "full", noun="one of the statuses"),
           "scheduled, cancelled, postponed or full (default scheduled)"),
+    Field("rescheduled_from", Moment(), "The start it had before it moved to a new date (then set `updated` too)",
+          example="2027-03-03 12:00"),
+    Field("presenter", Text(), "The person who leads it", example="Amara Okafor"),
 )
 
 SERIES: tuple[Field, ...] = ()

@@ -49,6 +49,8 @@ def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple
     _check_dates(data, lines, ctx)
     if kind == "events":
         _check_event(data, lines, ctx)
+    if kind == "resources" and isinstance(data.get("file"), str):
+        data["file_size"] = (content_dir / data["file"]).stat().st_size  # for feeds' enclosures
     if kind == "resources" and data.get("file") and data.get("url"):
         ctx.warn(lines["url"], "url", "is given as well as `file`, and the page links to the file "
                  "(expected one of them)")
@@ -78,6 +80,13 @@ def _check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
         elif not isinstance(start, datetime) and end < start:
             ctx.error(lines["end"], "end", f"{_iso(end)} is before start, {_iso(start)} (expected the same "
                       "day or later)")
+    moved = data.get("rescheduled_from")
+    if isinstance(moved, (date, datetime)) and moved == start:
+        ctx.error(lines["rescheduled_from"], "rescheduled_from", f"{_iso(moved)} is the start itself (expected the "
+                  "start it had before it moved)")
+    elif moved is not None and data.get("status") == "postponed":
+        ctx.error(lines["rescheduled_from"], "rescheduled_from", "is given, but the status is postponed (expected "
+                  "`status: scheduled` with the new start, once the new date is known)")
     fmt = data.get("format")
     if fmt in ("in-person", "hybrid") and "venue" not in data:
         article = "an" if fmt == "in-person" else "a"
