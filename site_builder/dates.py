@@ -42,14 +42,15 @@ def clock(moment: time | datetime) -> str:
 
 
 def event_when(start: date | datetime, end: date | datetime, tz: ZoneInfo) -> str:
-    """The whole span of an event, in the site's time zone. On a day the clocks change, each time says which
-    clock it is on ('1:30am BST'): the same words can name two times that day, or a time that never comes."""
+    """The whole span of an event, in the site's time zone. On a day the clocks change, or across a change,
+    each time says which clock it is on ('1:30am BST'): the same words can name two times that day, or a
+    time that never comes."""
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         if start == end:
             return long_date(start)
         return f"{long_date(start)} to {long_date(end)}"
     start, end = start.astimezone(tz), end.astimezone(tz)
-    named = clocks_change(start.date(), tz) or clocks_change(end.date(), tz)
+    named = start.utcoffset() != end.utcoffset() or clocks_change(start.date(), tz) or clocks_change(end.date(), tz)
     first, last = (zoned_clock(start), zoned_clock(end)) if named else (clock(start), clock(end))
     if start.date() == end.date():
         return f"{long_date(start.date())}, {first} to {last}"

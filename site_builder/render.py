@@ -409,7 +409,8 @@ def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     elif item.content_type == "pages":
         meta = _item_meta(item, site, breadcrumbs=(("Home", "/"),))
     else:
-        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") else ()
+        held = getattr(item, "events", None) or getattr(item, "meetings", None)  # no calendar without events
+        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") and held else ()
         meta = _item_meta(item, site, alternates=own)
     return item.output_path, ITEM_TEMPLATES[item.content_type], meta
 

@@ -125,3 +125,16 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def calendars_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The calendar edge cases: both clock changes, awkward titles, every status, all-day and offset events."""
     return built_once(tmp_path_factory, "calendars", SITES / "calendars", "2026-11-23")
+
+
+@pytest.fixture(scope="session")
+def clocks_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both clock changes and what trips calendars up: the ambiguous hour pinned both ways, the spring gap,
+    all-day and multi-day events across the changes, a move, a cancellation, escaping in every header."""
+    return built_once(tmp_path_factory, "clocks", SITES / "clocks", "2026-10-01")
+
+
+@pytest.fixture(scope="session")
+def test_sites(small_site: Path, calendars_site: Path, clocks_site: Path) -> tuple[Path, ...]:
+    """Every fixture site that has events, built."""
+    return small_site, calendars_site, clocks_site

@@ -11,6 +11,15 @@ for (const path of process.argv.slice(2)) {
   }
   result[path] = {
     name: calendar.getFirstPropertyValue("x-wr-calname"),
+    // ical.js keeps properties it has no type for (NAME, X-WR-*) as written; they are TEXT (RFC 7986), so
+    // each is read as ical.js reads a TEXT value: as a SUMMARY.
+    names: Object.fromEntries(["x-wr-calname", "x-wr-caldesc", "name", "description"].map((key) => {
+      const written = calendar.getFirstProperty(key);
+      const text = written && written.type !== "text"
+        ? ICAL.Property.fromString(`SUMMARY:${written.getFirstValue()}`).getFirstValue()
+        : calendar.getFirstPropertyValue(key);
+      return [key.toUpperCase(), text];
+    })),
     method: calendar.getFirstPropertyValue("method"),
     events: calendar.getAllSubcomponents("vevent").map((component) => {
       const event = new ICAL.Event(component);
