@@ -408,3 +408,212 @@ def test_our_vevents_are_icalendars_byte_for_byte(properties: tuple[tuple[str, o
 def test_our_form_encoding_is_urllibs(fields: dict[str, str]) -> None:
     """The 'Add to Google Calendar' and Outlook links are encoded by site_builder for speed; urllib's way."""
     assert form_encode(fields) == urlencode(fields)
+
+
+# ---------------------------------------------------------------- changes over builds
+
+MOVING = """
+    ---
+    title: Moving target
+    summary: An event an editor changes between builds.
+    start: {start}
+    end: {end}
+    format: in-person
+    venue:
+      name: {venue}
+      address: 1 Long Road, Leeds
+    status: {status}
+    published: 2027-01-01
+    {updated}
+    ---
+    """
+
+
+def _stamps(out: Path) -> list[tuple[int, datetime]]:
+    """SEQUENCE and DTSTAMP of the moving event, in its own calendar and in the site's."""
+    found = []
+    for path in (out / "events" / "moving.ics", out / "events.ics"):
+        event = next(e for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+                     if str(e["UID"]).startswith("event-moving@"))
+        found.append((int(event["SEQUENCE"]), event.decoded("DTSTAMP")))
+    assert found[0] == found[1]
+    return found
+
+
+def test_sequence_and_dtstamp_rise_with_each_recorded_edit_cancellation_and_reinstatement(scratch) -> None:
+    steps = [
+        dict(start="2027-03-04 18:00", end="2027-03-04 19:00", venue="Hall", status="scheduled", updated=""),
+        dict(start="2027-03-05 18:00", end="2027-03-05 19:00", venue="Hall", status="scheduled",
+             updated="updated: 2027-01-10"),  # moved a day
+        dict(start="2027-03-05 18:00", end="2027-03-05 19:00", venue="Hall", status="cancelled",
+             updated="updated: 2027-01-11 09:00"),
+        dict(start="2027-03-05 18:00", end="2027-03-05 19:00", venue="Hall", status="scheduled",
+             updated="updated: 2027-01-11 15:30"),  # reinstated the same day: a time on `updated`
+    ]
+    history = []
+    for step in steps:
+        scratch.write("events/moving.md", MOVING.format(**step))
+        run = scratch.build()
+        assert run.code == 0, run.err
+        assert "moving.md" not in run.err  # every change was recorded: nothing to warn about
+        history.append(_stamps(scratch.root / "output")[0])
+    for before, after in zip(history, history[1:]):
+        assert after[0] > before[0] and after[1] > before[1], history
+    assert history[0][1] == datetime(2027, 1, 1, tzinfo=timezone.utc)  # published, never the start
+    # The same content and build date give the same bytes.
+    first = {p: p.read_bytes() for p in (scratch.root / "output").rglob("*.ics")}
+    assert scratch.build(  "--no-cache").code == 0
+    assert {p: p.read_bytes() for p in (scratch.root / "output").rglob("*.ics")} == first
+
+
+def test_a_change_of_time_place_or_status_without_updated_is_warned(scratch) -> None:
+    step = dict(start="2027-03-04 18:00", end="2027-03-04 19:00", venue="Hall", status="scheduled",
+                updated="updated: 2027-01-10")
+    scratch.write("events/moving.md", MOVING.format(**step))
+    assert scratch.build().code == 0
+    scratch.write("events/moving.md", MOVING.format(**{**step, "start": "2027-03-04 17:30", "venue": "Annexe",
+                                                       "status": "cancelled"}))
+    run = scratch.build()
+    assert run.code == 0
+    assert "content/events/moving.md:12: warning: updated: did not move, but the event's start, place and " \
+           "status changed since the last build published it, so calendars that imported it keep the old one " \
+           "(expected `updated: 2027-01-15`, or a time on it if it was set to that day already)" in run.err_lines
+    # `updated` moved back: SEQUENCE would fall, and calendars that imported the event would ignore it.
+    scratch.write("events/moving.md", MOVING.format(**{**step, "start": "2027-03-04 17:30", "venue": "Annexe",
+                                                       "status": "cancelled", "updated": "updated: 2027-01-02"}))
+    run = scratch.build()
+    assert run.code == 0
+    assert [line for line in run.err_lines if "moving.md" in line] == [
+        "content/events/moving.md:12: warning: updated: is earlier than when the last build published this event, "
+        "so calendars that imported it would ignore this version (expected `updated: 2027-01-15`, or a time on "
+        "it if it was set to that day already)"]
+    # Nothing changed since: nothing to say.
+    assert "moving.md" not in scratch.build().err
+
+
+# ---------------------------------------------------------------- content no one on the team wrote
+
+LONDON = ZoneInfo("Europe/London")
+WORDS = st.lists(st.characters(whitelist_categories=("L", "M", "N", "P", "S", "Zs")) | st.sampled_from(
+    list(",;:\\\"'#&<>\t\n") + ["\\N", "\\n", "\\,", "\\;"]), min_size=1, max_size=30).map("".join).filter(
+    lambda text: text.strip() != "")
+# Moments around both changes and anywhere else in the years the calendars span.
+NEAR = [datetime(2026, 10, 25, 0, 0), datetime(2026, 10, 25, 1, 0), datetime(2027, 3, 28, 0, 30),
+        datetime(2027, 3, 28, 2, 0), datetime(2027, 10, 31, 1, 0), datetime(2028, 3, 26, 0, 45)]
+OFFSETS = st.sampled_from([None, None, timedelta(0), timedelta(hours=1), timedelta(hours=2), timedelta(hours=-5)])
+
+
+def yaml_text(text: str) -> str:
+    """Any text as a YAML double-quoted scalar."""
+    out = []
+    for char in text:
+        if char in '\\"':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) > 0xFFFF:
+            out.append(f"\\U{ord(char):08x}")
+        elif not char.isprintable() or char in "\x85\u2028\u2029\ufeff":
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+@st.composite
+def event_content(draw: st.DrawFn, number: int) -> tuple[str, dict]:
+    """One event's file, and what every calendar must say of it."""
+    title, summary = draw(WORDS), draw(WORDS)
+    status = draw(st.sampled_from(["scheduled", "cancelled", "postponed", "full"]))
+    lines = ["---", f"title: {yaml_text(title)}", f"summary: {yaml_text(summary)}", "series: found",
+             f"status: {status}", "published: 2026-01-01"]
+    if draw(st.booleans()):
+        day = draw(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)))
+        last = day + timedelta(days=draw(st.integers(0, 5)))
+        lines += [f"start: {day}", f"end: {last}"]
+        when = (day.isoformat(), (last + timedelta(days=1)).isoformat())
+    else:
+        if draw(st.booleans()):
+            wall = draw(st.sampled_from(NEAR)) + timedelta(minutes=draw(st.integers(-90, 150)))
+        else:
+            wall = draw(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 30)))
+        wall = wall.replace(second=0, microsecond=0)
+        offset = draw(OFFSETS)
+        if offset is None:
+            local = wall.replace(tzinfo=LONDON)  # fold 0: the first of a time that happens twice
+            if local.astimezone(timezone.utc).astimezone(LONDON).replace(tzinfo=None) != wall:
+                offset = timedelta(0)  # that time never comes (the clocks went forward): pin it instead
+        start = (wall - offset).replace(tzinfo=timezone.utc) if offset is not None else \
+            wall.replace(tzinfo=LONDON).astimezone(timezone.utc)
+        finish = start + timedelta(minutes=draw(st.integers(1, 3000)))
+
+        def written(instant: datetime) -> str:
+            if offset is not None:
+                sign = "+" if offset >= timedelta(0) else "-"
+                hours = abs(int(offset.total_seconds())) // 3600
+                return f"{(instant + offset).replace(tzinfo=None):%Y-%m-%dT%H:%M:%S}{sign}{hours:02d}:00"
+            local = instant.astimezone(LONDON)
+            if local.fold:  # the second of a time that happens twice needs its offset to say so
+                return local.isoformat(timespec="seconds")
+            return f"{local:%Y-%m-%d %H:%M}"
+        lines += [f"start: {written(start)}", f"end: {written(finish)}"]
+        when = (f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{finish:%Y-%m-%dT%H:%M:%SZ}")
+    if draw(st.booleans()):
+        venue, address = draw(WORDS), draw(WORDS)
+        lines += ["format: in-person", "venue:", f"  name: {yaml_text(venue)}", f"  address: {yaml_text(address)}"]
+        where = f"{venue.strip()}, {address.strip()}"
+    else:
+        lines.append("format: online")
+        where = "Online"
+    lines.append("---")
+    prefix = {"cancelled": "Cancelled: ", "postponed": "Postponed: "}.get(status, "")
+    return "\n".join(lines) + "\n", {"summary": prefix + title.strip(), "start": when[0], "end": when[1],
+                                     "status": {"scheduled": "CONFIRMED", "full": "CONFIRMED",
+                                                "postponed": "TENTATIVE", "cancelled": "CANCELLED"}[status],
+                                     "location": where, "description": summary.strip()}
+
+
+@st.composite
+def strangers_sites(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
+    site_title, series_title, series_summary = draw(WORDS), draw(WORDS), draw(WORDS)
+    files = {"site.yaml": f"title: {yaml_text(site_title)}\nbase_url: https://strangers.example.org/\n",
+             "series/found.md": f"---\ntitle: {yaml_text(series_title)}\nsummary: {yaml_text(series_summary)}\n"
+                                "published: 2026-01-01\n---\n"}
+    expected = {}
+    for number in range(draw(st.integers(1, 6))):
+        text, facts = draw(event_content(number))
+        files[f"events/e{number}.md"] = text
+        expected[f"e{number}"] = facts
+    names = {"X-WR-CALNAME": f"{series_title.strip()} ({site_title.strip()})", "X-WR-CALDESC": series_summary.strip()}
+    names.update(NAME=names["X-WR-CALNAME"], DESCRIPTION=names["X-WR-CALDESC"])
+    return files, expected, names
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(strangers_sites())
+def test_on_content_no_one_here_wrote_every_parser_reads_what_the_editor_meant(
+        site: tuple[dict[str, str], dict[str, dict], dict[str, str]]) -> None:
+    """Any text in every calendar field, headers included, and any times, across both clock changes and in
+    the hour that happens twice, pinned with an offset or not: four parsers read back exactly that."""
+    import tempfile
+    files, expected, names = site
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for rel, text in files.items():
+            (root / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / "content" / rel).write_text(text, encoding="utf-8")
+        run = run_main("build", "--content", str(root / "content"), "--output", str(root / "out"),
+                       "--today", "2026-06-01")
+        assert run.code == 0, run.err
+        calendars = sorted((root / "out").rglob("*.ics"))
+        reading = agreed_reading(calendars)
+        series = reading[str(root / "out" / "series" / "found.ics")]
+        assert series["names"] == names
+        for path in calendars:
+            for event in reading[str(path)]["events"]:
+                facts = expected[slug_of(event["uid"])]
+                for key in ("summary", "start", "end", "status", "location"):
+                    assert event[key] == facts[key], (path.name, key)
+                assert event["description"].startswith(facts["description"] + "\n\n")
