@@ -45,3 +45,20 @@ def test_event_spans() -> None:
 ])
 def test_suggestions_for_dates_written_the_way_people_say_them(written: str, hint: str) -> None:
     assert suggest_moment(written) == hint
+
+
+def test_on_the_days_the_clocks_change_each_time_names_its_clock() -> None:
+    from datetime import timedelta, timezone
+
+    from site_builder.dates import moment_when
+    first = datetime(2026, 10, 25, 1, 30, tzinfo=timezone(timedelta(hours=1)))
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
+    assert event_when(first, second, LONDON) == "Sunday 25 October 2026, 1:30am BST to 1:30am GMT"
+    assert event_when(datetime(2027, 3, 28, 0, 30, tzinfo=LONDON), datetime(2027, 3, 28, 3, 0, tzinfo=LONDON),
+                      LONDON) == "Sunday 28 March 2027, 12:30am GMT to 3am BST"
+    assert moment_when(second, LONDON) == "Sunday 25 October 2026, 1:30am GMT"
+    assert moment_when(datetime(2027, 3, 3, 12, 0, tzinfo=LONDON), LONDON) == "Wednesday 3 March 2027, midday"
+    # A zone whose clocks the database names by offset alone.
+    sao_paulo = ZoneInfo("America/Sao_Paulo")
+    assert event_when(datetime(2018, 11, 4, 1, 0, tzinfo=sao_paulo), datetime(2018, 11, 4, 2, 0, tzinfo=sao_paulo),
+                      sao_paulo) == "Sunday 4 November 2018, 1am UTC-02:00 to 2am UTC-02:00"
