@@ -5,9 +5,7 @@ zone; SEQUENCE and DTSTAMP rise with each recorded change; every TEXT value, hea
 
 from __future__ import annotations
 
-import json
 import re
-import textwrap
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
@@ -22,7 +20,7 @@ from icalendar.parser.string import _foldline as icalendar_fold
 from site_builder.feeds.ical import fold, form_encode, only_vevent, vevent
 
 from tests.calendar_readers import read_everywhere, read_with_icaljs
-from tests.conftest import PROJECT, SITES, run_main
+from tests.conftest import SITES, run_main
 
 TITLE = 'Cancelled talk: "Quotes" & <tags>, commas; semicolons \\ backslash 🎉 café'
 
@@ -462,7 +460,7 @@ def test_sequence_and_dtstamp_rise_with_each_recorded_edit_cancellation_and_rein
     assert history[0][1] == datetime(2027, 1, 1, tzinfo=timezone.utc)  # published, never the start
     # The same content and build date give the same bytes.
     first = {p: p.read_bytes() for p in (scratch.root / "output").rglob("*.ics")}
-    assert scratch.build(  "--no-cache").code == 0
+    assert scratch.build("--no-cache").code == 0
     assert {p: p.read_bytes() for p in (scratch.root / "output").rglob("*.ics")} == first
 
 

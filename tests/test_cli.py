@@ -24,7 +24,7 @@ def test_plain_python_build_py_builds_content_into_output(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "output" / "index.html").is_file()
     assert done.stdout.startswith("Built ")
-    assert " pages, 3 feeds and " in done.stdout
+    assert " pages, 16 feeds and " in done.stdout
     assert done.stderr == ""
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import Problem, warning
-from ..model import Event, Site
+from ..model import Site
 from .ical import vevent, vevent_properties
 
 WATCHED = {"DTSTART": "start", "DTEND": "end", "LOCATION": "place", "STATUS": "status"}
