@@ -91,7 +91,7 @@ def test_the_check_step_annotates_paths_relative_to_the_repository_root(workspac
         ("warning", "content/events/broken.md", "7", "colour",
          "unknown field, ignored (known fields are title, summary, slug, topics, draft, published, updated, "
          "image, start, end, series, cluster, format, venue, online, booking, cost, capacity, accessibility, "
-         "audience, status)"),
+         "audience, status, rescheduled_from, presenter)"),
     ]
     for _, path, line, _, _ in annotations:
         assert not Path(path).is_absolute()
