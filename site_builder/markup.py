@@ -23,6 +23,7 @@ import pyromark
 
 from .characters import FORBIDDEN, forbidden_message
 from .errors import Problem, error, warning
+from .sources import case_of
 
 # What raw HTML in a body may keep (content contract: sanitised unless the site trusts it).
 ALLOWED_TAGS = {
@@ -81,6 +82,7 @@ class BodyRenderer:
         self.content_dir = content_dir
         self.trust_html = trust_html
         self.markdown = pyromark.Markdown(options=_OPTIONS)
+        self.listings: dict[Path, list[str]] = {}  # the names in each media folder, for case_of
 
     def render(self, body: str, shown: str, body_line: int) -> tuple[str, list[Problem]]:
         """One body to HTML; problems for images without alt text, missing media and level-1 headings."""
@@ -99,12 +101,27 @@ class BodyRenderer:
                                   f"the image '{src}' has no alt text (expected words saying what it shows, "
                                   f"like ![A group of residents at a meeting]({src}))"))
         for rel, line in findings.media:
-            if not (self.content_dir / rel).is_file():
+            exact = case_of(self.content_dir, rel, self.listings)
+            if exact is not None:
+                problems.append(error(shown, body_line + line, "body",
+                                      f"links to '{rel}', which differs in letter case from the file '{exact}' "
+                                      f"(expected '{exact}': web servers tell capitals from small letters)"))
+            elif not (self.content_dir / rel).is_file():
                 problems.append(error(shown, body_line + line, "body",
                                       f"links to '{rel}', which is not in the content folder (expected a file "
                                       "under media/)"))
         if FORBIDDEN.search(html):
             problems += _forbidden_references(html, body, shown, body_line)
+        previous = 1  # the page title
+        for heading in findings.headings:
+            level = max(heading.level, 2)
+            if level > previous + 1:
+                after = "the page title" if previous == 1 else f"a {'#' * previous} heading"
+                problems.append(warning(shown, body_line + heading.line, "body",
+                                        f"this {'#' * level} heading follows {after} and skips a level (expected "
+                                        f"{'#' * (previous + 1)}: people using screen readers move through a page "
+                                        "by its heading levels)"))
+            previous = level
         demoted = [h.line for h in findings.headings if h.level == 1]
         if demoted:
             problems.append(warning(shown, body_line + demoted[0], "body",
@@ -204,6 +221,9 @@ def _plain_findings(body: str, html: str) -> _Findings | None:
         findings.heading_tags.append(len(findings.headings))
         findings.heading_tags.append(len(findings.headings))
         findings.headings.append(heading)
+    levels = [1] + [max(h.level, 2) for h in findings.headings]  # 1: the page title
+    if any(b > a + 1 for a, b in zip(levels, levels[1:])):
+        return None  # a skipped level is warned about with its line, which only the event stream knows
     _name_headings(findings.headings)
     return findings
 

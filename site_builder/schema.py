@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from .characters import FORBIDDEN, LINE_BREAK, fold_lines, forbidden_message
 from .errors import Problem, error, warning
 from .parse import Value
+from .sources import case_of
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EMAIL_PATTERN = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
@@ -65,6 +66,11 @@ def shown_value(value: Value) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+# A value inside the quotation marks Word and phones type: “...”, ‘...’, „...“, «...».
+_CURLY_QUOTED = re.compile("[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a](.*)"
+                           "[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a]", re.DOTALL)
+
+
 class Kind:
     """How one field's value is read."""
 
@@ -80,6 +86,11 @@ class Kind:
 
     def mismatch(self, value: Value, ctx: Context, name: str, hint: str = "") -> Invalid:
         """The contract's shape: what is wrong (what is expected)."""
+        curly = _CURLY_QUOTED.fullmatch(str(value.data).strip()) if value.is_scalar else None
+        if curly:
+            return ctx.error(value.line, name, f"{shown_value(value)} is in curly quotes, as Word and phones type "
+                             f"them, which are read as part of the value (expected straight quotes or none: "
+                             f"{name.rpartition('.')[2].split('[')[0]}: {curly.group(1)})")
         return ctx.error(value.line, name, f"{shown_value(value)} is not {self.noun} (expected {self.expected}{hint})")
 
 
@@ -356,6 +367,11 @@ class ContentPath(Text):
         except ValueError:
             return ctx.error(value.line, name, f"{text!r} leads outside the content folder (expected a file "
                              f"copied into {self.under})")
+        exact = case_of(ctx.content_dir, text)
+        if exact is not None:
+            # Mac and Windows disks find the file anyway; the web server on a Linux host does not.
+            return ctx.error(value.line, name, f"{text!r} differs in letter case from the file {exact!r} "
+                             f"(expected {exact!r}: web servers tell capitals from small letters)")
         if not target.is_file():
             return ctx.error(value.line, name, f"there is no file {text!r} in the content folder "
                              f"(expected {self.expected})")

@@ -6,7 +6,7 @@ import difflib
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import Problem, display_path, error, warning
 from .media_policy import check_media
@@ -19,6 +19,8 @@ MEDIA_FOLDER = "media"
 # is this long, and reading a huge file whole would stall an editor's build.
 MAX_CONTENT_BYTES = 2 * 1024 * 1024
 MAX_MEDIA_BYTES = 200 * 1024 * 1024
+# Other names editors give Markdown files; only `.md` is read, so these are errors that say to rename.
+MARKDOWN_SUFFIXES = ("md", "markdown", "mdown", "mkd", "mkdn")
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,13 @@ def _read_folder(folder: Path, kind: str, content_root: Path, base: Path,
                                     f"directly in {kind}/)"))
             continue
         if not name.endswith(".md"):
-            problems.append(warning(shown, 0, "", "this file is ignored (expected only .md files here; "
-                                    "put other files in media/)"))
+            stem, dot, suffix = name.rpartition(".")
+            if dot and stem and suffix.lower() in MARKDOWN_SUFFIXES:
+                problems.append(error(shown, 0, "", f"this file ends in .{suffix}, so it would not be published "
+                                      f"(expected a name ending in .md: rename it to '{stem}.md')"))
+            else:
+                problems.append(warning(shown, 0, "", "this file is ignored (expected only .md files here; "
+                                        "put other files in media/)"))
             continue
         if (entry.is_symlink() or not folder_inside) and not _stays_inside(path, content_root):
             problems.append(error(shown, 0, "", "this file is a link to somewhere outside the content folder "
@@ -218,3 +225,31 @@ def _stays_inside(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+def case_of(content_dir: Path, rel: str, listings: dict[Path, list[str]] | None = None) -> str | None:
+    """The path of the file that `rel` names but for letter case (`media/Hall.JPG` -> `media/hall.jpg`), when
+    `rel` itself is not a file; None when there is no such file, or more than one. A Mac or Windows disk
+    finds `rel` anyway, and a Linux web server does not. `listings` keeps each folder's names, for many
+    calls."""
+    folder, found = content_dir, []
+    for part in PurePosixPath(rel).parts:
+        names = listings.get(folder) if listings is not None else None
+        if names is None:
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                return None
+            if listings is not None:
+                listings[folder] = names
+        if part in names:
+            match = part
+        else:
+            close = [name for name in names if name.casefold() == part.casefold()]
+            if len(close) != 1:
+                return None
+            match = close[0]
+        found.append(match)
+        folder = folder / match
+    shown = "/".join(found)
+    return shown if shown != rel and folder.is_file() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import Scratch
@@ -198,3 +199,25 @@ def test_more_than_50_topics_on_one_item_is_an_error_that_says_why(scratch: Scra
     assert run.code == 1
     assert problems(run) == ["content/pages/many.md:4: topics: has 10,000 items (expected at most 50: each topic "
                              "is a page of its own, and readers need the few that say what this is about)"]
+
+
+def test_the_editors_guide_names_exactly_the_fields_that_may_run_over_several_lines() -> None:
+    from site_builder.config import SITE_FIELDS
+    from site_builder.schema import SCHEMAS, Fields, ListOf, Text
+
+    def prose(fields: dict, prefix: str = "") -> set[str]:
+        found = set()
+        for field in fields.values():
+            kind = field.kind.item if isinstance(field.kind, ListOf) else field.kind
+            if isinstance(kind, Fields):
+                found |= prose(kind.fields, f"{field.name}.")
+            elif isinstance(kind, Text) and kind.prose:
+                found.add(prefix + field.name)
+        return found
+
+    everywhere = set().union(*(prose(fields) for fields in SCHEMAS.values()), prose(SITE_FIELDS))
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "editors-guide.md").read_text()
+    paragraph = guide[guide.index("- **One line or several.**"):].split("\n- ")[0]
+    named = set(re.findall(r"`([a-z_.]+)`", paragraph)) | {f"actions.{n}" for n in ("what", "how")
+                                                          if f"`{n}`" in paragraph}
+    assert everywhere <= named

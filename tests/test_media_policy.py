@@ -4,6 +4,7 @@ that could be script on the site's origin is an error naming the file and the fi
 from __future__ import annotations
 
 import io
+import re
 import os
 import socket
 import zipfile
@@ -186,3 +187,9 @@ def test_a_socket_named_like_a_content_file_is_an_error(scratch: Scratch, tmp_pa
     assert run.code == 1
     assert run.err_lines[:-1] == ["content/pages/about.md: this is not a file but a pipe, socket or device, "
                                   "which the build never reads (expected a plain file)"]
+
+
+def test_the_editors_guide_lists_exactly_the_kinds_media_may_hold() -> None:
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "editors-guide.md").read_text()
+    table = guide[guide.index("| kind | names ending in |"):].split("\n\n")[0]
+    assert set(re.findall(r"`(\.[a-z0-9]+)`", table)) == set(ALLOWED)
