@@ -177,8 +177,10 @@ def _find_media(media_dir: Path, content_root: Path, base: Path, problems: list[
         try:
             info = path.stat()
         except OSError:
-            info = None
-        if info is None or not stat.S_ISREG(info.st_mode):
+            problems.append(error(shown, 0, "", "this is a link to a file that does not exist (expected the file "
+                                  "itself, copied in)"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
             problems.append(error(shown, 0, "", NOT_A_FILE))
             continue
         if info.st_size > MAX_MEDIA_BYTES:

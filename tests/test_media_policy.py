@@ -193,3 +193,12 @@ def test_the_editors_guide_lists_exactly_the_kinds_media_may_hold() -> None:
     guide = (Path(__file__).resolve().parent.parent / "docs" / "editors-guide.md").read_text()
     table = guide[guide.index("| kind | names ending in |"):].split("\n\n")[0]
     assert set(re.findall(r"`(\.[a-z0-9]+)`", table)) == set(ALLOWED)
+
+
+def test_a_link_in_media_to_nothing_says_so(scratch: Scratch) -> None:
+    (scratch.content / "media").mkdir()
+    (scratch.content / "media" / "gone.png").symlink_to(scratch.content / "media" / "nothing.png")
+    run = scratch.check()
+    assert run.code == 1
+    assert run.err_lines[:-1] == ["content/media/gone.png: this is a link to a file that does not exist (expected "
+                                  "the file itself, copied in)"]
