@@ -22,10 +22,14 @@ import icalendar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from site_builder.config import SITE_FIELDS
 from site_builder.schema import SCHEMAS, Fields, Kind, ListOf, Text
 from tests.conftest import run_main
 
-SITE_YAML = "title: Well formed\nbase_url: https://wellformed.example.org/\n"
+# The settings' text fields appear on every page, feed and calendar, so they take arbitrary text too.
+SITE = {"title": "Well formed", "base_url": "https://wellformed.example.org/", "description": "A test site.",
+        "organisation": "The programme", "contact_email": "hello@example.org", "language": "en-GB",
+        "timezone": "Europe/London"}
 
 # One item of every type, every field given (the image and the file exist in media/).
 BASE: dict[str, dict[str, Any]] = {
@@ -75,12 +79,13 @@ def leaf_paths(value: Any, path: tuple = ()) -> list[tuple]:
     return [path]
 
 
-FIELDS = [(kind,) + path for kind, fields in BASE.items() for path in leaf_paths(fields)]
+FIELDS = [(kind,) + path for kind, fields in BASE.items() for path in leaf_paths(fields)] + \
+    [("site.yaml", name) for name in SITE]
 
 
 def kind_of(path: tuple) -> Kind:
     """The schema's Kind for a field path like ('events', 'venue', 'name') or ('events', 'topics', 0)."""
-    kind: Kind = Fields(*SCHEMAS[path[0]].values())
+    kind: Kind = Fields(*(SITE_FIELDS if path[0] == "site.yaml" else SCHEMAS[path[0]]).values())
     for step in path[1:]:
         kind = kind.item if isinstance(kind, ListOf) else kind.fields[step].kind  # type: ignore[attr-defined]
     return kind
@@ -97,7 +102,9 @@ AWKWARD = ["\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\x00", "\x1b", "\x7f", "\x
            "'", "]]>", "<script>alert(1)</script>", "</script>", "<!--", "-->", "&#11;", "&#xFFFE;", "&#0;",
            "&#x85;", "&amp;", "{{ x }}", "{% x %}", ":", ": ", " #", "#", "- ", "|", ">", "*", "&a", "!", "%",
            "@", "`", ",", ";", "\\", "\\n", "\\,", "BEGIN:VEVENT", "END:VCALENDAR", "\n ", "  ", "[", "]", "{",
-           "}", "é", "😀", "\u0301", "x" * 90]
+           "}", "é", "😀", "\u0301", "x" * 90, "\n## ", "\n#### ", "[^1]", "\n\n[^1]: ", "](", "[a](/events/)",
+           "![a](media/images/hall.png)", "[x](javascript:alert(1))", "<b>", "</b>", "<h2>", "\n| a | b |\n|---|---|\n",
+           "{#id}", "```", "\n> ", "\n- ", "~~"]
 texts = st.lists(st.one_of(st.characters(codec="utf-8", exclude_characters="\r"), st.sampled_from(AWKWARD)),
                  max_size=12).map("".join)
 styles = st.sampled_from(["quoted", "block", "bare"])
@@ -145,12 +152,14 @@ def write_site(root: Path, changes: dict[tuple, tuple[str, str]], bodies: dict[s
     content = root / "content"
     (content / "media" / "images").mkdir(parents=True)
     (content / "media" / "files").mkdir(parents=True)
-    (content / "site.yaml").write_text(SITE_YAML)
     (content / "media" / "images" / "hall.png").write_bytes(PNG)
     (content / "media" / "files" / "plan.pdf").write_bytes(PDF)
     data = json.loads(json.dumps(BASE))
+    data["site.yaml"] = dict(SITE)
     for path, change in changes.items():
         set_path(data, path, change)
+    site = data.pop("site.yaml")
+    (content / "site.yaml").write_bytes(("\n".join(emit(site)) + "\n").encode("utf-8", "surrogatepass"))
     for kind, fields in data.items():
         text = "---\n" + "\n".join(emit(fields)) + "\n---\n" + bodies.get(kind, "Some words.\n")
         (content / kind).mkdir(exist_ok=True)
