@@ -19,12 +19,15 @@ from typing import Any
 
 import html5lib
 import icalendar
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from site_builder.config import SITE_FIELDS
 from site_builder.schema import SCHEMAS, Fields, Kind, ListOf, Text
 from tests.conftest import run_main
+
+pytestmark = pytest.mark.slow  # a hundred builds: a long property test, out of the fast subset
 
 # The settings' text fields appear on every page, feed and calendar, so they take arbitrary text too.
 SITE = {"title": "Well formed", "base_url": "https://wellformed.example.org/", "description": "A test site.",
