@@ -4,7 +4,7 @@ XML 1.0 forbids the C0 control characters but tab, newline and carriage return, 
 surrogates and U+FFFE/U+FFFF; the HTML standard makes every control character and every
 Unicode non-character a parse error. Content holding one is an error naming its line and
 the character (never silently removed: a build does not change content). The same rule
-holds for every field and every body (content contract, "Characters").
+holds for every field and every body (docs/editors-guide.md, "Writing the fields").
 """
 
 from __future__ import annotations

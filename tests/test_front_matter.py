@@ -116,7 +116,7 @@ def test_unknown_folders_and_stray_files_are_pointed_out(scratch: Scratch, tmp_p
     ]
 
 
-# ---------------------------------------------------------------- line breaks and characters (contract, "Characters")
+# ------------------------------------------ line breaks and characters (editors' guide, "Writing the fields")
 
 FIELDS_OF_AN_EVENT = ("---\ntitle: Budget basics\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\n"
                       "format: in-person\n")
