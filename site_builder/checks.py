@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter, defaultdict
@@ -103,7 +104,16 @@ def _booking_warnings(record: Record, today: date, tz: ZoneInfo) -> list[Problem
     return []
 
 
+# A topic used once is compared with the topics nearest it in alphabetical order among those of its length
+# and one letter longer or shorter (a typo adds, drops, swaps or changes a letter), this many on each side:
+# the comparisons stay in proportion to the number of topics, however many there are.
+_TOPIC_NEIGHBOURS = 5
+_SHOWN = 3  # spellings and files named in a message
+
+
 def _topic_warnings(records: list[Record]) -> list[Problem]:
+    """Topics spelled two ways, and topics used once that are close to another. Near-linear in the number of
+    topic uses: each spelling's message is made once, and suggestions compare only near neighbours."""
     uses: Counter[str] = Counter()
     spellings: dict[str, set[str]] = defaultdict(set)
     files: dict[str, list[str]] = defaultdict(list)  # spelling -> files that use it
@@ -112,21 +122,66 @@ def _topic_warnings(records: list[Record]) -> list[Problem]:
             uses[topic_slug(name)] += 1
             spellings[topic_slug(name)].add(name)
             files[name].append(record.shown)
+    spelled = {slug: sorted(names) for slug, names in spellings.items() if len(names) > 1}
+    # The first few files of each spelling, then of every other spelling of its topic, in order of file.
+    first_files = {slug: sorted((f, s) for s in names for f in sorted(set(files[s]))[:_SHOWN])
+                   for slug, names in spelled.items()}
+    messages: dict[str, str] = {}
+
+    def spelling_message(slug: str, name: str) -> str:
+        if name not in messages:
+            others = [s for s in spelled[slug][:_SHOWN + 1] if s != name][:_SHOWN]
+            more = len(spelled[slug]) - 1 - len(others)
+            shown = ", ".join(repr(s) for s in others) + (f" and {more} other spellings" if more else "")
+            where: list[str] = []
+            for file, spelling in first_files[slug]:
+                if spelling != name and file not in where:
+                    where.append(file)
+                    if len(where) == _SHOWN:
+                        break
+            messages[name] = f"{name!r} is spelled {shown} in {', '.join(where)} (expected one spelling; they " \
+                             "share one topic page)"
+        return messages[name]
+
+    close = _close_topics([slug for slug, n in uses.items() if n == 1], list(uses))
     problems = []
     for record in records:
         for name in record.data.get("topics", ()):
             slug = topic_slug(name)
-            if len(spellings[slug]) > 1:
-                others = ", ".join(repr(s) for s in sorted(spellings[slug] - {name}))
-                where = ", ".join(sorted({f for s in spellings[slug] - {name} for f in files[s]})[:3])
+            if slug in spelled:
+                problems.append(warning(record.shown, record.line("topics"), "topics", spelling_message(slug, name)))
+            if slug in close:
+                other = sorted(spellings[close[slug]])[0]
                 problems.append(warning(record.shown, record.line("topics"), "topics",
-                                        f"{name!r} is spelled {others} in {where} "
-                                        "(expected one spelling; they share one topic page)"))
-            if uses[slug] == 1:
-                close = difflib.get_close_matches(slug, [s for s in uses if s != slug], n=1, cutoff=0.8)
-                if close:
-                    problems.append(warning(record.shown, record.line("topics"), "topics",
-                                            f"{name!r} is used only here and is close to "
-                                            f"{sorted(spellings[close[0]])[0]!r} (expected "
-                                            f"{sorted(spellings[close[0]])[0]!r}, if that is what you mean)"))
+                                        f"{name!r} is used only here and is close to {other!r} (expected "
+                                        f"{other!r}, if that is what you mean)"))
     return problems
+
+
+def _close_topics(lonely: list[str], every: list[str]) -> dict[str, str]:
+    """For each topic used once, the closest other topic by difflib's measure (at least 0.8), if any, among
+    its near neighbours (_TOPIC_NEIGHBOURS)."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for slug in every:
+        by_length[len(slug)].append(slug)
+    for group in by_length.values():
+        group.sort()
+    found = {}
+    matcher = difflib.SequenceMatcher()
+    for slug in lonely:
+        matcher.set_seq2(slug)
+        best, best_ratio = None, 0.8
+        for length in (len(slug), len(slug) - 1, len(slug) + 1):
+            group = by_length.get(length, [])
+            at = bisect.bisect_left(group, slug)
+            for other in group[max(0, at - _TOPIC_NEIGHBOURS):at + _TOPIC_NEIGHBOURS + 1]:
+                if other == slug:
+                    continue
+                matcher.set_seq1(other)
+                if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
+                    ratio = matcher.ratio()
+                    if ratio > best_ratio or (ratio == best_ratio and (best is None or other < best)):
+                        best, best_ratio = other, ratio
+        if best is not None:
+            found[slug] = best
+    return found

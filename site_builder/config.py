@@ -131,7 +131,7 @@ SITE_FIELDS = {f.name: f for f in (
     Field("language", Language(), "The language of the content (default en-GB)", example="en-GB"),
     Field("timezone", TimeZoneName(), "Where event times are local to (default Europe/London)",
           example="Europe/London"),
-    Field("description", Text(300), "One sentence about the site"),
+    Field("description", Text(300, prose=True), "One sentence about the site"),
     Field("organisation", Text(), "Who runs the programme; shown in the footer and feeds"),
     Field("contact_email", Email(), "Where visitors write to"),
     Field("trust_html", Flag(), "true lets raw HTML in Markdown through unsanitised (default false)"),

@@ -11,6 +11,7 @@ media links from the site's root), each applied to tags the Markdown made.
 
 from __future__ import annotations
 
+import bisect
 import re
 from html import unescape
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from typing import Any
 import nh3
 import pyromark
 
+from .characters import FORBIDDEN, forbidden_message
 from .errors import Problem, error, warning
+from .sources import case_of
 
 # What raw HTML in a body may keep (content contract: sanitised unless the site trusts it).
 ALLOWED_TAGS = {
@@ -79,6 +82,7 @@ class BodyRenderer:
         self.content_dir = content_dir
         self.trust_html = trust_html
         self.markdown = pyromark.Markdown(options=_OPTIONS)
+        self.listings: dict[Path, list[str]] = {}  # the names in each media folder, for case_of
 
     def render(self, body: str, shown: str, body_line: int) -> tuple[str, list[Problem]]:
         """One body to HTML; problems for images without alt text, missing media and level-1 headings."""
@@ -97,10 +101,27 @@ class BodyRenderer:
                                   f"the image '{src}' has no alt text (expected words saying what it shows, "
                                   f"like ![A group of residents at a meeting]({src}))"))
         for rel, line in findings.media:
-            if not (self.content_dir / rel).is_file():
+            exact = case_of(self.content_dir, rel, self.listings)
+            if exact is not None:
+                problems.append(error(shown, body_line + line, "body",
+                                      f"links to '{rel}', which differs in letter case from the file '{exact}' "
+                                      f"(expected '{exact}': web servers tell capitals from small letters)"))
+            elif not (self.content_dir / rel).is_file():
                 problems.append(error(shown, body_line + line, "body",
                                       f"links to '{rel}', which is not in the content folder (expected a file "
                                       "under media/)"))
+        if FORBIDDEN.search(html):
+            problems += _forbidden_references(html, body, shown, body_line)
+        previous = 1  # the page title
+        for heading in findings.headings:
+            level = max(heading.level, 2)
+            if level > previous + 1:
+                after = "the page title" if previous == 1 else f"a {'#' * previous} heading"
+                problems.append(warning(shown, body_line + heading.line, "body",
+                                        f"this {'#' * level} heading follows {after} and skips a level (expected "
+                                        f"{'#' * (previous + 1)}: people using screen readers move through a page "
+                                        "by its heading levels)"))
+            previous = level
         demoted = [h.line for h in findings.headings if h.level == 1]
         if demoted:
             problems.append(warning(shown, body_line + demoted[0], "body",
@@ -109,9 +130,33 @@ class BodyRenderer:
         return html, problems
 
 
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,9}));")
+
+
+def _forbidden_references(html: str, body: str, shown: str, body_line: int) -> list[Problem]:
+    """The body's own characters were checked as the file was read (parse.character_problems), so a
+    character in its HTML that no page may carry was written as a reference, like &#11;: name each."""
+    wanted = set(FORBIDDEN.findall(html))
+    problems = []
+    for match in _REFERENCE.finditer(body):
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        char = chr(code) if code <= 0x10FFFF else ""
+        if char in wanted:
+            line = body.count("\n", 0, match.start())
+            problems.append(error(shown, body_line + line, "body", f"the reference {match.group()} stands for "
+                                  + forbidden_message(char).removeprefix("contains ")))
+            wanted.discard(char)  # once for each character is enough to find them all
+    for char in sorted(wanted):  # made some other way: said once, where the body starts
+        problems.append(error(shown, body_line, "body", forbidden_message(char)))
+    return problems
+
+
 def _read_events(events: Any, body: str) -> _Findings:
     """What the checks and the HTML adjustments need, from pulldown-cmark's events and their byte ranges."""
     data = body.encode("utf-8")  # the ranges count bytes
+    # Where each line starts, found once: counting newlines from the top for every event took time in the
+    # square of the body's length (20,000 headings: 25 s).
+    newlines = [m.start() for m in re.finditer(b"\n", data)]
     findings = _Findings()
     heading: int | None = None  # index of the open heading
     image: tuple[str, int, list[str]] | None = None  # (src, line, alt text so far)
@@ -127,7 +172,7 @@ def _read_events(events: Any, body: str) -> _Findings:
                 findings.headings[heading].text.append(value)
         elif kind == "Start" and isinstance(value, dict):
             (tag, attrs), = value.items()
-            line = data.count(b"\n", 0, where["start"])
+            line = bisect.bisect_left(newlines, where["start"])
             if tag == "Heading":
                 heading = len(findings.headings)
                 findings.headings.append(_Heading(int(attrs["level"][1]), line, attrs["id"]))
@@ -176,6 +221,9 @@ def _plain_findings(body: str, html: str) -> _Findings | None:
         findings.heading_tags.append(len(findings.headings))
         findings.heading_tags.append(len(findings.headings))
         findings.headings.append(heading)
+    levels = [1] + [max(h.level, 2) for h in findings.headings]  # 1: the page title
+    if any(b > a + 1 for a, b in zip(levels, levels[1:])):
+        return None  # a skipped level is warned about with its line, which only the event stream knows
     _name_headings(findings.headings)
     return findings
 
@@ -205,14 +253,22 @@ def _name_headings(headings: list[_Heading]) -> None:
     """Ids as GitHub makes them ('What you will explore' -> 'what-you-will-explore'), unique in the body;
     an id the editor gave with {#id} is kept."""
     taken = {h.explicit_id for h in headings if h.explicit_id}
+    # The next number to try after each base: a slug once taken stays taken, so each base's search goes on
+    # from where it stopped (20,000 headings of one name would otherwise try 200 million slugs).
+    next_number: dict[str, int] = {}
     for heading in headings:
         if heading.explicit_id:
             heading.slug = heading.explicit_id
             continue
         base = re.sub(r"[^\w\- ]", "", "".join(heading.text).strip().lower().replace(" ", "-")) or "section"
-        slug, n = base, 1
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
+        slug, n = base, next_number.get(base, 1)
+        if slug in taken:
+            slug = f"{base}-{n}"
+            while slug in taken:
+                n += 1
+                slug = f"{base}-{n}"
+            n += 1
+        next_number[base] = n
         taken.add(slug)
         heading.slug = slug
 

@@ -16,6 +16,7 @@ from typing import Union
 import frontmatter
 import yaml
 
+from .characters import FORBIDDEN, forbidden_message
 from .errors import Problem, error
 from .sources import Source
 
@@ -28,6 +29,13 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 # blank lines after a fence and so shifts every line number after it.
 _FENCE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 _SPLITTER = frontmatter.YAMLHandler(fm_boundary=_FENCE)
+
+# What may follow a plain scalar on its line for YAML to read the rest as a comment. Matched at the scalar's
+# end, never searched for: a line of 20,000 flow items would be read once per item.
+_COMMENT_AFTER = re.compile(r"[ \t]+#([^\n]*)")
+_FIELD_NAME = re.compile(r"[ \t]*(?:- )?([A-Za-z_][\w-]*)[ \t]*:")
+# One file with more stray characters than this has a deeper problem; the first ones are enough to say so.
+MAX_CHARACTER_PROBLEMS = 20
 
 # Aliases let a few lines of YAML name millions of nodes ("billion laughs");
 # no real front matter comes near this many.
@@ -93,7 +101,9 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     # fm_text begins with the newline that ends line 1, so YAML's line n is file line n + 1.
     closing_line = 1 + fm_text.count("\n")
     body = rest[1:] if rest.startswith("\n") else rest
-    problems: list[Problem] = []
+    problems = character_problems(text, shown, closing_line)
+    if any(p.field != "body" for p in problems):
+        return None, problems  # YAML refuses these characters itself, with a message that names none of this
     root = compose_yaml(fm_text, shown, problems)
     if root is None:
         return None, problems
@@ -105,6 +115,31 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     else:
         fields = root.data  # type: ignore[assignment]
     return Document(source, fields, body, closing_line + 1), problems
+
+
+def character_problems(text: str, shown: str, closing_line: int) -> list[Problem]:
+    """An error for each character in the file that no output can carry, with its line and, in the front
+    matter, the field it is in (characters.FORBIDDEN)."""
+    found = FORBIDDEN.search(text)
+    if found is None:
+        return []
+    problems: list[Problem] = []
+    line, counted = 1, 0
+    for match in FORBIDDEN.finditer(text, found.start()):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        if len(problems) == MAX_CHARACTER_PROBLEMS:
+            problems.append(error(shown, line, "", f"has more characters that cannot be published, after the "
+                                  f"first {MAX_CHARACTER_PROBLEMS} (expected the file saved again as plain UTF-8 text)"))
+            break
+        if line > closing_line:
+            field = "body"
+        else:
+            start = text.rfind("\n", 0, match.start()) + 1
+            name = _FIELD_NAME.match(text, start)
+            field = name.group(1) if name and name.end() <= match.start() else ""
+        problems.append(error(shown, line, field, forbidden_message(match.group())))
+    return problems
 
 
 def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
@@ -154,10 +189,7 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
         quoted = node.style in ("'", '"', "|", ">")
         comment = None
         if not quoted:
-            end = node.end_mark.index
-            line_end = fm_text.find("\n", end)
-            rest = fm_text[end:] if line_end == -1 else fm_text[end:line_end]
-            found = re.match(r"[ \t]+#(.*)$", rest)
+            found = _COMMENT_AFTER.match(fm_text, node.end_mark.index)
             if found:
                 comment = found.group(1)
         return Value(node.value, at, tag, quoted, comment)

@@ -53,12 +53,17 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "form-action 'self'",
 ))
 # What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
-# frame-ancestors works only as a header, not in a <meta>.
+# frame-ancestors works only as a header, not in a <meta>. A file opened from media/ is downloaded, never
+# shown as a page, and could run nothing if it were (media_policy decides what media/ may hold at all).
 HEADERS = f"""/*
   Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
   X-Content-Type-Options: nosniff
   Referrer-Policy: strict-origin-when-cross-origin
   X-Frame-Options: DENY
+/media/*
+  Content-Disposition: attachment
+  X-Content-Type-Options: nosniff
+  Content-Security-Policy: default-src 'none'; sandbox
 """
 
 

@@ -17,14 +17,16 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from .characters import FORBIDDEN, LINE_BREAK, fold_lines, forbidden_message
 from .errors import Problem, error, warning
 from .parse import Value
+from .sources import case_of
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EMAIL_PATTERN = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 MAX_SUMMARY = 300
+MAX_TOPICS = 50  # no item needs more; the cap keeps topic pages and suggestions in proportion
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
 
 
 class Invalid:
@@ -64,6 +66,11 @@ def shown_value(value: Value) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+# A value inside the quotation marks Word and phones type: “...”, ‘...’, „...“, «...».
+_CURLY_QUOTED = re.compile("[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a](.*)"
+                           "[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a]", re.DOTALL)
+
+
 class Kind:
     """How one field's value is read."""
 
@@ -79,15 +86,24 @@ class Kind:
 
     def mismatch(self, value: Value, ctx: Context, name: str, hint: str = "") -> Invalid:
         """The contract's shape: what is wrong (what is expected)."""
+        curly = _CURLY_QUOTED.fullmatch(str(value.data).strip()) if value.is_scalar else None
+        if curly:
+            return ctx.error(value.line, name, f"{shown_value(value)} is in curly quotes, as Word and phones type "
+                             f"them, which are read as part of the value (expected straight quotes or none: "
+                             f"{name.rpartition('.')[2].split('[')[0]}: {curly.group(1)})")
         return ctx.error(value.line, name, f"{shown_value(value)} is not {self.noun} (expected {self.expected}{hint})")
 
 
 class Text(Kind):
+    """Text on one line: a line break in it is an error. `prose` text (a summary, an address) may run over
+    several lines, as `summary: |` writes it, and is read with each line break as a space."""
+
     noun = "text"
     expected = "text"
 
-    def __init__(self, max_length: int | None = None):
+    def __init__(self, max_length: int | None = None, prose: bool = False):
         self.max_length = max_length
+        self.prose = prose
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         if not value.is_scalar:
@@ -98,8 +114,15 @@ class Text(Kind):
             whole = f"{text} #{value.comment}"
             return ctx.error(value.line, name, f"the text after ' #' was read as a comment, leaving {text!r} "
                              f"(expected the whole value in quotes: \"{whole}\")")
-        if _CONTROL.search(text):
-            return ctx.error(value.line, name, "contains control characters (expected plain text: retype it)")
+        bad = FORBIDDEN.search(text)
+        if bad:
+            return ctx.error(value.line, name, forbidden_message(bad.group()))
+        if self.prose:
+            text = fold_lines(text)
+        elif LINE_BREAK.search(text):
+            lines = len(LINE_BREAK.split(text))
+            return ctx.error(value.line, name, f"is written over {lines} lines (expected it on one line: join "
+                             "the lines, and write it after the colon without | or >)")
         if self.max_length and len(text) > self.max_length:
             return ctx.error(value.line, name, f"is {len(text)} characters long (expected at most "
                              f"{self.max_length})")
@@ -356,6 +379,11 @@ class ContentPath(Text):
         except ValueError:
             return ctx.error(value.line, name, f"{text!r} leads outside the content folder (expected a file "
                              f"copied into {self.under})")
+        exact = case_of(ctx.content_dir, text)
+        if exact is not None:
+            # Mac and Windows disks find the file anyway; the web server on a Linux host does not.
+            return ctx.error(value.line, name, f"{text!r} differs in letter case from the file {exact!r} "
+                             f"(expected {exact!r}: web servers tell capitals from small letters)")
         if not target.is_file():
             return ctx.error(value.line, name, f"there is no file {text!r} in the content folder "
                              f"(expected {self.expected})")
@@ -363,9 +391,11 @@ class ContentPath(Text):
 
 
 class ListOf(Kind):
-    def __init__(self, item: Kind, allow_single: bool = False):
+    def __init__(self, item: Kind, allow_single: bool = False, max_items: int | None = None, why: str = ""):
         self.item = item
         self.allow_single = allow_single
+        self.max_items = max_items
+        self.why = why  # why there is a limit, for the message
         self.noun = "a list"
         self.expected = "a list, with each item on its own line starting with '- '"
 
@@ -374,6 +404,9 @@ class ListOf(Kind):
             if self.allow_single and value.is_scalar and "," not in str(value.data):
                 return [self.item.convert(value, ctx, name)]
             return self.mismatch(value, ctx, name)
+        if self.max_items and len(value.data) > self.max_items:
+            return ctx.error(value.line, name, f"has {len(value.data):,} items (expected at most {self.max_items}"
+                             f"{self.why})")
         items = []
         for index, item in enumerate(value.data, start=1):  # type: ignore[arg-type]
             label = f"{name}[{index}]"
@@ -500,17 +533,18 @@ CONTACT = (
 COMMON = (
     Field("title", Text(200), "The name shown as the page heading and in listings", required=True,
           example="Understanding unconscious bias"),
-    Field("summary", Text(MAX_SUMMARY), f"One or two sentences (at most {MAX_SUMMARY} characters) for listings, "
+    Field("summary", Text(MAX_SUMMARY, prose=True), f"One or two sentences (at most {MAX_SUMMARY} characters) for listings, "
           "feeds and search engines", required=True, example="What it is about and who it is for, in a sentence."),
     Field("slug", Slug(), "The web address part; defaults to the file name"),
-    Field("topics", ListOf(Text(80), allow_single=True), "Topics this is about; each gets a topic page"),
+    Field("topics", ListOf(Text(80), allow_single=True, max_items=MAX_TOPICS, why=": each topic is a page of its "
+                           "own, and readers need the few that say what this is about"), "Topics this is about; each gets a topic page"),
     Field("draft", Flag(), "true keeps it off the site until you are ready"),
     Field("published", Moment(), "When it was first published", example="2027-01-10"),
     Field("updated", Moment(), "When it was last changed in a way readers should know", example="2027-01-12"),
     Field("image", Fields(
         Field("src", ContentPath("media/"), "The image file, under media/", required=True,
               example="media/images/hall.jpg"),
-        Field("alt", Text(), "What the image shows, for people who cannot see it"),
+        Field("alt", Text(prose=True), "What the image shows, for people who cannot see it"),
         Field("decorative", Flag(), "true if the image adds nothing to the text (then alt is \"\")"),
         check=_check_image,
     ), "A picture for the page"),
@@ -526,14 +560,14 @@ EVENT = (
           example="online"),
     Field("venue", Fields(
         Field("name", Text(), "Venue name", required=True, example="Hillside Community Centre"),
-        Field("address", Text(), "Street address and town", required=True),
+        Field("address", Text(prose=True), "Street address and town", required=True),
         Field("postcode", Text(12), "Postcode", example="B1 1AA"),
         Field("town", Text(), "The town or city, if not the last part of the address", example="Leeds"),
         Field("country", CountryCode(), "Its country as a two-letter code, if not the site's", example="GB"),
     ), "Where it happens (not needed for online events)"),
     Field("online", Fields(
         Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
-        Field("joining", Text(), "How people get the joining link (never the link itself)"),
+        Field("joining", Text(prose=True), "How people get the joining link (never the link itself)"),
         Field("url", Link("https", example="https://www.youtube.com/live/abc"), "A public page anyone may join "
               "from, such as a livestream (never a private meeting link)"),
         check=_check_joining,
@@ -543,7 +577,7 @@ EVENT = (
     Field("capacity", Count(), "How many places", example="30"),
     Field("accessibility", ListOf(Text(), allow_single=True), "Access provisions, e.g. BSL interpretation, "
           "Live captions, Step-free access, Hearing loop, Quiet room"),
-    Field("audience", Text(), "Who it is for"),
+    Field("audience", Text(prose=True), "Who it is for"),
     Field("status", Choice("scheduled", "cancelled", "postponed", "full", noun="one of the statuses"),
           "scheduled, cancelled, postponed or full (default scheduled)"),
     Field("rescheduled_from", Moment(), "The start it had before it moved to a new date (then set `updated` too)",
@@ -560,7 +594,7 @@ CLUSTER = (
     Field("places_per_area", Count(), "How many people each area may send", example="2"),
     Field("costs_covered", ListOf(Text(), allow_single=True), "Costs paid for members, e.g. travel, "
           "accommodation, childcare"),
-    Field("who_can_join", Text(), "Who can join"),
+    Field("who_can_join", Text(prose=True), "Who can join"),
     Field("apply", Fields(*CONTACT, check=_check_contact), "How to apply"),
 )
 
@@ -600,8 +634,8 @@ RESOURCE = (
     Field("url", Link("https", "http", example="https://example.org/guide"), "Where the resource lives, if elsewhere"),
     Field("actions", ListOf(Fields(
         Field("area", Text(), "The heading this action is grouped under", required=True),
-        Field("what", Text(), "The aim", required=True),
-        Field("how", Text(), "The action", required=True),
+        Field("what", Text(prose=True), "The aim", required=True),
+        Field("how", Text(prose=True), "The action", required=True),
         Field("who", Text(), "Who does it"),
         Field("when", Text(), "By when"),
         Field("status", Choice(*ACTION_STATUSES, noun="one of the statuses"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import Problem, display_path, error, warning
+from .media_policy import check_media
 
 # The folder gives the type (content contract, "Where content lives").
 TYPE_FOLDERS = ("events", "series", "clusters", "offers", "stories", "resources", "pages")
@@ -17,6 +19,8 @@ MEDIA_FOLDER = "media"
 # is this long, and reading a huge file whole would stall an editor's build.
 MAX_CONTENT_BYTES = 2 * 1024 * 1024
 MAX_MEDIA_BYTES = 200 * 1024 * 1024
+# Other names editors give Markdown files; only `.md` is read, so these are errors that say to rename.
+MARKDOWN_SUFFIXES = ("md", "markdown", "mdown", "mkd", "mkdn")
 
 
 @dataclass(frozen=True)
@@ -93,25 +97,48 @@ def _read_folder(folder: Path, kind: str, content_root: Path, base: Path,
                                     f"directly in {kind}/)"))
             continue
         if not name.endswith(".md"):
-            problems.append(warning(shown, 0, "", "this file is ignored (expected only .md files here; "
-                                    "put other files in media/)"))
+            stem, dot, suffix = name.rpartition(".")
+            if dot and stem and suffix.lower() in MARKDOWN_SUFFIXES:
+                problems.append(error(shown, 0, "", f"this file ends in .{suffix}, so it would not be published "
+                                      f"(expected a name ending in .md: rename it to '{stem}.md')"))
+            else:
+                problems.append(warning(shown, 0, "", "this file is ignored (expected only .md files here; "
+                                        "put other files in media/)"))
             continue
         if (entry.is_symlink() or not folder_inside) and not _stays_inside(path, content_root):
             problems.append(error(shown, 0, "", "this file is a link to somewhere outside the content folder "
                                   "(expected the file itself, copied in)"))
             continue
-        text = read_text(path, shown, problems)
+        if not entry.is_file():  # a FIFO would block the build for ever, a device read without end
+            problems.append(error(shown, 0, "", NOT_A_FILE))
+            continue
+        text = read_text(path, shown, problems, follow=entry.is_symlink())
         if text is not None:
             found.append(Source(kind, path, shown, text))
     return found
 
 
-def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
-    """Read a file as UTF-8, reporting size and encoding problems with their line. Plain os calls: Python's
-    buffered file objects cost a few times as much as the reading, with thousands of small files."""
-    fd = os.open(path, os.O_RDONLY)
+NOT_A_FILE = "this is not a file but a pipe, socket or device, which the build never reads (expected a plain file)"
+
+
+def read_text(path: Path, shown: str, problems: list[Problem], follow: bool = False) -> str | None:
+    """Read a regular file as UTF-8, reporting size and encoding problems with their line. Plain os calls:
+    Python's buffered file objects cost a few times as much as the reading, with thousands of small files.
+    It never blocks on a FIFO and, unless `follow`, never follows a symlink put in place since it was found."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        size = os.fstat(fd).st_size
+        fd = os.open(path, flags)
+    except OSError as exc:
+        problems.append(error(shown, 0, "", f"this file cannot be read: {exc.strerror} (expected a readable file)"))
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(error(shown, 0, "", NOT_A_FILE))
+            return None
+        size = info.st_size
         if size > MAX_CONTENT_BYTES:
             problems.append(error(shown, 0, "", f"the file is {size / 1048576:.1f} MB (expected at most "
                                   f"{MAX_CONTENT_BYTES // 1048576} MB; put large material in media/)"))
@@ -137,24 +164,61 @@ def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
 
 
 def _find_media(media_dir: Path, content_root: Path, base: Path, problems: list[Problem]) -> list[MediaFile]:
+    """Every file under media/ that the media policy lets through (media_policy.check_media)."""
     if not media_dir.is_dir():
         return []
     found = []
-    for path in sorted(media_dir.rglob("*")):
-        rel_parts = path.relative_to(media_dir).parts
-        if any(is_ignored(part) for part in rel_parts) or path.is_dir():
-            continue
+    for path in sorted(_media_paths(media_dir)):
         shown = display_path(path, base)
         if not _stays_inside(path, content_root):
             problems.append(error(shown, 0, "", "this media file is a link to somewhere outside the content folder "
                                   "(expected the file itself, copied in)"))
             continue
-        if path.stat().st_size > MAX_MEDIA_BYTES:
+        try:
+            info = path.stat()
+        except OSError:
+            problems.append(error(shown, 0, "", "this is a link to a file that does not exist (expected the file "
+                                  "itself, copied in)"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(error(shown, 0, "", NOT_A_FILE))
+            continue
+        if info.st_size > MAX_MEDIA_BYTES:
             problems.append(error(shown, 0, "", f"the file is larger than a media file may be (expected at "
                                   f"most {MAX_MEDIA_BYTES // 1048576} MB)"))
             continue
+        problem = check_media(path, shown)
+        if problem is not None:
+            problems.append(problem)
+            continue
         found.append(MediaFile(path, path.relative_to(media_dir.parent).as_posix()))
     return found
+
+
+def _media_paths(media_dir: Path) -> list[Path]:
+    """Every entry under media/ that is not a folder and not ignored, without looking inside any file.
+    Links to folders are followed once each (a link back up would otherwise loop)."""
+    paths: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    pending = [media_dir]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = folder.stat()
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                if is_ignored(entry.name):
+                    continue
+                if entry.is_dir():
+                    pending.append(folder / entry.name)
+                else:
+                    paths.append(folder / entry.name)
+    return paths
 
 
 def _stays_inside(path: Path, root: Path) -> bool:
@@ -163,3 +227,31 @@ def _stays_inside(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+def case_of(content_dir: Path, rel: str, listings: dict[Path, list[str]] | None = None) -> str | None:
+    """The path of the file that `rel` names but for letter case (`media/Hall.JPG` -> `media/hall.jpg`), when
+    `rel` itself is not a file; None when there is no such file, or more than one. A Mac or Windows disk
+    finds `rel` anyway, and a Linux web server does not. `listings` keeps each folder's names, for many
+    calls."""
+    folder, found = content_dir, []
+    for part in PurePosixPath(rel).parts:
+        names = listings.get(folder) if listings is not None else None
+        if names is None:
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                return None
+            if listings is not None:
+                listings[folder] = names
+        if part in names:
+            match = part
+        else:
+            close = [name for name in names if name.casefold() == part.casefold()]
+            if len(close) != 1:
+                return None
+            match = close[0]
+        found.append(match)
+        folder = folder / match
+    shown = "/".join(found)
+    return shown if shown != rel and folder.is_file() else None

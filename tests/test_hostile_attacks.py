@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import feedparser
+import pytest
 import icalendar
 
 from tests.conftest import Scratch
@@ -134,3 +135,14 @@ def test_pages_forbid_inline_script_and_static_hosts_get_the_headers(small_site:
         text = path.read_text()
         scripts = re.findall(r"<script(?![^>]*application/ld\+json)([^>]*)>(.*?)</script>", text, re.S)
         assert all(body.strip() == "" and "src=" in attrs for attrs, body in scripts), path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_a_fifo_named_like_a_content_file_is_an_error_and_never_blocks_the_build(scratch: Scratch) -> None:
+    (scratch.content / "events").mkdir()
+    os.mkfifo(scratch.content / "events" / "x.md")  # opening it to read would wait for a writer for ever
+    for run in (scratch.check(), scratch.build()):
+        assert run.code == 1
+        assert [line for line in run.err_lines if line.startswith("content/")] == [
+            "content/events/x.md: this is not a file but a pipe, socket or device, which the build never reads "
+            "(expected a plain file)"]
