@@ -197,8 +197,9 @@ def test_more_than_50_topics_on_one_item_is_an_error_that_says_why(scratch: Scra
                   + ", ".join(f"Topic {n}" for n in range(50)) + "]\n---\n")
     run = scratch.check()
     assert run.code == 1
-    assert problems(run) == ["content/pages/many.md:4: topics: has 10,000 items (expected at most 50: each topic "
-                             "is a page of its own, and readers need the few that say what this is about)"]
+    assert [line for line in problems(run) if ": warning: " not in line] == [
+        "content/pages/many.md:4: topics: has 10,000 items (expected at most 50: each topic is a page of its "
+        "own, and readers need the few that say what this is about)"]
 
 
 def test_the_editors_guide_names_exactly_the_fields_that_may_run_over_several_lines() -> None:
