@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import check_base_url
-from .errors import ContentErrors, Problem, SiteError, count, print_problems, sort_problems
+from .errors import ContentErrors, SiteError, count, github_annotation, print_problems, sort_problems
 from .invocation import Start, command, program_name, quote
 from .pipeline import Options, build, cache_folder, load_site
 from .progress import progress_for
@@ -194,24 +194,6 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not errors:
             print(f"No errors in {args.content}/", file=out)
     return 1 if errors else 0
-
-
-def github_annotation(problem: Problem) -> str:
-    """A GitHub Actions workflow command that puts the problem on its file's line in a pull request.
-
-    GitHub reads `file` relative to the repository's root, with forward slashes; a value's `%`, `:`,
-    `,` and line breaks are escaped as the runner unescapes them (actions/toolkit, command.ts).
-    """
-    def data(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    def prop(text: str) -> str:
-        return data(text).replace(":", "%3A").replace(",", "%2C")
-
-    level = "error" if problem.is_error else "warning"
-    path = problem.path.replace(os.sep, "/")
-    title = problem.field or "content"
-    return f"::{level} file={prop(path)},line={max(problem.line, 1)},title={prop(title)}::{data(problem.message)}"
 
 
 def _new(args: argparse.Namespace, out: TextIO, start: Start) -> int:
