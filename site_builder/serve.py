@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import io
+import ipaddress
 import json
 import mimetypes
 import os
@@ -34,6 +35,7 @@ from .errors import ContentErrors, Problem, SiteError, print_problems
 from .model import Site
 from .pipeline import Options, build
 from .preview import preview_page
+from .render import HEADERS
 
 EVENTS_URL = "/__events"
 SCRIPT_URL = "/__live-reload.js"
@@ -41,6 +43,12 @@ DEBOUNCE_SECONDS = 0.1
 # Saves that never stop (a tool rewriting files in a loop) still get a build this often.
 MAX_DEBOUNCE_SECONDS = 2.0
 KEEP_ALIVE_SECONDS = 15.0
+# A request (its line, headers and body) must arrive within this, however slowly it trickles; an idle
+# kept-alive connection is closed after it too.
+REQUEST_SECONDS = 20.0
+# Connections served at once (open pages' event streams included); the next ones are refused with 503.
+MAX_CONNECTIONS = 64
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 # Loaded from the page's own origin: the pages' Content-Security-Policy allows
 # `script-src 'self'` and no inline script. Styles go through the CSSOM, which
@@ -167,6 +175,56 @@ def resolve_request_path(root: Path, request_path: str) -> Path | None:
     return target
 
 
+def security_headers(text: str = HEADERS) -> tuple[tuple[str, str], ...]:
+    """The headers a _headers file gives every page (its `/*` block), as (name, value) pairs."""
+    pairs, in_all = [], False
+    for line in text.splitlines():
+        if line and not line[0].isspace():
+            in_all = line.strip() == "/*"
+        elif in_all and ":" in line:
+            name, value = line.strip().split(":", 1)
+            pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)
+
+
+SECURITY_HEADERS = security_headers()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to serve on is reachable only from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def network_warning(host: str) -> str | None:
+    """What serve says before binding beyond loopback; None on loopback."""
+    if is_loopback(host):
+        return None
+    return (f"warning: serving on {host}: anyone who can reach this computer over the network can read the "
+            "preview, drafts included. Serve on 127.0.0.1 (the default) unless that is what you want.")
+
+
+def host_names(host: str) -> frozenset[str]:
+    """The Host header names the server answers to: loopback, and the address it was told to serve on."""
+    named = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return frozenset(name.lower() for name in (*LOOPBACK_NAMES, named))
+
+
+def allowed_host(header: str | None, names: frozenset[str], port: int) -> bool:
+    """Whether a request's Host names this server. A page on any other name that reaches it (DNS
+    rebinding: evil.example resolving to 127.0.0.1) sends its own name, and is refused."""
+    if not header:
+        return False
+    header = header.strip().lower()
+    end = header.find("]") + 1 if header.startswith("[") else len(header.partition(":")[0])
+    name, rest = header[:end], header[end:]
+    return name in names and (rest == "" or rest == f":{port}")
+
+
 def inject_script(html: bytes, version: str) -> bytes:
     """The page with the live-reload script just before its last </body> (or at the end)."""
     tag = f'<script src="{SCRIPT_URL}" data-version="{version}"></script>\n'.encode()
@@ -182,11 +240,37 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # open event streams must not keep the process alive
 
     def __init__(self, address: tuple[str, int], handler: Callable[..., SimpleHTTPRequestHandler],
-                 live: LiveState):
+                 live: LiveState, max_connections: int = MAX_CONNECTIONS,
+                 request_seconds: float = REQUEST_SECONDS):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.live = live
+        self.request_seconds = request_seconds
+        self.host_names = host_names(address[0])
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__(address, handler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        # One thread per connection, up to the cap: a crowd of slow clients cannot take every thread.
+        if not self._slots.acquire(blocking=False):
+            refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A browser that closes a tab mid-response is ordinary, not an error to print; anything else is a
@@ -196,10 +280,65 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def refuse_busy(request: socket.socket) -> None:
+    """Answer 503 on a connection over the cap, without reading it or giving it a thread."""
+    lines = ["HTTP/1.1 503 Service Unavailable", "Retry-After: 1", "Content-Length: 0", "Connection: close",
+             *(f"{name}: {value}" for name, value in SECURITY_HEADERS)]
+    try:
+        request.settimeout(1.0)
+        request.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    except OSError:
+        pass
+
+
+class DeadlineReader(io.RawIOBase):
+    """A connection's incoming bytes, which stop at the handler's deadline however they trickle in."""
+
+    def __init__(self, sock: socket.socket, handler: PreviewHandler):
+        self._sock = sock
+        self._handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._sock.settimeout(left)
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._handler.server.request_seconds)
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves the output folder and nothing outside it, with the live-reload script in HTML pages."""
 
     server: PreviewHTTPServer
+    deadline = 0.0
+
+    def setup(self) -> None:
+        self.timeout = self.server.request_seconds  # every send and receive on the socket
+        super().setup()
+        self.rfile.close()  # the base class's reader; left open, it would keep the socket from closing
+        self.rfile = io.BufferedReader(DeadlineReader(self.connection, self))
+
+    def handle_one_request(self) -> None:
+        self.deadline = time.monotonic() + self.server.request_seconds
+        try:
+            super().handle_one_request()
+        except TimeoutError:  # idle, or too slow: the connection is closed, the thread goes back
+            self.close_connection = True
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if not allowed_host(self.headers.get("Host"), self.server.host_names, self.server.port):
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "Not this server",
+                            "The preview answers only to its own address, such as http://127.0.0.1:PORT/.")
+            return False
+        return True
 
     def do_GET(self) -> None:
         if self.path.split("?", 1)[0] == EVENTS_URL:
@@ -209,6 +348,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
+        for name, value in SECURITY_HEADERS:  # as a static host sends them from _headers
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
@@ -292,13 +433,13 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             live.unsubscribe(events)
 
 
-def open_server(host: str, port: int, output_dir: Path, live: LiveState) -> PreviewHTTPServer:
+def open_server(host: str, port: int, output_dir: Path, live: LiveState, **limits: float) -> PreviewHTTPServer:
     """Bind the server now, so a taken port is reported before anything is built."""
     if not 0 <= port <= 65535:
         raise SiteError(f"--port must be between 0 and 65535, got {port}", 2)
     handler = partial(PreviewHandler, directory=str(output_dir.absolute()))
     try:
-        return PreviewHTTPServer((host, port), handler, live)
+        return PreviewHTTPServer((host, port), handler, live, **limits)  # type: ignore[arg-type]
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SiteError(f"port {port} on {host} is already in use; stop what is using it, or choose "
@@ -432,6 +573,9 @@ class PreviewServer:
 
     def run(self) -> int:
         """Serve until Ctrl-C; return the exit status."""
+        if (warning := network_warning(self.host)) is not None:
+            self.err.write(warning + "\n")
+            self.err.flush()
         httpd = open_server(self.host, self.port, self.output_dir, self.live)
         rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
         observer: Observer | None = None
