@@ -76,6 +76,8 @@ def make_parser(prog: str = "python build.py") -> argparse.ArgumentParser:
                      help="the output folder (default: output)")
     sub.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default: 8000; 0: any free one)")
     sub.add_argument("--host", default="127.0.0.1", help="the address to serve on (default: 127.0.0.1)")
+    sub.add_argument("--edit", action="store_true",
+                     help="also serve editing forms at /admin/ that save into the content folder")
     sub = commands.add_parser("new", help="write a new content file with every field, ready to fill in")
     sub.add_argument("type", metavar="TYPE", help="events, series, clusters, offers, stories, resources or pages")
     sub.add_argument("title", metavar="TITLE", help="the title, in quotes")
@@ -120,7 +122,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return 0
         if args.command == "serve":
             from .serve import serve  # imports watchdog, which only serve needs
-            return serve(_options(args, args.output), args.host, args.port, out, err, debug)
+            return serve(_options(args, args.output), args.host, args.port, out, err, debug, args.edit)
         return _build(args, out, err)
     except SiteError as exc:
         if isinstance(exc, ContentErrors):

@@ -9,6 +9,8 @@ terminal and as an overlay on the page.
 from __future__ import annotations
 
 import errno
+import hmac
+import http.cookies
 import io
 import ipaddress
 import json
@@ -31,6 +33,7 @@ from typing import BinaryIO, Callable, TextIO
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from .admin import ADMIN_HEADERS, LocalRepository, admin_page, api_answer, cms_config, config_yaml
 from .errors import ContentErrors, Problem, SiteError, print_problems
 from .model import Site
 from .pipeline import Options, build
@@ -49,6 +52,10 @@ REQUEST_SECONDS = 20.0
 # Connections served at once (open pages' event streams included); the next ones are refused with 503.
 MAX_CONNECTIONS = 64
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+# `serve --edit`: the local editing API, the cookie that carries the session's token, the largest upload.
+API_URL = "/api/v1"
+TOKEN_COOKIE = "site_edit_token"
+MAX_API_BYTES = 32 * 1024 * 1024
 
 # Loaded from the page's own origin: the pages' Content-Security-Policy allows
 # `script-src 'self'` and no inline script. Styles go through the CSSOM, which
@@ -175,19 +182,24 @@ def resolve_request_path(root: Path, request_path: str) -> Path | None:
     return target
 
 
-def security_headers(text: str = HEADERS) -> tuple[tuple[str, str], ...]:
-    """The headers a _headers file gives every page (its `/*` block), as (name, value) pairs."""
-    pairs, in_all = [], False
+def headers_for(path: str, text: str = HEADERS + ADMIN_HEADERS) -> tuple[tuple[str, str], ...]:
+    """The headers a static host sends for this path from a _headers file: each block whose pattern
+    matches, in order; `! Name` drops a header an earlier block set."""
+    headers: dict[str, str] = {}
+    matches = False
     for line in text.splitlines():
         if line and not line[0].isspace():
-            in_all = line.strip() == "/*"
-        elif in_all and ":" in line:
+            pattern = line.strip()
+            matches = path == pattern or pattern.endswith("*") and path.startswith(pattern[:-1])
+        elif matches and line.strip().startswith("!"):
+            headers.pop(line.strip()[1:].strip(), None)
+        elif matches and ":" in line:
             name, value = line.strip().split(":", 1)
-            pairs.append((name.strip(), value.strip()))
-    return tuple(pairs)
+            headers[name.strip()] = value.strip()
+    return tuple(headers.items())
 
 
-SECURITY_HEADERS = security_headers()
+SECURITY_HEADERS = headers_for("/")
 
 
 def is_loopback(host: str) -> bool:
@@ -245,6 +257,8 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.live = live
+        self.editing: LocalRepository | None = None  # set by `serve --edit`
+        self.token = ""
         self.request_seconds = request_seconds
         self.host_names = host_names(address[0])
         self._slots = threading.BoundedSemaphore(max_connections)
@@ -341,14 +355,83 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         return True
 
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == EVENTS_URL:
+        path = self.path.split("?", 1)[0]
+        if path == EVENTS_URL:
             self._send_events()
+            return
+        if self.server.editing is not None and path in ("/admin/", "/admin/index.html", "/admin/config.yml"):
+            self._send_admin(path)
             return
         super().do_GET()
 
+    def do_POST(self) -> None:
+        if self.server.editing is None or self.path.split("?", 1)[0] != API_URL:
+            self.send_error(HTTPStatus.NOT_FOUND, "Not found", "Only `serve --edit` takes requests here.")
+            return
+        origin = self.headers.get("Origin", "")
+        scheme, _, origin_host = origin.partition("://")
+        if scheme != "http" or not allowed_host(origin_host, self.server.host_names, self.server.port):
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": f"requests from {origin or 'no origin'} are refused"})
+            return
+        if not self._has_token():
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": "no editing token: open the address the terminal "
+                                                            "printed when serve --edit started"})
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_API_BYTES:
+            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.LENGTH_REQUIRED,
+                            {"error": f"expected a JSON body of at most {MAX_API_BYTES} bytes"})
+            return
+        status, answer = api_answer(self.server.editing, self.rfile.read(length))
+        self._send_bytes_now(status, "application/json; charset=utf-8", answer)
+
+    def _has_token(self) -> bool:
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except http.cookies.CookieError:
+            return False
+        given = cookies[TOKEN_COOKIE].value if TOKEN_COOKIE in cookies else ""
+        return hmac.compare_digest(given.encode(), self.server.token.encode())
+
+    def _send_admin(self, path: str) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        offered = (query.get("token") or [""])[0]
+        if offered and hmac.compare_digest(offered.encode(), self.server.token.encode()):
+            # The token moves from the address the terminal printed into a cookie only this origin sends.
+            self.send_response(HTTPStatus.SEE_OTHER)
+            self.send_header("Set-Cookie", f"{TOKEN_COOKIE}={self.server.token}; Path=/; HttpOnly; "
+                                           "SameSite=Strict")
+            self.send_header("Location", "/admin/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if not self._has_token():
+            self._send_bytes_now(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8",
+                                 b"Open the address `serve --edit` printed in the terminal (it carries this "
+                                 b"session's token).\n")
+            return
+        if path == "/admin/config.yml":
+            host = self.headers.get("Host", f"127.0.0.1:{self.server.port}")
+            config = cms_config("content", local_backend=f"http://{host}{API_URL}")
+            self._send_bytes_now(HTTPStatus.OK, "text/yaml; charset=utf-8", config_yaml(config))
+        else:
+            self._send_bytes_now(HTTPStatus.OK, "text/html; charset=utf-8", admin_page())
+
+    def _send_json(self, status: HTTPStatus, value: object) -> None:
+        self._send_bytes_now(status, "application/json; charset=utf-8", json.dumps(value).encode())
+
+    def _send_bytes_now(self, status: int, content_type: str, data: bytes) -> None:
+        self._send_bytes(HTTPStatus(status), content_type, data)
+        self.wfile.write(data)
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
-        for name, value in SECURITY_HEADERS:  # as a static host sends them from _headers
+        path = self.path.split("?", 1)[0] if self.path.startswith("/") else "/"
+        for name, value in headers_for(path):  # as a static host sends them from _headers
             self.send_header(name, value)
         super().end_headers()
 
@@ -556,9 +639,14 @@ def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> 
 class PreviewServer:
     """Everything `serve` runs: the first build, the watcher, the rebuilder and the HTTP server."""
 
-    def __init__(self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False):
+    def __init__(self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False,
+                 edit: bool = False):
         if options.output_dir is None:
             raise SiteError("serve needs an output folder", 2)
+        if edit and not is_loopback(host):
+            raise SiteError(f"serve --edit writes files, so it serves on this computer only: leave out --host "
+                            f"{host}", 2)
+        self.edit = edit
         self.options = options
         self.output_dir = options.output_dir.absolute()
         self.host = host
@@ -577,6 +665,9 @@ class PreviewServer:
             self.err.write(warning + "\n")
             self.err.flush()
         httpd = open_server(self.host, self.port, self.output_dir, self.live)
+        if self.edit:
+            httpd.editing = LocalRepository(self.options.content_dir)
+            httpd.token = secrets.token_urlsafe(24)
         rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
         observer: Observer | None = None
         server_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -589,6 +680,8 @@ class PreviewServer:
             rebuilder.start()
             server_thread.start()
             self._say(f"Serving {self.url(httpd)} (Ctrl-C to stop)")
+            if self.edit:
+                self._say(f"Edit the content at {self.url(httpd)}admin/?token={httpd.token}")
             forever = threading.Event()
             while not forever.wait(1.0):
                 pass
@@ -678,6 +771,7 @@ class PreviewServer:
             observer.join()
 
 
-def serve(options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False) -> int:
-    """Build, serve the output folder, rebuild on every change, until Ctrl-C."""
-    return PreviewServer(options, host, port, out, err, debug).run()
+def serve(options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False,
+          edit: bool = False) -> int:
+    """Build, serve the output folder, rebuild on every change, until Ctrl-C; with edit, the forms too."""
+    return PreviewServer(options, host, port, out, err, debug, edit).run()
