@@ -99,15 +99,19 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
     return options
 
 
-def fields(declared: Any, type_name: str, parent: Fields | None = None) -> list[dict[str, Any]]:
+def fields(declared: Any, type_name: str, parent: Fields | None = None, enforce: bool = True) -> list[dict[str, Any]]:
+    """The form's fields. Decap checks the required fields inside an object even when the object itself is
+    left empty, so inside an optional object (`enforce` false) nothing is marked required: the build says
+    what is missing there (an image's alt text included) when the file is saved."""
     made = []
     for field in declared:
-        required = field.required or (field.name == "published" and type_name in PUBLISHED_REQUIRED and
-                                      parent is None)
-        if parent is not None and "src" in parent.fields and field.name == "alt":
-            required = True  # an image's words for those who cannot see it (decorative images: see the guide)
+        required = enforce and (field.required or (field.name == "published" and type_name in PUBLISHED_REQUIRED
+                                                   and parent is None))
+        options = widget(field.kind, field.name, type_name, parent)
+        if isinstance(field.kind, Fields):
+            options["fields"] = fields(field.kind.fields.values(), type_name, field.kind, enforce and field.required)
         made.append({"name": field.name, "label": label(field.name), "hint": field.doc,
-                     "required": required, **widget(field.kind, field.name, type_name, parent)})
+                     "required": required, **options})
     return made
 
 
@@ -168,10 +172,11 @@ ADMIN_HEADERS = f"""/admin/*
 """
 
 
-def admin_files(cms: dict[str, str] | None) -> dict[str, bytes]:
+def admin_files(settings: tuple[tuple[str, str], ...] | None) -> dict[str, bytes]:
     """The files /admin/ publishes when site.yaml has `cms:`; none otherwise."""
-    if not cms:
+    if not settings:
         return {}
+    cms = dict(settings)
     config = cms_config(cms.get("folder", "content"), cms["repo"], cms.get("branch", "main"))
     return {"admin/index.html": admin_page(), "admin/config.yml": config_yaml(config)}
 

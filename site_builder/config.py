@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, display_path, error
 from .parse import Value, compose_yaml
-from .schema import INVALID, Context, Email, Field, Flag, Kind, Link, Text, convert_fields
+from .schema import INVALID, Context, Email, Field, Fields, Flag, Kind, Link, Text, convert_fields
 from .sources import read_text
 
 
@@ -28,6 +28,7 @@ class Config:
     organisation: str
     contact_email: str
     trust_html: bool
+    cms: tuple[tuple[str, str], ...] | None = None  # `cms: {repo, branch}`: publish the editing forms at /admin/ (admin.py)
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -103,6 +104,12 @@ SITE_FIELDS = {f.name: f for f in (
     Field("organisation", Text(), "Who runs the programme; shown in the footer and feeds"),
     Field("contact_email", Email(), "Where visitors write to"),
     Field("trust_html", Flag(), "true lets raw HTML in Markdown through unsanitised (default false)"),
+    Field("cms", Fields(
+        Field("repo", Text(), "The GitHub repository the content lives in", required=True,
+              example="our-programme/site-content"),
+        Field("branch", Text(), "Its branch (default main)", example="main"),
+        Field("folder", Text(), "The content folder's path in it (default content)", example="content"),
+    ), "Publish editing forms at /admin/ (Decap CMS) for this repository"),
 )}
 
 
@@ -139,4 +146,5 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
         organisation=values.get("organisation", ""),
         contact_email=values.get("contact_email", ""),
         trust_html=values.get("trust_html", False),
+        cms=tuple(sorted(values["cms"].items())) if values.get("cms") else None,
     ), problems
