@@ -280,8 +280,7 @@ class LocalRepository:
             files = params.get("files")
             if not isinstance(files, list):
                 raise Refused("files must be a list", 400)
-            return [{**self.entry(f.get("path") if isinstance(f, dict) else f),
-                     } for f in files]
+            return [self.entry(f.get("path") if isinstance(f, dict) else f) for f in files]
         if action == "getEntry":
             return self.entry(params.get("path"))
         if action == "persistEntry":
