@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import check_base_url
-from .errors import ContentErrors, Problem, SiteError, count, print_problems, sort_problems
+from .errors import ContentErrors, SiteError, count, github_annotation, print_problems, sort_problems
 from .invocation import Start, command, program_name, quote
 from .pipeline import Options, build, cache_folder, load_site
 from .progress import progress_for
@@ -76,6 +76,8 @@ def make_parser(prog: str = "python build.py") -> argparse.ArgumentParser:
                      help="the output folder (default: output)")
     sub.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default: 8000; 0: any free one)")
     sub.add_argument("--host", default="127.0.0.1", help="the address to serve on (default: 127.0.0.1)")
+    sub.add_argument("--edit", action="store_true",
+                     help="also serve editing forms at /admin/ that save into the content folder")
     sub = commands.add_parser("new", help="write a new content file with every field, ready to fill in")
     sub.add_argument("type", metavar="TYPE", help="events, series, clusters, offers, stories, resources or pages")
     sub.add_argument("title", metavar="TITLE", help="the title, in quotes")
@@ -120,7 +122,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return 0
         if args.command == "serve":
             from .serve import serve  # imports watchdog, which only serve needs
-            return serve(_options(args, args.output), args.host, args.port, out, err, debug)
+            return serve(_options(args, args.output), args.host, args.port, out, err, debug, args.edit)
         return _build(args, out, err)
     except SiteError as exc:
         if isinstance(exc, ContentErrors):
@@ -194,24 +196,6 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not errors:
             print(f"No errors in {args.content}/", file=out)
     return 1 if errors else 0
-
-
-def github_annotation(problem: Problem) -> str:
-    """A GitHub Actions workflow command that puts the problem on its file's line in a pull request.
-
-    GitHub reads `file` relative to the repository's root, with forward slashes; a value's `%`, `:`,
-    `,` and line breaks are escaped as the runner unescapes them (actions/toolkit, command.ts).
-    """
-    def data(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    def prop(text: str) -> str:
-        return data(text).replace(":", "%3A").replace(",", "%2C")
-
-    level = "error" if problem.is_error else "warning"
-    path = problem.path.replace(os.sep, "/")
-    title = problem.field or "content"
-    return f"::{level} file={prop(path)},line={max(problem.line, 1)},title={prop(title)}::{data(problem.message)}"
 
 
 def _new(args: argparse.Namespace, out: TextIO, start: Start) -> int:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, display_path, error
 from .parse import Value, compose_yaml
-from .schema import INVALID, ContentPath, Context, CountryCode, Email, Field, Flag, Kind, Link, Text, convert_fields
+from .schema import INVALID, ContentPath, Context, CountryCode, Email, Field, Fields, Flag, Kind, Link, Text, convert_fields
 from .sources import read_text
 
 
@@ -31,6 +31,7 @@ class Config:
     country: str = "GB"  # ISO 3166 two letters: venues' addresses in search engines' data
     color: str = ""  # a CSS colour name calendar apps may show the calendars in (RFC 7986 COLOR)
     image: str = ""  # root-relative URL of the picture for pages without their own, or ""
+    cms: tuple[tuple[str, str], ...] | None = None  # `cms: {repo, branch}`: publish the editing forms at /admin/ (admin.py)
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -139,6 +140,12 @@ SITE_FIELDS = {f.name: f for f in (
     Field("color", ColorName(), "A colour calendar apps may show the site's calendars in", example="teal"),
     Field("image", ContentPath("media/"), "A picture for search engines to show for pages that have none",
           example="media/images/logo.png"),
+    Field("cms", Fields(
+        Field("repo", Text(), "The GitHub repository the content lives in", required=True,
+              example="our-programme/site-content"),
+        Field("branch", Text(), "Its branch (default main)", example="main"),
+        Field("folder", Text(), "The content folder's path in it (default content)", example="content"),
+    ), "Publish editing forms at /admin/ (Decap CMS) for this repository"),
 )}
 
 
@@ -178,4 +185,5 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
         country=values.get("country", "GB"),
         color=values.get("color", ""),
         image="/" + values["image"] if values.get("image") else "",
+        cms=tuple(sorted(values["cms"].items())) if values.get("cms") else None,
     ), problems

@@ -59,6 +59,26 @@ def print_problems(problems: list[Problem], stream: TextIO) -> None:
         print(", ".join(parts), file=stream)
 
 
+def escape_command_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's runner unescapes it (toolkit's command.ts)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_command_property(text: str) -> str:
+    """A workflow command's property value: as data, and ':' and ',' too, which end a property."""
+    return escape_command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(problem: Problem) -> str:
+    """The problem as one GitHub Actions workflow command, an annotation on its file and line.
+    Every part is escaped, so no field name, file name or message can end the line or start a command."""
+    level = "error" if problem.is_error else "warning"
+    # GitHub reads `file` relative to the repository's root, with forward slashes.
+    properties = {"file": problem.path.replace(os.sep, "/"), "line": str(max(problem.line, 1)), "title": problem.field or "content"}
+    joined = ",".join(f"{name}={escape_command_property(value)}" for name, value in properties.items())
+    return f"::{level} {joined}::{escape_command_data(problem.message)}"
+
+
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     """Sort compiler style: by file, then line, then field."""
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.field, p.message))

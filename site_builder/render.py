@@ -26,6 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import dates
+from .admin import ADMIN_HEADERS, admin_files
 from .feeds.ical import CalendarWriter, add_links, subscribe_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
@@ -365,7 +366,7 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     gathered_calendar("events.ics", subscription_events(site), config.title + " events",
                       f"Events from {config.title}.", "/events/")
     tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
-    fixed = {"_headers": HEADERS.encode(),
+    fixed = {**admin_files(config.cms), "_headers": (HEADERS + (ADMIN_HEADERS if config.cms else "")).encode(),
              "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()}
     return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap, calendars, env)
 

@@ -9,7 +9,10 @@ terminal and as an overlay on the page.
 from __future__ import annotations
 
 import errno
+import hmac
+import http.cookies
 import io
+import ipaddress
 import json
 import mimetypes
 import os
@@ -30,10 +33,12 @@ from typing import BinaryIO, Callable, TextIO
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from .admin import ADMIN_HEADERS, LocalRepository, admin_page, api_answer, cms_config, config_yaml
 from .errors import ContentErrors, Problem, SiteError, print_problems
 from .model import Site
 from .pipeline import Options, build
 from .preview import preview_page
+from .render import HEADERS
 
 EVENTS_URL = "/__events"
 SCRIPT_URL = "/__live-reload.js"
@@ -41,6 +46,16 @@ DEBOUNCE_SECONDS = 0.1
 # Saves that never stop (a tool rewriting files in a loop) still get a build this often.
 MAX_DEBOUNCE_SECONDS = 2.0
 KEEP_ALIVE_SECONDS = 15.0
+# A request (its line, headers and body) must arrive within this, however slowly it trickles; an idle
+# kept-alive connection is closed after it too.
+REQUEST_SECONDS = 20.0
+# Connections served at once (open pages' event streams included); the next ones are refused with 503.
+MAX_CONNECTIONS = 64
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+# `serve --edit`: the local editing API, the cookie that carries the session's token, the largest upload.
+API_URL = "/api/v1"
+TOKEN_COOKIE = "site_edit_token"
+MAX_API_BYTES = 32 * 1024 * 1024
 
 # Loaded from the page's own origin: the pages' Content-Security-Policy allows
 # `script-src 'self'` and no inline script. Styles go through the CSSOM, which
@@ -167,6 +182,61 @@ def resolve_request_path(root: Path, request_path: str) -> Path | None:
     return target
 
 
+def headers_for(path: str, text: str = HEADERS + ADMIN_HEADERS) -> tuple[tuple[str, str], ...]:
+    """The headers a static host sends for this path from a _headers file: each block whose pattern
+    matches, in order; `! Name` drops a header an earlier block set."""
+    headers: dict[str, str] = {}
+    matches = False
+    for line in text.splitlines():
+        if line and not line[0].isspace():
+            pattern = line.strip()
+            matches = path == pattern or pattern.endswith("*") and path.startswith(pattern[:-1])
+        elif matches and line.strip().startswith("!"):
+            headers.pop(line.strip()[1:].strip(), None)
+        elif matches and ":" in line:
+            name, value = line.strip().split(":", 1)
+            headers[name.strip()] = value.strip()
+    return tuple(headers.items())
+
+
+SECURITY_HEADERS = headers_for("/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to serve on is reachable only from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def network_warning(host: str) -> str | None:
+    """What serve says before binding beyond loopback; None on loopback."""
+    if is_loopback(host):
+        return None
+    return (f"warning: serving on {host}: anyone who can reach this computer over the network can read the "
+            "preview, drafts included. Serve on 127.0.0.1 (the default) unless that is what you want.")
+
+
+def host_names(host: str) -> frozenset[str]:
+    """The Host header names the server answers to: loopback, and the address it was told to serve on."""
+    named = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return frozenset(name.lower() for name in (*LOOPBACK_NAMES, named))
+
+
+def allowed_host(header: str | None, names: frozenset[str], port: int) -> bool:
+    """Whether a request's Host names this server. A page on any other name that reaches it (DNS
+    rebinding: evil.example resolving to 127.0.0.1) sends its own name, and is refused."""
+    if not header:
+        return False
+    header = header.strip().lower()
+    end = header.find("]") + 1 if header.startswith("[") else len(header.partition(":")[0])
+    name, rest = header[:end], header[end:]
+    return name in names and (rest == "" or rest == f":{port}")
+
+
 def inject_script(html: bytes, version: str) -> bytes:
     """The page with the live-reload script just before its last </body> (or at the end)."""
     tag = f'<script src="{SCRIPT_URL}" data-version="{version}"></script>\n'.encode()
@@ -182,11 +252,39 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # open event streams must not keep the process alive
 
     def __init__(self, address: tuple[str, int], handler: Callable[..., SimpleHTTPRequestHandler],
-                 live: LiveState):
+                 live: LiveState, max_connections: int = MAX_CONNECTIONS,
+                 request_seconds: float = REQUEST_SECONDS):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.live = live
+        self.editing: LocalRepository | None = None  # set by `serve --edit`
+        self.token = ""
+        self.request_seconds = request_seconds
+        self.host_names = host_names(address[0])
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__(address, handler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        # One thread per connection, up to the cap: a crowd of slow clients cannot take every thread.
+        if not self._slots.acquire(blocking=False):
+            refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A browser that closes a tab mid-response is ordinary, not an error to print; anything else is a
@@ -196,19 +294,145 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def refuse_busy(request: socket.socket) -> None:
+    """Answer 503 on a connection over the cap, without reading it or giving it a thread."""
+    lines = ["HTTP/1.1 503 Service Unavailable", "Retry-After: 1", "Content-Length: 0", "Connection: close",
+             *(f"{name}: {value}" for name, value in SECURITY_HEADERS)]
+    try:
+        request.settimeout(1.0)
+        request.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    except OSError:
+        pass
+
+
+class DeadlineReader(io.RawIOBase):
+    """A connection's incoming bytes, which stop at the handler's deadline however they trickle in."""
+
+    def __init__(self, sock: socket.socket, handler: PreviewHandler):
+        self._sock = sock
+        self._handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._sock.settimeout(left)
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._handler.server.request_seconds)
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves the output folder and nothing outside it, with the live-reload script in HTML pages."""
 
     server: PreviewHTTPServer
+    deadline = 0.0
+
+    def setup(self) -> None:
+        self.timeout = self.server.request_seconds  # every send and receive on the socket
+        super().setup()
+        self.rfile.close()  # the base class's reader; left open, it would keep the socket from closing
+        self.rfile = io.BufferedReader(DeadlineReader(self.connection, self))
+
+    def handle_one_request(self) -> None:
+        self.deadline = time.monotonic() + self.server.request_seconds
+        try:
+            super().handle_one_request()
+        except TimeoutError:  # idle, or too slow: the connection is closed, the thread goes back
+            self.close_connection = True
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if not allowed_host(self.headers.get("Host"), self.server.host_names, self.server.port):
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "Not this server",
+                            "The preview answers only to its own address, such as http://127.0.0.1:PORT/.")
+            return False
+        return True
 
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == EVENTS_URL:
+        path = self.path.split("?", 1)[0]
+        if path == EVENTS_URL:
             self._send_events()
+            return
+        if self.server.editing is not None and path in ("/admin/", "/admin/index.html", "/admin/config.yml"):
+            self._send_admin(path)
             return
         super().do_GET()
 
+    def do_POST(self) -> None:
+        if self.server.editing is None or self.path.split("?", 1)[0] != API_URL:
+            self.send_error(HTTPStatus.NOT_FOUND, "Not found", "Only `serve --edit` takes requests here.")
+            return
+        origin = self.headers.get("Origin", "")
+        scheme, _, origin_host = origin.partition("://")
+        if scheme != "http" or not allowed_host(origin_host, self.server.host_names, self.server.port):
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": f"requests from {origin or 'no origin'} are refused"})
+            return
+        if not self._has_token():
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": "no editing token: open the address the terminal "
+                                                            "printed when serve --edit started"})
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_API_BYTES:
+            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.LENGTH_REQUIRED,
+                            {"error": f"expected a JSON body of at most {MAX_API_BYTES} bytes"})
+            return
+        status, answer = api_answer(self.server.editing, self.rfile.read(length))
+        self._send_bytes_now(status, "application/json; charset=utf-8", answer)
+
+    def _has_token(self) -> bool:
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except http.cookies.CookieError:
+            return False
+        given = cookies[TOKEN_COOKIE].value if TOKEN_COOKIE in cookies else ""
+        return hmac.compare_digest(given.encode(), self.server.token.encode())
+
+    def _send_admin(self, path: str) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        offered = (query.get("token") or [""])[0]
+        if offered and hmac.compare_digest(offered.encode(), self.server.token.encode()):
+            # The token moves from the address the terminal printed into a cookie only this origin sends.
+            self.send_response(HTTPStatus.SEE_OTHER)
+            self.send_header("Set-Cookie", f"{TOKEN_COOKIE}={self.server.token}; Path=/; HttpOnly; "
+                                           "SameSite=Strict")
+            self.send_header("Location", "/admin/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if not self._has_token():
+            self._send_bytes_now(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8",
+                                 b"Open the address `serve --edit` printed in the terminal (it carries this "
+                                 b"session's token).\n")
+            return
+        if path == "/admin/config.yml":
+            host = self.headers.get("Host", f"127.0.0.1:{self.server.port}")
+            config = cms_config("content", local_backend=f"http://{host}{API_URL}")
+            self._send_bytes_now(HTTPStatus.OK, "text/yaml; charset=utf-8", config_yaml(config))
+        else:
+            self._send_bytes_now(HTTPStatus.OK, "text/html; charset=utf-8", admin_page())
+
+    def _send_json(self, status: HTTPStatus, value: object) -> None:
+        self._send_bytes_now(status, "application/json; charset=utf-8", json.dumps(value).encode())
+
+    def _send_bytes_now(self, status: int, content_type: str, data: bytes) -> None:
+        self._send_bytes(HTTPStatus(status), content_type, data)
+        self.wfile.write(data)
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
+        path = self.path.split("?", 1)[0] if self.path.startswith("/") else "/"
+        for name, value in headers_for(path):  # as a static host sends them from _headers
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
@@ -292,13 +516,13 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             live.unsubscribe(events)
 
 
-def open_server(host: str, port: int, output_dir: Path, live: LiveState) -> PreviewHTTPServer:
+def open_server(host: str, port: int, output_dir: Path, live: LiveState, **limits: float) -> PreviewHTTPServer:
     """Bind the server now, so a taken port is reported before anything is built."""
     if not 0 <= port <= 65535:
         raise SiteError(f"--port must be between 0 and 65535, got {port}", 2)
     handler = partial(PreviewHandler, directory=str(output_dir.absolute()))
     try:
-        return PreviewHTTPServer((host, port), handler, live)
+        return PreviewHTTPServer((host, port), handler, live, **limits)  # type: ignore[arg-type]
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SiteError(f"port {port} on {host} is already in use; stop what is using it, or choose "
@@ -415,9 +639,14 @@ def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> 
 class PreviewServer:
     """Everything `serve` runs: the first build, the watcher, the rebuilder and the HTTP server."""
 
-    def __init__(self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False):
+    def __init__(self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False,
+                 edit: bool = False):
         if options.output_dir is None:
             raise SiteError("serve needs an output folder", 2)
+        if edit and not is_loopback(host):
+            raise SiteError(f"serve --edit writes files, so it serves on this computer only: leave out --host "
+                            f"{host}", 2)
+        self.edit = edit
         self.options = options
         self.output_dir = options.output_dir.absolute()
         self.host = host
@@ -432,7 +661,13 @@ class PreviewServer:
 
     def run(self) -> int:
         """Serve until Ctrl-C; return the exit status."""
+        if (warning := network_warning(self.host)) is not None:
+            self.err.write(warning + "\n")
+            self.err.flush()
         httpd = open_server(self.host, self.port, self.output_dir, self.live)
+        if self.edit:
+            httpd.editing = LocalRepository(self.options.content_dir)
+            httpd.token = secrets.token_urlsafe(24)
         rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
         observer: Observer | None = None
         server_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -445,6 +680,8 @@ class PreviewServer:
             rebuilder.start()
             server_thread.start()
             self._say(f"Serving {self.url(httpd)} (Ctrl-C to stop)")
+            if self.edit:
+                self._say(f"Edit the content at {self.url(httpd)}admin/?token={httpd.token}")
             forever = threading.Event()
             while not forever.wait(1.0):
                 pass
@@ -534,6 +771,7 @@ class PreviewServer:
             observer.join()
 
 
-def serve(options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False) -> int:
-    """Build, serve the output folder, rebuild on every change, until Ctrl-C."""
-    return PreviewServer(options, host, port, out, err, debug).run()
+def serve(options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False,
+          edit: bool = False) -> int:
+    """Build, serve the output folder, rebuild on every change, until Ctrl-C; with edit, the forms too."""
+    return PreviewServer(options, host, port, out, err, debug, edit).run()

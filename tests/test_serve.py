@@ -31,14 +31,14 @@ BROKEN_PREFIX = "content/events/budget-basics.md:4: start: "
 class ServeProcess:
     """`build.py serve` on the small fixture site in tmp_path, with both streams read as they come."""
 
-    def __init__(self, root: Path, prepare: Callable[[Path], None] | None = None):
+    def __init__(self, root: Path, prepare: Callable[[Path], None] | None = None, extra: tuple[str, ...] = ()):
         self.root = root
         self.content = copy_site("small", root)
         if prepare is not None:
             prepare(self.content)
         self.output = root / "output"
         command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--content", "content",
-                   "--output", "output", "--today", "2027-01-15"]
+                   "--output", "output", "--today", "2027-01-15", *extra]
         # A shell starts a background job (`bin/test &`) with Ctrl-C ignored, and a child inherits that: the
         # server would then never see the Ctrl-C the tests send it, as no editor's terminal would do. So the
         # server starts with Ctrl-C heeded, and the tests' own handling is left as it was.
