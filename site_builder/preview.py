@@ -26,7 +26,7 @@ from .model import LINKS, Item, Site, link
 from .pipeline import Options, read_source
 from .render import render_item_page
 from .resolve import in_site_order, make_item
-from .sources import TYPE_FOLDERS, Source, read_text
+from .sources import Source, read_text
 from .write import replace_live
 
 # Fields that decide which pages and lists an item is on: a change to any of them needs the full build.
@@ -41,7 +41,7 @@ class Preview:
 
 def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     """Write the saved file's own page into the output folder, if that alone shows the change."""
-    if options.output_dir is None or changed.suffix != ".md" or changed.parent.name not in TYPE_FOLDERS \
+    if options.output_dir is None or changed.suffix != ".md" or changed.parent.name not in options.types \
             or changed.parent.parent.resolve() != options.content_dir.resolve():
         return None
     shown = display_path(changed, options.base)
@@ -57,9 +57,10 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
     kind = new.content_type
-    mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
-    rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, body, options.templates_dir,
-                                 options.static_dir)
+    mine = in_site_order(site.types[kind], [new if item is old else item for item in site.collection(kind)],
+                         site.config)
+    rel, data = render_item_page(dataclasses.replace(site, collections={**site.collections, kind: mine}), new,
+                                 body, options.templates_dir, options.static_dir)
     target = replace_live(options.output_dir, rel, data)  # write's one way into the live site, besides a build
     return Preview(new.url, target) if target is not None else None
 
@@ -72,10 +73,10 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
         return None
     config = site.config
     record, found = read_source(Source(path.parent.name, path, shown, text), config, options.content_dir,
-                                BodyRenderer(options.content_dir, config.trust_html))
+                                BodyRenderer(options.content_dir, config.trust_html), options.types)
     if record is None or any(problem.is_error for problem in found):
         return None
-    return make_item(record, config, site.today), record.body_html, (record.data.get("series"),
+    return make_item(record, config, site.today, options.types), record.body_html, (record.data.get("series"),
                                                                      record.data.get("cluster"))
 
 

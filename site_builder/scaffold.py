@@ -12,21 +12,17 @@ from pathlib import Path
 
 from .errors import SiteError
 from .resolve import topic_slug
-from .schema import SCHEMAS, Field, Fields, ListOf
-from .sources import TYPE_FOLDERS
-
-# What editors may type for TYPE, singular or plural.
-TYPE_NAMES = {name: name for name in TYPE_FOLDERS} | {
-    "event": "events", "cluster": "clusters", "offer": "offers", "story": "stories",
-    "resource": "resources", "page": "pages",
-}
+from .schema import Field, Fields, ListOf
+from .types import ContentTypes
 
 
-def scaffold(content_type: str, title: str, content_dir: Path, today: date) -> Path:
-    """Write content_dir/TYPE/<slug>.md for a new item; refuse to overwrite anything."""
-    folder = TYPE_NAMES.get(content_type.lower())
-    if folder is None:
-        raise SiteError(f"there is no content type '{content_type}'; choose one of {', '.join(TYPE_FOLDERS)}", 2)
+def scaffold(content_type: str, title: str, content_dir: Path, today: date, types: ContentTypes) -> Path:
+    """Write content_dir/TYPE/<slug>.md for a new item; refuse to overwrite anything. TYPE is a type's folder
+    or one of its other names (types.ContentType.aliases), such as `event`."""
+    declared = types.named(content_type)
+    if declared is None:
+        raise SiteError(f"there is no content type '{content_type}'; choose one of {', '.join(types.folders)}", 2)
+    folder = declared.folder
     if not title.strip():
         raise SiteError("give the new item a title, like: python build.py new events \"BSL awareness evening\"", 2)
     slug = topic_slug(title)
@@ -37,18 +33,18 @@ def scaffold(content_type: str, title: str, content_dir: Path, today: date) -> P
         raise SiteError(f"{path} already exists; edit it, or choose another title", 2)
     known = {kind: sorted(p.stem for p in (content_dir / kind).glob("[!_.]*.md"))
              for kind in ("series", "clusters")}
-    text = render_scaffold(folder, title.strip(), today, known)
+    text = render_scaffold(folder, title.strip(), today, known, types)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
         handle.write(text)
     return path
 
 
-def render_scaffold(folder: str, title: str, today: date, known: dict[str, list[str]]) -> str:
-    """The text of a new file: front matter with every field, then a body to replace."""
+def render_scaffold(folder: str, title: str, today: date, known: dict[str, list[str]], types: ContentTypes) -> str:
+    """The text of a new file: front matter with every field of its type, then a body to replace."""
     values = _prefilled(folder, title, today)
     lines = ["---"]
-    for field in SCHEMAS[folder].values():
+    for field in types.schema(folder).values():
         if field.name == "slug":
             lines += ["# The web address part; the file name is used when this is blank.", "slug:"]
             continue
