@@ -25,6 +25,7 @@ from .config import Config
 from .model import Cluster, Event, Item, Offer, Page, Resource, Series, Story
 from .resolve import by_start, by_title, cluster_fields, event_fields, newest_first, offer_fields, \
     resource_fields, series_fields, story_fields
+from .scaffold import event_prefill
 from .schema import CLUSTER, COMMON, EVENT, OFFER, PAGE, RESOURCE, SERIES, STORY, Field, Kind
 from .validate import Record, check_event, check_resource
 
@@ -60,6 +61,8 @@ class ContentType:
     # "required": an error without it; "expected": a warning, since the item is then not news; "optional".
     published: Literal["required", "expected", "optional"] = "expected"
     related: bool = True  # whether its items list related items and are listed as related
+    # Values `new` writes into a new file besides the title and the day (an event's start and end).
+    prefill: Callable[[date], dict[str, str]] | None = None
 
     def item_url(self, slug: str) -> str:
         return self.url.format(folder=self.folder, slug=slug)
@@ -167,7 +170,7 @@ def _described(value: Any) -> str:
 STANDARD_TYPES = ContentTypes(
     ContentType(
         "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
-        order=by_start, make=event_fields, check=check_event, listing="events.html",
+        order=by_start, make=event_fields, check=check_event, prefill=event_prefill, listing="events.html",
         description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
     ContentType(
         "series", "Learning series", "Learning series", Series, "series.html", SERIES,

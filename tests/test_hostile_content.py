@@ -24,7 +24,7 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
                                                            "*a", "!!binary", "0x1F", "1e400", "-.inf"]))
 yaml_values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=12)
-field_names = st.sampled_from(sorted({name for schema in STANDARD_TYPES.schemas.values() for name in schema}) + ["x", ""])
+field_names = st.sampled_from(sorted({name for folder in TYPES for name in STANDARD_TYPES.schema(folder)}) + ["x", ""])
 front_matter = st.dictionaries(field_names, yaml_values, max_size=10)
 bodies = st.text(max_size=300)
 
