@@ -13,8 +13,8 @@ import heapq
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from functools import partial
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
@@ -56,7 +56,7 @@ def resolve_site(config: Config, records: list[Record], today: date, types: Cont
             built.append(make_item(record, config, today, types))
         items[content_type.folder] = built
 
-    _link_events(items, by_type.get("events", []), problems, hidden or {}, broken or {})
+    _link_references(items, by_type, types, config, problems, hidden or {}, broken or {})
     topics = _gather_topics(items, types, problems)
     _link_related(items, types)
 
@@ -104,39 +104,45 @@ def _unique(records: list[Record], types: ContentTypes, problems: list[Problem])
     return kept
 
 
-def _link_events(items: dict[str, list[Any]], records: list[Record], problems: list[Problem],
-                 hidden: dict[str, set[str]], broken: dict[str, set[str]]) -> None:
-    series = {s.slug: s for s in items.get("series", ())}
-    clusters = {c.slug: c for c in items.get("clusters", ())}
-    by_slug = {r.slug: r for r in records}
-    series_events: dict[str, list[Event]] = defaultdict(list)
-    cluster_events: dict[str, list[Event]] = defaultdict(list)
-    for event in items.get("events", ()):
-        record = by_slug[event.slug]
-        for name, known, grouped in (("series", series, series_events), ("cluster", clusters, cluster_events)):
-            wanted = record.data.get(name)
-            if not wanted:
-                continue
-            if wanted not in known:
-                folder = "series" if name == "series" else "clusters"
-                close = difflib.get_close_matches(wanted, sorted(known), n=1)
-                if wanted in broken.get(folder, ()):
+def _link_references(items: dict[str, list[Any]], by_type: dict[str, list[Record]], types: ContentTypes,
+                     config: Config, problems: list[Problem], hidden: dict[str, set[str]],
+                     broken: dict[str, set[str]]) -> None:
+    """Link each item to the items its fields name (an event to its series and cluster), and each named item
+    to those that name it, in their type's order (a series to its events), as the types declare
+    (types.ContentType.references)."""
+    for content_type in types:
+        if not content_type.references:
+            continue
+        by_slug = {r.slug: r for r in by_type.get(content_type.folder, ())}
+        targets = {name: {t.slug: t for t in items.get(folder, ())} for name, folder, _ in content_type.references}
+        naming: dict[str, dict[str, list[Item]]] = {name: defaultdict(list) for name, _, _ in content_type.references}
+        for item in items[content_type.folder]:
+            record = by_slug[item.slug]
+            for name, folder, _ in content_type.references:
+                known = targets[name]
+                wanted = record.data.get(name)
+                if not wanted:
                     continue
-                if wanted in hidden.get(folder, ()):
-                    problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
-                                          f"(expected it published, without `draft: true`, or a build with --drafts)"))
+                if wanted not in known:
+                    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+                    if wanted in broken.get(folder, ()):
+                        continue
+                    if wanted in hidden.get(folder, ()):
+                        problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
+                                              "(expected it published, without `draft: true`, or a build with "
+                                              "--drafts)"))
+                        continue
+                    hint = f"a file name from {folder}/; did you mean '{close[0]}'?" if close else \
+                        (f"one of {', '.join(sorted(known))}" if known else
+                         f"a file in {folder}/ first; there are none")
+                    problems.append(error(record.shown, record.line(name), name,
+                                          f"there is no {name} '{wanted}' in {folder}/ (expected {hint})"))
                     continue
-                hint = f"a file name from {folder}/; did you mean '{close[0]}'?" if close else \
-                    (f"one of {', '.join(sorted(known))}" if known else f"a file in {folder}/ first; there are none")
-                problems.append(error(record.shown, record.line(name), name,
-                                      f"there is no {name} '{wanted}' in {folder}/ (expected {hint})"))
-                continue
-            link(event, **{name: known[wanted]})
-            grouped[wanted].append(event)
-    for slug, owner in series.items():
-        link(owner, events=tuple(sorted(series_events[slug], key=lambda e: e.sort_key)))
-    for slug, owner in clusters.items():
-        link(owner, meetings=tuple(sorted(cluster_events[slug], key=lambda e: e.sort_key)))
+                link(item, **{name: known[wanted]})
+                naming[name][wanted].append(item)
+        for name, _, back in content_type.references:
+            for slug, owner in targets[name].items():
+                link(owner, **{back: content_type.order(naming[name][slug], config)})
 
 
 def _gather_topics(items: dict[str, list[Any]], types: ContentTypes, problems: list[Problem]) -> tuple[Topic, ...]:

@@ -35,8 +35,9 @@ def scaffold(content_type: str, title: str, content_dir: Path, today: date, type
     path = content_dir / folder / f"{slug}.md"
     if path.exists():
         raise SiteError(f"{path} already exists; edit it, or choose another title", 2)
-    known = {kind: sorted(p.stem for p in (content_dir / kind).glob("[!_.]*.md"))
-             for kind in ("series", "clusters")}
+    # The items each field that names one may name (an event's series and cluster), listed in its comment.
+    known = {name: sorted(p.stem for p in (content_dir / folder).glob("[!_.]*.md"))
+             for name, folder, _ in declared.references}
     text = render_scaffold(folder, title.strip(), today, known, types)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
@@ -69,8 +70,8 @@ def event_prefill(today: date) -> dict[str, str]:
 
 def _field_lines(field: Field, values: dict[str, str], known: dict[str, list[str]], indent: str) -> list[str]:
     doc = field.doc + (" (required)" if field.required else "")
-    if field.name in ("series", "cluster"):
-        slugs = known["series" if field.name == "series" else "clusters"]
+    if field.name in known:
+        slugs = known[field.name]
         doc += ": " + (", ".join(slugs) if slugs else "none yet")
     kind = field.kind
     if isinstance(kind, Fields):

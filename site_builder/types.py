@@ -61,6 +61,10 @@ class ContentType:
     # "required": an error without it; "expected": a warning, since the item is then not news; "optional".
     published: Literal["required", "expected", "optional"] = "expected"
     related: bool = True  # whether its items list related items and are listed as related
+    # Fields that name an item of another type: (field, that type's folder, the attribute of that item which
+    # lists the items naming it, in this type's order). An event's `series: listening-well` makes the event's
+    # `series` that series, and puts the event in the series' `events`. Both attributes are model.LINKS.
+    references: tuple[tuple[str, str, str], ...] = ()
     # Values `new` writes into a new file besides the title and the day (an event's start and end).
     prefill: Callable[[date], dict[str, str]] | None = None
 
@@ -146,7 +150,8 @@ class ContentTypes:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
         return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
                          f"{t.template}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
-                         f"{sorted(t.section_pages)}|{_named(t.order)}|{_named(t.make)}|{_named(t.check)}|"
+                         f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.make)}|"
+                         f"{_named(t.check)}|"
                          + ";".join(_described(f) for f in t.fields) for t in self._types)
 
 
@@ -171,6 +176,7 @@ STANDARD_TYPES = ContentTypes(
     ContentType(
         "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
         order=by_start, make=event_fields, check=check_event, prefill=event_prefill, listing="events.html",
+        references=(("series", "series", "events"), ("cluster", "clusters", "meetings")),
         description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
     ContentType(
         "series", "Learning series", "Learning series", Series, "series.html", SERIES,
