@@ -52,7 +52,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     if read is None:
         return None
     new, body, named = read
-    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old):
+    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old, site):
         return None
     link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
@@ -66,7 +66,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
 
 
 def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, str, tuple] | None:
-    """The item as the file now says, its body, and the series and cluster it names."""
+    """The item as the file now says, its body, and the items it names (an event's series and cluster)."""
     problems: list = []
     text = read_text(path, shown, problems)
     if text is None:
@@ -76,11 +76,11 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
                                 BodyRenderer(options.content_dir, config.trust_html), options.types)
     if record is None or any(problem.is_error for problem in found):
         return None
-    return make_item(record, config, site.today, options.types), record.body_html, (record.data.get("series"),
-                                                                     record.data.get("cluster"))
+    named = tuple(record.data.get(name) for name, _, _ in options.types[record.kind].references)
+    return make_item(record, config, site.today, options.types), record.body_html, named
 
 
-def _named(item: Item) -> tuple:
-    """The series and cluster the last build linked the item to."""
-    series, cluster = getattr(item, "series", None), getattr(item, "cluster", None)
-    return (series.slug if series else None, cluster.slug if cluster else None)
+def _named(item: Item, site: Site) -> tuple:
+    """The items the last build linked the item to by its fields (types.ContentType.references)."""
+    linked = (getattr(item, name, None) for name, _, _ in site.types[item.content_type].references)
+    return tuple(other.slug if other else None for other in linked)
