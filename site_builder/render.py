@@ -277,7 +277,7 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     # Events: upcoming by month, a past archive, a page and a calendar file each.
     events = site.types["events"]
     formats = [(f, FORMAT_LABELS[f]) for f in FORMAT_LABELS if any(e.format == f for e in site.upcoming_events)]
-    page("events/index.html", events.listing, PageMeta("/events/", events.plural, events.description,
+    page("events/index.html", "events.html", PageMeta("/events/", events.plural, events.description,
                                                        (home,), alternates=_type_feeds(events, config.title)),
          months=group_by_month(site.upcoming_events), past=False, formats=formats, current_format=None,
          pager=None)
