@@ -4,11 +4,12 @@ A type's declaration says everything the builder asks of it: its folder, its
 labels, its fields (besides the ones every type has, `schema.COMMON`), the
 class of its items and how they are made from a checked file, the order the
 site lists them in, the template of their pages and of its list page, its
-feed, its URL, and whether its items are news. Discover reads the folders,
-validate the fields and checks, resolve the model, order and URL, render the
+feed, its URL, the types its fields name, and whether its items are news.
+Discover reads the folders, validate the fields and checks, checks the
+`published` rule, resolve the model, order, URL and references, render the
 templates, listings and feeds, the templates `site.types` and `site.sections`,
-`new` the fields and names, the command line its help. Adding a type is one
-declaration here, one template and one fixture.
+`new` the fields, names and prefilled values, the command line its help.
+Adding a type is one declaration here, one template and one fixture.
 
 The registry is a value, passed in (`pipeline.Options.types`, then
 `Site.types`), never a global that anything changes: a site with a type of its
