@@ -269,3 +269,39 @@ def test_the_standard_registry_is_left_as_it_was(tmp_path: Path) -> None:
     loaded = load_site(options(tmp_path, content, templates, types=STANDARD_TYPES))
     assert loaded.site is not None and "recordings" not in loaded.site.collections
     assert any(p.path == "content/recordings" and "is not a content type" in p.message for p in loaded.problems)
+
+
+def test_its_folder_and_its_sections_own_pages_are_addresses_no_other_item_may_take(tmp_path: Path) -> None:
+    clashing = dict(CONTENT)
+    clashing["pages/recordings.md"] = """
+        ---
+        title: About our recordings
+        summary: How we record talks, and how to ask for a transcript.
+        ---
+        """
+    clashing["recordings/page.md"] = """
+        ---
+        title: Page of recordings
+        summary: A recording whose file name is one the section's pages use.
+        recorded: 2026-11-01
+        link: https://video.example.org/page
+        published: 2026-11-02
+        ---
+        """
+    content, templates = write_site(tmp_path, clashing)
+    loaded = load_site(options(tmp_path, content, templates))
+    messages = {(p.path, p.message) for p in loaded.problems if p.is_error}
+    assert ("content/pages/recordings.md", "'recordings' is a section of the site (expected another slug for this "
+            "page)") in messages
+    assert ("content/recordings/page.md", "'page' is used by the site for /recordings/page/ (expected another "
+            "slug)") in messages
+    # With the standard registry there is no such section, and the page may have the address.
+    loaded = load_site(options(tmp_path, content, templates, types=STANDARD_TYPES))
+    assert not any(p.path == "content/pages/recordings.md" for p in loaded.problems)
+
+
+def test_the_cache_of_content_files_is_keyed_by_the_declarations() -> None:
+    """What a build keeps of a content file was read against the declarations: other declarations, other keys."""
+    assert ContentTypes(*STANDARD_TYPES).signature() == STANDARD_TYPES.signature()
+    assert TYPES.signature() != STANDARD_TYPES.signature()
+    assert "0x" not in TYPES.signature()  # no object addresses: the same declarations give the same key every run
