@@ -7,6 +7,7 @@ import difflib
 import re
 from collections import Counter, defaultdict
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,9 @@ from .markup import HREF
 from .model import Bodies, Site
 from .resolve import topic_slug
 from .validate import Record
+
+if TYPE_CHECKING:
+    from .types import ContentTypes
 
 _LINK = re.compile(r'(?:href|src)="([^"]*)"')
 
@@ -67,11 +71,7 @@ def check_body_links(site: Site, bodies: Bodies, existing: set[str]) -> list[Pro
     return problems
 
 
-# Types whose new items are news (stories and resources must have `published` anyway).
-FEED_TYPES = ("events", "series", "clusters", "offers")
-
-
-def check_records(records: list[Record], today: date, tz: ZoneInfo) -> list[Problem]:
+def check_records(records: list[Record], today: date, tz: ZoneInfo, types: ContentTypes) -> list[Problem]:
     """Warnings across the checked records: repeated summaries, stale bookings, near-duplicate topics."""
     problems: list[Problem] = []
     for record in records:
@@ -81,7 +81,8 @@ def check_records(records: list[Record], today: date, tz: ZoneInfo) -> list[Prob
             problems.append(warning(record.shown, record.line("summary"), "summary",
                                     "repeats the title (expected a sentence on what it is about and who "
                                     "it is for)"))
-        if record.kind in FEED_TYPES and "published" not in data and "updated" not in data:
+        # Types whose new items are news expect `published` (types.ContentType.published).
+        if types[record.kind].published == "expected" and "published" not in data and "updated" not in data:
             problems.append(warning(record.shown, 1, "published", "is missing, so this is left out of the news "
                                     "feed (expected `published:` with the day it was announced)"))
         if record.kind == "events" and data.get("booking") and data.get("status", "scheduled") == "scheduled":

@@ -23,6 +23,7 @@ from .invocation import Start, command, program_name, quote
 from .pipeline import Options, build, cache_folder, load_site
 from .progress import progress_for
 from .scaffold import scaffold
+from .types import STANDARD_TYPES
 
 COMMANDS = ("build", "check", "serve", "new", "diff", "reference")
 
@@ -79,7 +80,8 @@ def make_parser(prog: str = "python build.py") -> argparse.ArgumentParser:
     sub.add_argument("--edit", action="store_true",
                      help="also serve editing forms at /admin/ that save into the content folder")
     sub = commands.add_parser("new", help="write a new content file with every field, ready to fill in")
-    sub.add_argument("type", metavar="TYPE", help="events, series, clusters, offers, stories, resources or pages")
+    folders = STANDARD_TYPES.folders
+    sub.add_argument("type", metavar="TYPE", help=", ".join(folders[:-1]) + " or " + folders[-1])
     sub.add_argument("title", metavar="TITLE", help="the title, in quotes")
     sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                      help="the content folder (default: content)")
@@ -118,7 +120,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return 0
         if args.command == "reference":
             from .reference import field_reference
-            print(field_reference(), end="", file=out)
+            print(field_reference(STANDARD_TYPES), end="", file=out)
             return 0
         if args.command == "serve":
             from .serve import serve  # imports watchdog, which only serve needs
@@ -202,7 +204,7 @@ def _new(args: argparse.Namespace, out: TextIO, start: Start) -> int:
     if not args.content.is_dir():
         raise SiteError(f"there is no content folder at {args.content}", 2)
     today = args.today or date.today()
-    path = scaffold(args.type, args.title, args.content, today)
+    path = scaffold(args.type, args.title, args.content, today, STANDARD_TYPES)
     check = f"{command(start)} check"
     if args.content != Path("content"):
         check += f" --content {quote(str(args.content))}"

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .config import Config
 from .dates import as_datetime, event_when, iso, local_day, moment_when, month_year
+
+if TYPE_CHECKING:
+    from .types import ContentType, ContentTypes
 
 # ---------------------------------------------------------------- parts
 
@@ -138,11 +141,7 @@ class Item:
     output_path: str
     topics: tuple["Topic", ...] = ()
     related: tuple["Item", ...] = ()
-
-    @property
-    def label(self) -> str:
-        """The type as a visitor reads it, singular."""
-        return TYPE_LABELS[self.content_type][0]
+    label: str = ""  # the type as a visitor reads it, singular (its declaration's, types.ContentType)
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,32 +317,39 @@ class Topic:
         return tuple(i for i in self.items if isinstance(i, Event))
 
 
-# Singular and plural, as a visitor reads them; the order is the site's navigation order.
-TYPE_LABELS = {
-    "events": ("Event", "Events"),
-    "series": ("Learning series", "Learning series"),
-    "clusters": ("Learning cluster", "Learning clusters"),
-    "offers": ("Support offer", "Support offers"),
-    "stories": ("Case story", "Case stories"),
-    "resources": ("Resource", "Resources"),
-    "pages": ("Page", "Pages"),
-}
+@dataclass(frozen=True)
+class Section:
+    """A content type with its items, as the templates list them (Site.sections)."""
+
+    type: "ContentType"
+    items: tuple[Item, ...]
+
+    def __getattr__(self, name: str) -> Any:  # folder, plural, section_url...: the type's
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.type, name)
 
 
 @dataclass(frozen=True, eq=False)
 class Site:
-    """The whole site, as every template and feed sees it."""
+    """The whole site, as every template and feed sees it. Each type's items are `site.<folder>`
+    (`site.events`, by start; `site.stories`, newest first: each in its type's order)."""
 
     config: Config
     today: date
-    events: tuple[Event, ...]  # by start
-    series: tuple[Series, ...]  # by title
-    clusters: tuple[Cluster, ...]
-    offers: tuple[Offer, ...]
-    stories: tuple[Story, ...]  # newest first
-    resources: tuple[Resource, ...]  # newest first
-    pages: tuple[Page, ...]
+    types: "ContentTypes"  # the content types, in the site's order (types.py)
+    collections: dict[str, tuple[Item, ...]]  # each type's items, by its folder
     topics: tuple[Topic, ...]  # by name
+
+    def __getattr__(self, name: str) -> Any:
+        # Only what normal lookup does not find comes here: a type's items, by its folder.
+        if name.startswith("__") or name == "collections":
+            raise AttributeError(name)
+        try:
+            return self.collections[name]
+        except KeyError:
+            raise AttributeError(f"the site has no {name!r} (its types are {', '.join(self.collections)})") \
+                from None
 
     @property
     def upcoming_events(self) -> tuple[Event, ...]:
@@ -355,11 +361,15 @@ class Site:
 
     @property
     def items(self) -> tuple[Item, ...]:
-        return (*self.events, *self.series, *self.clusters, *self.offers, *self.stories, *self.resources,
-                *self.pages)
+        return tuple(item for content_type in self.types for item in self.collections[content_type.folder])
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """Every content type with its items, in the site's order."""
+        return tuple(Section(t, self.collections[t.folder]) for t in self.types)
 
     def collection(self, content_type: str) -> tuple[Item, ...]:
-        return getattr(self, content_type)
+        return self.collections[content_type]
 
 
 def upcoming(events: tuple[Event, ...]) -> tuple[Event, ...]:

@@ -33,6 +33,7 @@ from .parse import parse_source
 from .render import Rendered, SiteMap, make_environment, render_site, site_map
 from .resolve import bodies_of, item_url, resolve_site
 from .sources import MediaFile, Source, discover
+from .types import STANDARD_TYPES, ContentTypes
 from .validate import Record, validate_document
 from .write import check_output_folder, staged
 
@@ -55,6 +56,7 @@ class Options:
     workers: int = field(default_factory=default_workers)  # processes to render with
     cache_dir: Path | None = None  # where parsed and rendered content files are kept between builds
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), for a progress bar
+    types: ContentTypes = STANDARD_TYPES  # the content types (types.py): their folders, fields, pages
 
 
 def cache_folder(output_dir: Path) -> Path:
@@ -93,7 +95,7 @@ def load_site(options: Options) -> Loaded:
         raise SiteError(f"there is no content folder at {options.content_dir}", 2)
     config, found = load_config(options.content_dir, options.base)
     problems += found
-    discovered, found = discover(options.content_dir, options.base)
+    discovered, found = discover(options.content_dir, options.base, options.types.folders)
     problems += found
     if config is None:
         return Loaded(None, discovered.media, problems)
@@ -102,7 +104,7 @@ def load_site(options: Options) -> Loaded:
         config = dataclasses.replace(config, base_url=base_url)
 
     bodies = BodyRenderer(options.content_dir, config.trust_html)
-    read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies)
+    read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies, types=options.types)
     sources = discovered.sources
     cache = SourceCache(options.cache_dir, _source_salt(options, config, discovered.media)) \
         if options.cache_dir is not None else None
@@ -130,27 +132,28 @@ def load_site(options: Options) -> Loaded:
             hidden.setdefault(record.kind, set()).add(record.slug)
 
     today = options.today or datetime.now(config.tz).date()
-    problems += check_records(records, today, config.tz)
-    site, found = resolve_site(config, records, today, hidden, broken)
+    problems += check_records(records, today, config.tz, options.types)
+    site, found = resolve_site(config, records, today, options.types, hidden, broken)
     problems += found
-    bodies_by_url = bodies_of(records)
+    bodies_by_url = bodies_of(records, options.types)
     # Links to the pages of files left out for their errors are not reported: those files say what is wrong.
     planned = site_map(site, bodies_by_url, make_environment(options.templates_dir, site), options.static_dir)
     existing = planned.paths | {file.rel for file in discovered.media} | \
-        {item_url(kind, slug).lstrip("/") + "index.html" for kind, slugs in broken.items() for slug in slugs}
+        {item_url(kind, slug, options.types).lstrip("/") + "index.html"
+         for kind, slugs in broken.items() for slug in slugs}
     problems += check_body_links(site, bodies_by_url, existing)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
     return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned)
 
 
-def read_source(source: Source, config: Config, content_dir: Path,
-                bodies: BodyRenderer) -> tuple[Record | None, list[Problem]]:
+def read_source(source: Source, config: Config, content_dir: Path, bodies: BodyRenderer,
+                types: ContentTypes) -> tuple[Record | None, list[Problem]]:
     """Parse, validate and render one content file: a Record only when it has no errors."""
     document, problems = parse_source(source)
     if document is None:
         return None, problems
-    record, found = validate_document(document, config, content_dir)
+    record, found = validate_document(document, config, content_dir, types)
     problems += found
     # Bodies are checked even when the fields are not, so one run reports everything.
     body_html, found = bodies.render(document.body, source.display, document.body_line)
@@ -195,6 +198,7 @@ def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...])
     every page's key, starts from it too."""
     salt = hashlib.sha256(code_version())
     for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
+                 options.types.signature(),
                  *(f"{m.rel}\0{m.path.stat().st_size}" for m in media)):  # a file's size is in feeds
         salt.update(part.encode() + b"\0")
     salt.update(zone_rules(config.timezone))

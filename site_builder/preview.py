@@ -26,7 +26,7 @@ from .model import LINKS, Item, Site, link
 from .pipeline import Options, read_source
 from .render import render_item_page
 from .resolve import in_site_order, make_item
-from .sources import TYPE_FOLDERS, Source, read_text
+from .sources import Source, read_text
 from .write import replace_live
 
 # Fields that decide which pages and lists an item is on: a change to any of them needs the full build.
@@ -41,7 +41,7 @@ class Preview:
 
 def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     """Write the saved file's own page into the output folder, if that alone shows the change."""
-    if options.output_dir is None or changed.suffix != ".md" or changed.parent.name not in TYPE_FOLDERS \
+    if options.output_dir is None or changed.suffix != ".md" or changed.parent.name not in options.types \
             or changed.parent.parent.resolve() != options.content_dir.resolve():
         return None
     shown = display_path(changed, options.base)
@@ -52,34 +52,35 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     if read is None:
         return None
     new, body, named = read
-    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old):
+    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old, site):
         return None
     link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
     kind = new.content_type
-    mine = in_site_order(kind, [new if item is old else item for item in site.collection(kind)], site.config)
-    rel, data = render_item_page(dataclasses.replace(site, **{kind: mine}), new, body, options.templates_dir,
-                                 options.static_dir)
+    mine = in_site_order(site.types[kind], [new if item is old else item for item in site.collection(kind)],
+                         site.config)
+    rel, data = render_item_page(dataclasses.replace(site, collections={**site.collections, kind: mine}), new,
+                                 body, options.templates_dir, options.static_dir)
     target = replace_live(options.output_dir, rel, data)  # write's one way into the live site, besides a build
     return Preview(new.url, target) if target is not None else None
 
 
 def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, str, tuple] | None:
-    """The item as the file now says, its body, and the series and cluster it names."""
+    """The item as the file now says, its body, and the items it names (an event's series and cluster)."""
     problems: list = []
     text = read_text(path, shown, problems)
     if text is None:
         return None
     config = site.config
     record, found = read_source(Source(path.parent.name, path, shown, text), config, options.content_dir,
-                                BodyRenderer(options.content_dir, config.trust_html))
+                                BodyRenderer(options.content_dir, config.trust_html), options.types)
     if record is None or any(problem.is_error for problem in found):
         return None
-    return make_item(record, config, site.today), record.body_html, (record.data.get("series"),
-                                                                     record.data.get("cluster"))
+    named = tuple(record.data.get(name) for name, _, _ in options.types[record.kind].references)
+    return make_item(record, config, site.today, options.types), record.body_html, named
 
 
-def _named(item: Item) -> tuple:
-    """The series and cluster the last build linked the item to."""
-    series, cluster = getattr(item, "series", None), getattr(item, "cluster", None)
-    return (series.slug if series else None, cluster.slug if cluster else None)
+def _named(item: Item, site: Site) -> tuple:
+    """The items the last build linked the item to by its fields (types.ContentType.references)."""
+    linked = (getattr(item, name, None) for name, _, _ in site.types[item.content_type].references)
+    return tuple(other.slug if other else None for other in linked)

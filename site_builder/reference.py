@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from .config import SITE_FIELDS
 from .schema import (
-    PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Choice, ContentPath, Count, Day, Field, Fields, Flag, Kind, Link,
-    ListOf, Moment, Slug, Text,
+    SLUG_PATTERN, Choice, ContentPath, Count, Day, Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text,
 )
-from .sources import TYPE_FOLDERS
+from .types import ContentTypes
 
 REGENERATE = "python build.py reference > docs/fields.md"
 
 
-def field_reference() -> str:
-    """docs/fields.md: every setting of site.yaml and every field of every content type."""
-    common = [name for name in SCHEMAS[TYPE_FOLDERS[0]]
-              if all(name in SCHEMAS[folder] for folder in TYPE_FOLDERS)]
+def field_reference(types: ContentTypes) -> str:
+    """docs/fields.md: every setting of site.yaml and every field of every content type (types.py)."""
+    folders = types.folders
+    common = [name for name in types.schema(folders[0]) if all(name in types.schema(folder) for folder in folders)]
+    published_required = [t.folder for t in types if t.published == "required"]
     lines = [
         "# Every field",
         "",
@@ -41,12 +41,13 @@ def field_reference() -> str:
         "",
         "## Fields every type has",
         "",
-        f"In every folder: {', '.join(f'`{folder}/`' for folder in TYPE_FOLDERS)}.",
+        f"In every folder: {', '.join(f'`{folder}/`' for folder in folders)}.",
         "",
-        *_table([SCHEMAS[TYPE_FOLDERS[0]][name] for name in common], _required_in_common),
+        *_table([types.schema(folders[0])[name] for name in common],
+                lambda field: _required_in_common(field, published_required)),
     ]
-    for folder in TYPE_FOLDERS:
-        own = [field for name, field in SCHEMAS[folder].items() if name not in common]
+    for folder in folders:
+        own = [field for name, field in types.schema(folder).items() if name not in common]
         lines += ["", f"## {folder}/", ""]
         if own:
             lines += _table(own, lambda field: "yes" if field.required else "no")
@@ -55,11 +56,11 @@ def field_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _required_in_common(field: Field) -> str:
+def _required_in_common(field: Field, published_required: list[str]) -> str:
     if field.required:
         return "yes"
     if field.name == "published":
-        return "in " + " and ".join(f"`{folder}/`" for folder in PUBLISHED_REQUIRED)
+        return "in " + " and ".join(f"`{folder}/`" for folder in published_required)
     return "no"
 
 

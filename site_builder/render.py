@@ -30,7 +30,8 @@ from .admin import ADMIN_HEADERS, admin_files
 from .feeds.ical import CalendarWriter, add_links, subscribe_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
-from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
+from .types import ContentType
+from .model import Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
 
 
@@ -194,7 +195,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         parts = url.split("/")
         section, exact = (parts[1], len(parts) == 3 and not parts[2]) if len(parts) > 2 else ("", False)
         made = env.part(("nav", section, exact),
-                        lambda: env.get_template("_site_nav.html").render(section=section, exact=exact))
+                        lambda: env.get_template("_site_nav.html").render(site=site, section=section, exact=exact))
         return Markup(made.rstrip("\n"))  # the call has a line of its own in base.html
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
@@ -203,7 +204,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
     env.globals.update(
         card=card,
         site_nav=site_nav,
-        type_labels=TYPE_LABELS,
+        type_labels={t.folder: (t.singular, t.plural) for t in site.types},  # as site.types, by folder
         content_security_policy=CONTENT_SECURITY_POLICY,
         event_json_ld=reading(event_json_ld),
         add_links=reading(add_links),
@@ -281,10 +282,10 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     page("index.html", "home.html", PageMeta("/", config.title, config.description or config.title))
 
     # Events: upcoming by month, a past archive, a page and a calendar file each.
-    events_feed = (RSS, f"{config.title}: new events", "/events/feed.xml")
+    events = site.types["events"]
     formats = [(f, FORMAT_LABELS[f]) for f in FORMAT_LABELS if any(e.format == f for e in site.upcoming_events)]
-    page("events/index.html", "events.html", PageMeta("/events/", "Events", "Upcoming events, by month.",
-                                                       (home,), alternates=(events_feed,)),
+    page("events/index.html", "events.html", PageMeta("/events/", events.plural, events.description,
+                                                       (home,), alternates=_type_feeds(events, config.title)),
          months=group_by_month(site.upcoming_events), past=False, formats=formats, current_format=None,
          pager=None)
     for fmt, label in formats:
@@ -303,16 +304,17 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
         own_tasks.append(Planned(event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event),
                                  vevent=True))
 
-    # Series, clusters and topics list events and offer a calendar of just those.
-    for content_type in ("series", "clusters", "offers", "stories", "resources"):
-        plural = TYPE_LABELS[content_type][1]
-        items = site.collection(content_type)
-        feeds = ((RSS, f"{config.title}: new {plural.lower()}", f"/{content_type}/feed.xml"),)
-        for pager, chunk in paginate(items, f"/{content_type}/", ITEMS_PER_PAGE):
+    # Every other section: its list, a page at a time, and a page for each of its items (types.py).
+    for content_type in site.types:
+        if content_type.listing != "list.html":
+            continue
+        items = site.collection(content_type.folder)
+        feeds = _type_feeds(content_type, config.title)
+        for pager, chunk in paginate(items, f"/{content_type.folder}/", ITEMS_PER_PAGE):
             url = pager.urls[pager.number - 1]
             page(url.strip("/") + "/index.html", "list.html",
-                 PageMeta(url, _paged_title(plural, pager), _list_description(content_type), (home,),
-                          alternates=feeds), items=chunk, content_type=content_type, pager=pager)
+                 PageMeta(url, _paged_title(content_type.plural, pager), content_type.description, (home,),
+                          alternates=feeds), items=chunk, content_type=content_type.folder, pager=pager)
         for each in items:
             own_page(each)
     # A calendar with no events to hold is not made, and its page does not link to one.
@@ -337,8 +339,10 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
             gathered_calendar(topic.ics_url.lstrip("/"), topic.events, f"{topic.name} events ({config.title})",
                               f"Events about {topic.name} from {config.title}.", topic.url)
 
-    for plain in site.pages:
-        own_page(plain)
+    for content_type in site.types:  # types with no section of their own, such as plain pages
+        if content_type.listing is None:
+            for plain in site.collection(content_type.folder):
+                own_page(plain)
 
     page("calendars/index.html", "calendars.html",
          PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
@@ -352,12 +356,13 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
 
-    # Feeds: the site's news, each type's and each topic's.
-    feeds = [("feed.xml", site.items, config.title, "/", config.description)]
-    for content_type in ("events", "series", "clusters", "offers", "stories", "resources"):
-        plural = TYPE_LABELS[content_type][1]
-        feeds.append((f"{content_type}/feed.xml", site.collection(content_type), f"{plural}: {config.title}",
-                      f"/{content_type}/", f"New {plural.lower()} from {config.title}."))
+    # Feeds: the site's news, each type's that has one (types.py) and each topic's.
+    news = tuple(item for item in site.items if site.types[item.content_type].news)
+    feeds = [("feed.xml", news, config.title, "/", config.description)]
+    for t in site.types:
+        if t.feed_url and t.section_url:
+            feeds.append((t.feed_url.lstrip("/"), site.collection(t.folder), f"{t.plural}: {config.title}",
+                          t.section_url, f"New {t.plural.lower()} from {config.title}."))
     for topic in site.topics:
         feeds.append((topic.url.lstrip("/") + "feed.xml", topic.items, f"{topic.name}: {config.title}", topic.url,
                       f"Everything new about {topic.name} from {config.title}."))
@@ -403,22 +408,17 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     return out
 
 
-ITEM_TEMPLATES = {"events": "event.html", "series": "series.html", "clusters": "cluster.html",
-                  "offers": "offer.html", "stories": "story.html", "resources": "resource.html",
-                  "pages": "page.html"}
-
-
 def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     """An item's own page: its output path, template and meta."""
     if isinstance(item, Event):
         meta = _item_meta(item, site, alternates=((ICS, f"{item.title} (calendar file)", item.ics_url),))
-    elif item.content_type == "pages":
+    elif not site.types[item.content_type].listing:  # no section to be in: plain pages
         meta = _item_meta(item, site, breadcrumbs=(("Home", "/"),))
     else:
         held = getattr(item, "events", None) or getattr(item, "meetings", None)  # no calendar without events
         own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") and held else ()
         meta = _item_meta(item, site, alternates=own)
-    return item.output_path, ITEM_TEMPLATES[item.content_type], meta
+    return item.output_path, site.types[item.content_type].template, meta
 
 
 def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, static_dir: Path) -> tuple[str, bytes]:
@@ -451,20 +451,17 @@ def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:
 def _item_meta(item: Item, site: Site, breadcrumbs: tuple[tuple[str, str], ...] | None = None,
                alternates: tuple[tuple[str, str, str], ...] = ()) -> PageMeta:
     if breadcrumbs is None:
-        plural = TYPE_LABELS[item.content_type][1]
-        breadcrumbs = (("Home", "/"), (plural, f"/{item.content_type}/"))
+        content_type = site.types[item.content_type]
+        breadcrumbs = (("Home", "/"), (content_type.plural, f"/{content_type.folder}/"))
     return PageMeta(item.url, item.title, item.summary, breadcrumbs, item.updated or item.published,
                     alternates=alternates)
 
 
-def _list_description(content_type: str) -> str:
-    return {
-        "series": "Learning series: groups of events on one theme.",
-        "clusters": "Learning clusters: peer groups that meet several times a year.",
-        "offers": "Support offers from partner organisations.",
-        "stories": "Case stories from places doing this work.",
-        "resources": "Toolkits, guides, plans and reports.",
-    }[content_type]
+def _type_feeds(content_type: ContentType, site_title: str) -> tuple[tuple[str, str, str], ...]:
+    """A type's list pages' alternate: its feed, if it has one."""
+    if not content_type.feed_url:
+        return ()
+    return ((RSS, f"{site_title}: new {content_type.plural.lower()}", content_type.feed_url),)
 
 
 def _runs(items: Any, attribute: str) -> list[tuple[Any, list]]:

@@ -14,22 +14,18 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from datetime import date
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .dates import as_datetime, local_day
 from .errors import Problem, error
-from .model import (Action, Bodies, Body, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner,
-                    Resource, Series, Site, Story, Topic, Venue, Window, link)
+from .model import (Action, Bodies, Body, Contact, Event, Figure, Image, Item, Online, Partner, Site, Topic, Venue,
+                    Window, link)
 from .validate import Record
 
-# Top-level names that a page slug may not take: they are sections or files of the site.
-RESERVED = {"events", "series", "clusters", "offers", "stories", "resources", "topics", "media", "static",
-            "feed", "search", "404", "index", "sitemap", "robots"}
-
-# Slugs a section's own pages use: /events/past/, /events/format/online/, /stories/page/2/.
-SECTION_PAGES = {"events": {"past", "format", "page"}, "series": {"page"}, "clusters": {"page"},
-                 "offers": {"page"}, "stories": {"page"}, "resources": {"page"}, "pages": set()}
+if TYPE_CHECKING:
+    from .types import ContentType, ContentTypes
 
 RELATED_LIMIT = 4
 
@@ -41,52 +37,55 @@ def topic_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def resolve_site(config: Config, records: list[Record], today: date,
+def resolve_site(config: Config, records: list[Record], today: date, types: ContentTypes,
                  hidden: dict[str, set[str]] | None = None,
                  broken: dict[str, set[str]] | None = None) -> tuple[Site, list[Problem]]:
     """Build the Site from every record, reporting cross-file problems. `hidden` names the drafts left out,
     by folder, so a reference to one can say so; `broken` the files left out for errors of their own, which
     a reference to is not reported (their errors are)."""
     problems: list[Problem] = []
-    records = _unique(records, problems)
+    records = _unique(records, types, problems)
     by_type: dict[str, list[Record]] = defaultdict(list)
     for record in records:
         by_type[record.kind].append(record)
 
     items: dict[str, list[Any]] = {}
-    for kind in ("series", "clusters", "offers", "stories", "resources", "pages", "events"):
+    for content_type in types:
         built = []
-        for record in by_type.get(kind, []):
-            built.append(make_item(record, config, today))
-        items[kind] = built
+        for record in by_type.get(content_type.folder, []):
+            built.append(make_item(record, config, today, types))
+        items[content_type.folder] = built
 
-    _link_events(items, by_type.get("events", []), problems, hidden or {}, broken or {})
-    topics = _gather_topics(items, problems)
-    _link_related(items)
+    _link_references(items, by_type, types, config, problems, hidden or {}, broken or {})
+    topics = _gather_topics(items, types, problems)
+    _link_related(items, types)
 
-    site = Site(config=config, today=today, topics=topics,
-                **{kind: in_site_order(kind, items[kind], config) for kind in ORDERS})
+    site = Site(config=config, today=today, types=types, topics=topics,
+                collections={t.folder: in_site_order(t, items[t.folder], config) for t in types})
     return site, problems
 
 
-def in_site_order(kind: str, items: Any, config: Config) -> tuple:
+def in_site_order(content_type: ContentType, items: Any, config: Config) -> tuple:
     """A type's items in the order the site lists them."""
-    return ORDERS[kind](items, config)
+    return content_type.order(items, config)
 
 
 # ---------------------------------------------------------------- checks across files
 
 
-def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
+def _unique(records: list[Record], types: ContentTypes, problems: list[Problem]) -> list[Record]:
     """Drop records whose output path another record already claims, naming both files."""
     claimed: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    reserved = types.reserved
     for record in records:
-        if record.kind == "pages" and record.slug in RESERVED:
+        content_type = types[record.kind]
+        if content_type.top_level and record.slug in reserved:
             problems.append(error(record.shown, record.line("slug"), "slug",
                                   f"'{record.slug}' is a section of the site (expected another slug for "
                                   "this page)"))
             continue
-        if record.slug in SECTION_PAGES[record.kind]:
+        # Slugs a section's own pages use: /events/past/, /events/format/online/, /stories/page/2/.
+        if record.slug in content_type.section_pages:
             problems.append(error(record.shown, record.line("slug"), "slug",
                                   f"'{record.slug}' is used by the site for /{record.kind}/{record.slug}/ "
                                   "(expected another slug)"))
@@ -105,45 +104,52 @@ def _unique(records: list[Record], problems: list[Problem]) -> list[Record]:
     return kept
 
 
-def _link_events(items: dict[str, list[Any]], records: list[Record], problems: list[Problem],
-                 hidden: dict[str, set[str]], broken: dict[str, set[str]]) -> None:
-    series = {s.slug: s for s in items["series"]}
-    clusters = {c.slug: c for c in items["clusters"]}
-    by_slug = {r.slug: r for r in records}
-    series_events: dict[str, list[Event]] = defaultdict(list)
-    cluster_events: dict[str, list[Event]] = defaultdict(list)
-    for event in items["events"]:
-        record = by_slug[event.slug]
-        for name, known, grouped in (("series", series, series_events), ("cluster", clusters, cluster_events)):
-            wanted = record.data.get(name)
-            if not wanted:
-                continue
-            if wanted not in known:
-                folder = "series" if name == "series" else "clusters"
-                close = difflib.get_close_matches(wanted, sorted(known), n=1)
-                if wanted in broken.get(folder, ()):
+def _link_references(items: dict[str, list[Any]], by_type: dict[str, list[Record]], types: ContentTypes,
+                     config: Config, problems: list[Problem], hidden: dict[str, set[str]],
+                     broken: dict[str, set[str]]) -> None:
+    """Link each item to the items its fields name (an event to its series and cluster), and each named item
+    to those that name it, in their type's order (a series to its events), as the types declare
+    (types.ContentType.references)."""
+    for content_type in types:
+        if not content_type.references:
+            continue
+        by_slug = {r.slug: r for r in by_type.get(content_type.folder, ())}
+        targets = {name: {t.slug: t for t in items.get(folder, ())} for name, folder, _ in content_type.references}
+        naming: dict[str, dict[str, list[Item]]] = {name: defaultdict(list) for name, _, _ in content_type.references}
+        for item in items[content_type.folder]:
+            record = by_slug[item.slug]
+            for name, folder, _ in content_type.references:
+                known = targets[name]
+                wanted = record.data.get(name)
+                if not wanted:
                     continue
-                if wanted in hidden.get(folder, ()):
-                    problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
-                                          f"(expected it published, without `draft: true`, or a build with --drafts)"))
+                if wanted not in known:
+                    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+                    if wanted in broken.get(folder, ()):
+                        continue
+                    if wanted in hidden.get(folder, ()):
+                        problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
+                                              "(expected it published, without `draft: true`, or a build with "
+                                              "--drafts)"))
+                        continue
+                    hint = f"a file name from {folder}/; did you mean '{close[0]}'?" if close else \
+                        (f"one of {', '.join(sorted(known))}" if known else
+                         f"a file in {folder}/ first; there are none")
+                    problems.append(error(record.shown, record.line(name), name,
+                                          f"there is no {name} '{wanted}' in {folder}/ (expected {hint})"))
                     continue
-                hint = f"a file name from {folder}/; did you mean '{close[0]}'?" if close else \
-                    (f"one of {', '.join(sorted(known))}" if known else f"a file in {folder}/ first; there are none")
-                problems.append(error(record.shown, record.line(name), name,
-                                      f"there is no {name} '{wanted}' in {folder}/ (expected {hint})"))
-                continue
-            link(event, **{name: known[wanted]})
-            grouped[wanted].append(event)
-    for slug, owner in series.items():
-        link(owner, events=tuple(sorted(series_events[slug], key=lambda e: e.sort_key)))
-    for slug, owner in clusters.items():
-        link(owner, meetings=tuple(sorted(cluster_events[slug], key=lambda e: e.sort_key)))
+                link(item, **{name: known[wanted]})
+                naming[name][wanted].append(item)
+        for name, _, back in content_type.references:
+            for slug, owner in targets[name].items():
+                link(owner, **{back: content_type.order(naming[name][slug], config)})
 
 
-def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tuple[Topic, ...]:
+def _gather_topics(items: dict[str, list[Any]], types: ContentTypes, problems: list[Problem]) -> tuple[Topic, ...]:
     tagged: dict[str, list[Item]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind in ("events", "series", "clusters", "offers", "stories", "resources", "pages"):
+    place = {folder: n for n, folder in enumerate(types.folders)}
+    for kind in types.folders:
         for item in items[kind]:
             for name in item.topic_names:
                 slug = topic_slug(name)
@@ -158,10 +164,10 @@ def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tupl
     for slug, items_tagged in tagged.items():
         # The most used spelling names the topic; ties go to the first in sorted order.
         name = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        ordered = sorted(items_tagged, key=_topic_order)
+        ordered = sorted(items_tagged, key=partial(_topic_order, place))
         topics[slug] = Topic(name, slug, f"/topics/{slug}/", f"topics/{slug}/index.html",
                              f"/topics/{slug}.ics", tuple(ordered))
-    for kind in ("events", "series", "clusters", "offers", "stories", "resources", "pages"):
+    for kind in types.folders:
         for item in items[kind]:
             own = []
             for name in item.topic_names:
@@ -172,25 +178,23 @@ def _gather_topics(items: dict[str, list[Any]], problems: list[Problem]) -> tupl
     return tuple(sorted(topics.values(), key=lambda t: (t.name.casefold(), t.slug)))
 
 
-_TYPE_ORDER = {kind: n for n, kind in enumerate(("events", "series", "clusters", "offers", "stories", "resources",
-                                                 "pages"))}
-
-
-def _topic_order(item: Item) -> tuple:
+def _topic_order(place: dict[str, int], item: Item) -> tuple:
     if isinstance(item, Event):
         return (0, item.sort_key, "")
-    return (_TYPE_ORDER[item.content_type], (0.0, ""), item.title.casefold())
+    return (place[item.content_type], (0.0, ""), item.title.casefold())
 
 
-def _link_related(items: dict[str, list[Any]]) -> None:
+def _link_related(items: dict[str, list[Any]], types: ContentTypes) -> None:
     """Related items: others sharing the most topics (not past events, not plain pages), ties broken by type
     and title. How many topics two items share depends only on their two sets of topics, so candidates are
     grouped by topic set and each set is ranked once: the cost grows with the number of distinct sets, not
     with the number of items squared."""
-    def order(other: Item) -> tuple:
-        return (_TYPE_ORDER[other.content_type], other.title.casefold(), other.slug)
+    place = {folder: n for n, folder in enumerate(types.folders)}
 
-    kinds = ("events", "series", "clusters", "offers", "stories", "resources")
+    def order(other: Item) -> tuple:
+        return (place[other.content_type], other.title.casefold(), other.slug)
+
+    kinds = tuple(t.folder for t in types if t.related)
     groups: dict[frozenset[str], list[Item]] = defaultdict(list)
     for kind in kinds:
         for other in items[kind]:
@@ -229,43 +233,42 @@ def _rank_related(mine: frozenset[str], heads: dict[frozenset[str], list[tuple[t
     return chosen
 
 
-def _by_title(items: list[Any], config: Config | None = None) -> tuple:
+def by_title(items: list[Any], config: Config | None = None) -> tuple:
     return tuple(sorted(items, key=lambda i: (i.title.casefold(), i.slug)))
 
 
-def _newest_first(items: list[Any], config: Config) -> tuple:
+def newest_first(items: list[Any], config: Config) -> tuple:
     def key(item: Item) -> tuple:
         stamp = as_datetime(item.published, config.tz).timestamp() if item.published else 0.0
         return (-stamp, item.title.casefold(), item.slug)
     return tuple(sorted(items, key=key))
 
 
-def _by_start(items: list[Any], config: Config | None = None) -> tuple:
+def by_start(items: list[Any], config: Config | None = None) -> tuple:
     return tuple(sorted(items, key=lambda e: e.sort_key))
-
-
-ORDERS = {"events": _by_start, "series": _by_title, "clusters": _by_title, "offers": _by_title,
-          "stories": _newest_first, "resources": _newest_first, "pages": _by_title}
 
 
 # ---------------------------------------------------------------- one item
 
 
-def item_url(kind: str, slug: str) -> str:
-    return f"/{slug}/" if kind == "pages" else f"/{kind}/{slug}/"
+def item_url(kind: str, slug: str, types: ContentTypes) -> str:
+    return types[kind].item_url(slug)
 
 
-def bodies_of(records: list[Record]) -> Bodies:
+def bodies_of(records: list[Record], types: ContentTypes) -> Bodies:
     """Each record's body, by its item's URL."""
-    return {item_url(record.kind, record.slug): Body(record.body_html, record.body_links, record.body_link_lines)
+    return {item_url(record.kind, record.slug, types): Body(record.body_html, record.body_links,
+                                                            record.body_link_lines)
             for record in records}
 
 
-def make_item(record: Record, config: Config, today: date) -> Item:
-    """One record as an item of the site, before resolve links it to others (the preview links it itself)."""
+def make_item(record: Record, config: Config, today: date, types: ContentTypes) -> Item:
+    """One record as an item of the site, before resolve links it to others (the preview links it itself):
+    the fields every type has, and those its type's declaration makes (types.ContentType.item_fields)."""
     data = record.data
     kind = record.kind
-    url = item_url(kind, record.slug)
+    content_type = types[kind]
+    url = content_type.item_url(record.slug)
     image = data.get("image")
     common: dict[str, Any] = dict(
         content_type=kind,
@@ -280,77 +283,92 @@ def make_item(record: Record, config: Config, today: date) -> Item:
         image=Image("/" + image["src"], image.get("alt", "")) if image else None,
         url=url,
         output_path=url.strip("/") + "/index.html",
+        label=content_type.singular,
     )
-    if kind == "events":
-        start, end = data["start"], data["end"]
-        return Event(
-            **common,
-            start=start,
-            end=end,
-            tz=config.tz,
-            format=data["format"],
-            venue=_venue(data.get("venue")),
-            online=Online(data["online"].get("platform", ""), data["online"].get("joining", ""),
-                          data["online"].get("url", "")) if data.get("online") else None,
-            booking=_contact(data.get("booking")),
-            cost=data.get("cost", "Free"),
-            capacity=data.get("capacity"),
-            accessibility=tuple(data.get("accessibility", ())),
-            audience=data.get("audience", ""),
-            status=data.get("status", "scheduled"),
-            rescheduled_from=data.get("rescheduled_from"),
-            presenter=data.get("presenter", ""),
-            is_past=local_day(end, config.tz) < today,
-            ics_url=f"/events/{record.slug}.ics",
-        )
-    if kind == "series":
-        return Series(**common, ics_url=f"/series/{record.slug}.ics")
-    if kind == "clusters":
-        return Cluster(
-            **common,
-            status=data["status"],
-            meetings_per_year=data.get("meetings_per_year"),
-            places_per_area=data.get("places_per_area"),
-            costs_covered=tuple(data.get("costs_covered", ())),
-            who_can_join=data.get("who_can_join", ""),
-            apply=_contact(data.get("apply")),
-            ics_url=f"/clusters/{record.slug}.ics",
-        )
-    if kind == "offers":
-        windows = tuple(sorted((Window(w["opens"], w["closes"]) for w in data.get("windows", ())),
-                               key=lambda w: w.opens))
-        until = data.get("available_until")
-        return Offer(
-            **common,
-            partner=Partner(data["partner"]["name"], data["partner"].get("url", "")),
-            match_funding=data.get("match_funding", False),
-            early_conversation_funded=data.get("early_conversation_funded"),
-            windows=windows,
-            available_until=until,
-            areas=tuple(data.get("areas", ())),
-            current_window=next((w for w in windows if w.opens <= today <= w.closes), None),
-            next_window=next((w for w in windows if w.opens > today), None),
-            ended=bool(until and until < today),
-        )
-    if kind == "stories":
-        return Story(
-            **common,
-            organisation=data.get("organisation", ""),
-            area=data.get("area", ""),
-            category=data.get("category", ""),
-            figures=tuple(Figure(f["value"], f["label"]) for f in data.get("figures", ())),
-        )
-    if kind == "resources":
-        return Resource(
-            **common,
-            kind=data.get("kind", ""),
-            file="/" + data["file"] if data.get("file") else "",
-            file_size=data.get("file_size", 0),
-            external_url=data.get("url", ""),
-            actions=tuple(Action(a["area"], a["what"], a["how"], a.get("who", ""), a.get("when", ""),
-                                 a.get("status", "")) for a in data.get("actions", ())),
-        )
-    return Page(**common)
+    return content_type.model(**common, **content_type.item_fields(record, config, today))
+
+
+# Each type's own fields, from a checked record (types.STANDARD_TYPES).
+
+def event_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
+    data = record.data
+    start, end = data["start"], data["end"]
+    return dict(
+        start=start,
+        end=end,
+        tz=config.tz,
+        format=data["format"],
+        venue=_venue(data.get("venue")),
+        online=Online(data["online"].get("platform", ""), data["online"].get("joining", ""),
+                      data["online"].get("url", "")) if data.get("online") else None,
+        booking=_contact(data.get("booking")),
+        cost=data.get("cost", "Free"),
+        capacity=data.get("capacity"),
+        accessibility=tuple(data.get("accessibility", ())),
+        audience=data.get("audience", ""),
+        status=data.get("status", "scheduled"),
+        rescheduled_from=data.get("rescheduled_from"),
+        presenter=data.get("presenter", ""),
+        is_past=local_day(end, config.tz) < today,
+        ics_url=f"/events/{record.slug}.ics",
+    )
+
+
+def series_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
+    return dict(ics_url=f"/series/{record.slug}.ics")
+
+
+def cluster_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
+    data = record.data
+    return dict(
+        status=data["status"],
+        meetings_per_year=data.get("meetings_per_year"),
+        places_per_area=data.get("places_per_area"),
+        costs_covered=tuple(data.get("costs_covered", ())),
+        who_can_join=data.get("who_can_join", ""),
+        apply=_contact(data.get("apply")),
+        ics_url=f"/clusters/{record.slug}.ics",
+    )
+
+
+def offer_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
+    data = record.data
+    windows = tuple(sorted((Window(w["opens"], w["closes"]) for w in data.get("windows", ())),
+                           key=lambda w: w.opens))
+    until = data.get("available_until")
+    return dict(
+        partner=Partner(data["partner"]["name"], data["partner"].get("url", "")),
+        match_funding=data.get("match_funding", False),
+        early_conversation_funded=data.get("early_conversation_funded"),
+        windows=windows,
+        available_until=until,
+        areas=tuple(data.get("areas", ())),
+        current_window=next((w for w in windows if w.opens <= today <= w.closes), None),
+        next_window=next((w for w in windows if w.opens > today), None),
+        ended=bool(until and until < today),
+    )
+
+
+def story_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
+    data = record.data
+    return dict(
+        organisation=data.get("organisation", ""),
+        area=data.get("area", ""),
+        category=data.get("category", ""),
+        figures=tuple(Figure(f["value"], f["label"]) for f in data.get("figures", ())),
+    )
+
+
+def resource_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
+    data = record.data
+    return dict(
+        kind=data.get("kind", ""),
+        file="/" + data["file"] if data.get("file") else "",
+        file_size=data.get("file_size", 0),
+        external_url=data.get("url", ""),
+        actions=tuple(Action(a["area"], a["what"], a["how"], a.get("who", ""), a.get("when", ""),
+                             a.get("status", "")) for a in data.get("actions", ())),
+    )
 
 
 def _venue(data: dict | None) -> Venue | None:

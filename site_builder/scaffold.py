@@ -12,21 +12,21 @@ from pathlib import Path
 
 from .errors import SiteError
 from .resolve import topic_slug
-from .schema import SCHEMAS, Field, Fields, ListOf
-from .sources import TYPE_FOLDERS
+from typing import TYPE_CHECKING
 
-# What editors may type for TYPE, singular or plural.
-TYPE_NAMES = {name: name for name in TYPE_FOLDERS} | {
-    "event": "events", "cluster": "clusters", "offer": "offers", "story": "stories",
-    "resource": "resources", "page": "pages",
-}
+from .schema import Field, Fields, ListOf
+
+if TYPE_CHECKING:
+    from .types import ContentTypes
 
 
-def scaffold(content_type: str, title: str, content_dir: Path, today: date) -> Path:
-    """Write content_dir/TYPE/<slug>.md for a new item; refuse to overwrite anything."""
-    folder = TYPE_NAMES.get(content_type.lower())
-    if folder is None:
-        raise SiteError(f"there is no content type '{content_type}'; choose one of {', '.join(TYPE_FOLDERS)}", 2)
+def scaffold(content_type: str, title: str, content_dir: Path, today: date, types: ContentTypes) -> Path:
+    """Write content_dir/TYPE/<slug>.md for a new item; refuse to overwrite anything. TYPE is a type's folder
+    or one of its other names (types.ContentType.aliases), such as `event`."""
+    declared = types.named(content_type)
+    if declared is None:
+        raise SiteError(f"there is no content type '{content_type}'; choose one of {', '.join(types.folders)}", 2)
+    folder = declared.folder
     if not title.strip():
         raise SiteError("give the new item a title, like: python build.py new events \"BSL awareness evening\"", 2)
     slug = topic_slug(title)
@@ -35,20 +35,24 @@ def scaffold(content_type: str, title: str, content_dir: Path, today: date) -> P
     path = content_dir / folder / f"{slug}.md"
     if path.exists():
         raise SiteError(f"{path} already exists; edit it, or choose another title", 2)
-    known = {kind: sorted(p.stem for p in (content_dir / kind).glob("[!_.]*.md"))
-             for kind in ("series", "clusters")}
-    text = render_scaffold(folder, title.strip(), today, known)
+    # The items each field that names one may name (an event's series and cluster), listed in its comment.
+    known = {name: sorted(p.stem for p in (content_dir / folder).glob("[!_.]*.md"))
+             for name, folder, _ in declared.references}
+    text = render_scaffold(folder, title.strip(), today, known, types)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
         handle.write(text)
     return path
 
 
-def render_scaffold(folder: str, title: str, today: date, known: dict[str, list[str]]) -> str:
-    """The text of a new file: front matter with every field, then a body to replace."""
-    values = _prefilled(folder, title, today)
+def render_scaffold(folder: str, title: str, today: date, known: dict[str, list[str]], types: ContentTypes) -> str:
+    """The text of a new file: front matter with every field of its type, then a body to replace."""
+    values = {"title": json.dumps(title, ensure_ascii=False), "published": today.isoformat()}
+    prefill = types[folder].prefill
+    if prefill is not None:
+        values |= prefill(today)
     lines = ["---"]
-    for field in SCHEMAS[folder].values():
+    for field in types.schema(folder).values():
         if field.name == "slug":
             lines += ["# The web address part; the file name is used when this is blank.", "slug:"]
             continue
@@ -57,20 +61,17 @@ def render_scaffold(folder: str, title: str, today: date, known: dict[str, list[
     return "\n".join(lines)
 
 
-def _prefilled(folder: str, title: str, today: date) -> dict[str, str]:
-    values = {"title": json.dumps(title, ensure_ascii=False), "published": today.isoformat()}
-    if folder == "events":
-        day = today + timedelta(days=14)
-        start = datetime(day.year, day.month, day.day, 18, 0)
-        values["start"] = f"{start:%Y-%m-%d %H:%M}"
-        values["end"] = f"{start + timedelta(minutes=90):%Y-%m-%d %H:%M}"
-    return values
+def event_prefill(today: date) -> dict[str, str]:
+    """A new event starts at six in the evening a fortnight on, for an hour and a half (types.STANDARD_TYPES)."""
+    day = today + timedelta(days=14)
+    start = datetime(day.year, day.month, day.day, 18, 0)
+    return {"start": f"{start:%Y-%m-%d %H:%M}", "end": f"{start + timedelta(minutes=90):%Y-%m-%d %H:%M}"}
 
 
 def _field_lines(field: Field, values: dict[str, str], known: dict[str, list[str]], indent: str) -> list[str]:
     doc = field.doc + (" (required)" if field.required else "")
-    if field.name in ("series", "cluster"):
-        slugs = known["series" if field.name == "series" else "clusters"]
+    if field.name in known:
+        slugs = known[field.name]
         doc += ": " + (", ".join(slugs) if slugs else "none yet")
     kind = field.kind
     if isinstance(kind, Fields):

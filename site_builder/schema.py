@@ -646,19 +646,12 @@ RESOURCE = (
 PAGE: tuple[Field, ...] = ()
 
 
-def _schema(*groups: tuple[Field, ...]) -> dict[str, Field]:
-    return {f.name: f for group in groups for f in group}
-
-
-SCHEMAS: dict[str, dict[str, Field]] = {
-    "events": _schema(COMMON, EVENT),
-    "series": _schema(COMMON, SERIES),
-    "clusters": _schema(COMMON, CLUSTER),
-    "offers": _schema(COMMON, OFFER),
-    "stories": _schema(COMMON, STORY),
-    "resources": _schema(COMMON, RESOURCE),
-    "pages": _schema(COMMON, PAGE),
-}
-
-# `published` is required where readers need to know how current a thing is.
-PUBLISHED_REQUIRED = ("stories", "resources")
+def __getattr__(name: str) -> object:
+    """SCHEMAS and PUBLISHED_REQUIRED, the standard types' (types.STANDARD_TYPES, where each type's fields
+    are declared with it), for code that knows no registry of its own."""
+    if name not in ("SCHEMAS", "PUBLISHED_REQUIRED"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .types import STANDARD_TYPES
+    if name == "SCHEMAS":
+        return STANDARD_TYPES.schemas
+    return tuple(t.folder for t in STANDARD_TYPES if t.published == "required")

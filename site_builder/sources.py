@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 from .errors import Problem, display_path, error, warning
 from .media_policy import check_media
 
-# The folder gives the type (content contract, "Where content lives").
-TYPE_FOLDERS = ("events", "series", "clusters", "offers", "stories", "resources", "pages")
+# The folder gives the type (content contract, "Where content lives"); the folders are the content types'
+# (types.ContentTypes.folders).
 MEDIA_FOLDER = "media"
 
 # A content file larger than this is refused before it is read: no real page
@@ -27,7 +27,7 @@ MARKDOWN_SUFFIXES = ("md", "markdown", "mdown", "mkd", "mkdn")
 class Source:
     """One content file, read as text."""
 
-    kind: str  # a TYPE_FOLDERS name
+    kind: str  # its type's folder (types.ContentType.folder)
     path: Path  # absolute
     display: str  # as reported to editors
     text: str
@@ -52,8 +52,9 @@ def is_ignored(name: str) -> bool:
     return name.startswith(("_", ".")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
 
 
-def discover(content_dir: Path, base: Path) -> tuple[Discovered, list[Problem]]:
-    """Find every content and media file under content_dir, in a stable order."""
+def discover(content_dir: Path, base: Path, folders: tuple[str, ...]) -> tuple[Discovered, list[Problem]]:
+    """Find every content and media file under content_dir, in a stable order; `folders` are the content
+    types' folders."""
     problems: list[Problem] = []
     sources: list[Source] = []
     content_root = content_dir.resolve()
@@ -62,15 +63,15 @@ def discover(content_dir: Path, base: Path) -> tuple[Discovered, list[Problem]]:
         if is_ignored(name) or name == "site.yaml":
             continue
         shown = display_path(entry, base)
-        if entry.is_dir() and name in TYPE_FOLDERS:
+        if entry.is_dir() and name in folders:
             sources.extend(_read_folder(entry, name, content_root, base, problems))
         elif entry.is_dir() and name == MEDIA_FOLDER:
             continue
         elif entry.is_dir():
-            hint = difflib.get_close_matches(name, TYPE_FOLDERS + (MEDIA_FOLDER,), n=1)
+            hint = difflib.get_close_matches(name, folders + (MEDIA_FOLDER,), n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
             problems.append(warning(shown, 0, "", f"folder '{name}' is not a content type and is ignored "
-                                    f"(expected {', '.join(TYPE_FOLDERS)} or media{suggestion})"))
+                                    f"(expected {', '.join(folders)} or media{suggestion})"))
         elif name.endswith(".md"):
             problems.append(warning(shown, 0, "", "a Markdown file at the top of the content folder is ignored "
                                     "(expected it in a type folder, such as pages/)"))

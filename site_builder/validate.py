@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import Problem
 from .parse import Document
-from .schema import INVALID, PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Context, convert_fields
+from .schema import INVALID, SLUG_PATTERN, Context, convert_fields
+
+if TYPE_CHECKING:
+    from .types import ContentTypes
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,14 @@ class Record:
         return self.lines.get(name, 1)
 
 
-def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple[Record | None, list[Problem]]:
-    """Check a document's fields; a Record only when it has no errors."""
+def validate_document(doc: Document, config: Config, content_dir: Path,
+                      types: ContentTypes) -> tuple[Record | None, list[Problem]]:
+    """Check a document's fields against its type's; a Record only when it has no errors."""
     problems: list[Problem] = []
     kind = doc.source.kind
+    content_type = types[kind]
     ctx = Context(doc.source.display, config.tz, content_dir, problems)
-    data = convert_fields(doc.fields, SCHEMAS[kind], ctx, 1)
+    data = convert_fields(doc.fields, types.schema(kind), ctx, 1)
     lines = {name: value.line for name, value in doc.fields.items()}
 
     slug = data.get("slug") or doc.source.path.stem
@@ -44,16 +49,11 @@ def validate_document(doc: Document, config: Config, content_dir: Path) -> tuple
         suggestion = "-".join(filter(None, "".join(c if c.isalnum() else " " for c in slug.lower()).split()))
         ctx.error(1, "slug", f"the file name '{doc.source.path.name}' cannot be a web address (expected lowercase "
                   f"letters, digits and hyphens: rename it to '{suggestion or 'my-page'}.md' or set `slug:`)")
-    if kind in PUBLISHED_REQUIRED and "published" not in data:
+    if content_type.published == "required" and "published" not in data:
         ctx.error(1, "published", f"is missing (required for {kind}; for example `published: 2027-01-10`)")
     _check_dates(data, lines, ctx)
-    if kind == "events":
-        _check_event(data, lines, ctx)
-    if kind == "resources" and isinstance(data.get("file"), str):
-        data["file_size"] = (content_dir / data["file"]).stat().st_size  # for feeds' enclosures
-    if kind == "resources" and data.get("file") and data.get("url"):
-        ctx.warn(lines["url"], "url", "is given as well as `file`, and the page links to the file "
-                 "(expected one of them)")
+    if content_type.check is not None:
+        content_type.check(data, lines, ctx)
 
     if any(p.is_error for p in problems) or any(v is INVALID for v in data.values()):
         return None, problems
@@ -68,7 +68,8 @@ def _check_dates(data: dict, lines: dict[str, int], ctx: Context) -> None:
                       "(expected a date on or after published)")
 
 
-def _check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
+def check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
+    """An event's dates and its venue, against each other (types.STANDARD_TYPES)."""
     start, end = data.get("start"), data.get("end")
     if isinstance(start, (date, datetime)) and isinstance(end, (date, datetime)):
         if isinstance(start, datetime) != isinstance(end, datetime):
@@ -92,6 +93,15 @@ def _check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
         article = "an" if fmt == "in-person" else "a"
         ctx.error(lines.get("format", 1), "venue", f"is missing (required for {article} {fmt} event: a venue "
                   "with name and address)")
+
+
+def check_resource(data: dict, lines: dict[str, int], ctx: Context) -> None:
+    """A resource names a file or a link, not both (types.STANDARD_TYPES); a file's size goes in feeds' enclosures."""
+    if isinstance(data.get("file"), str):
+        data["file_size"] = (ctx.content_dir / data["file"]).stat().st_size
+    if data.get("file") and data.get("url"):
+        ctx.warn(lines["url"], "url", "is given as well as `file`, and the page links to the file "
+                 "(expected one of them)")
 
 
 def _comparable(value: date | datetime) -> date:

@@ -7,7 +7,8 @@ import re
 import yaml
 
 from site_builder.config import SITE_FIELDS
-from site_builder.schema import SCHEMAS, Fields, ListOf
+from site_builder.schema import Fields, ListOf
+from site_builder.types import STANDARD_TYPES
 from tests.conftest import PROJECT
 
 GUIDE = (PROJECT / "docs" / "editors-guide.md").read_text()
@@ -15,7 +16,7 @@ GUIDE = (PROJECT / "docs" / "editors-guide.md").read_text()
 
 def test_the_guide_names_every_field_and_sub_field() -> None:
     named = set(re.findall(r"`([a-z_]+)(?::|`)", GUIDE))
-    for fields in SCHEMAS.values():
+    for fields in STANDARD_TYPES.schemas.values():
         for field in fields.values():
             assert field.name in named, field.name
             kind = field.kind.item if isinstance(field.kind, ListOf) else field.kind

@@ -13,18 +13,18 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.schema import SCHEMAS
+from site_builder.types import STANDARD_TYPES
 from tests.conftest import run_main
 
 SITE_YAML = "title: Hostile\nbase_url: https://hostile.example.org/\n"
-TYPES = sorted(SCHEMAS)
+TYPES = sorted(STANDARD_TYPES.folders)
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=40),
                     st.dates().map(str), st.sampled_from(["10:30", "no", "yes", "~", "2027-02-30", "#", "&a",
                                                            "*a", "!!binary", "0x1F", "1e400", "-.inf"]))
 yaml_values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=12)
-field_names = st.sampled_from(sorted({name for schema in SCHEMAS.values() for name in schema}) + ["x", ""])
+field_names = st.sampled_from(sorted({name for folder in TYPES for name in STANDARD_TYPES.schema(folder)}) + ["x", ""])
 front_matter = st.dictionaries(field_names, yaml_values, max_size=10)
 bodies = st.text(max_size=300)
 

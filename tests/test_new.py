@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.schema import SCHEMAS
+from site_builder.types import STANDARD_TYPES
 from tests.conftest import SITES, run_main
 
 # The required fields `new` cannot guess, and what an editor would type into each.
@@ -40,7 +40,7 @@ def test_new_file_names_every_field_and_passes_check_once_filled(content_type: s
     assert run.out == f"Wrote {Path('content') / content_type / path.name}. Fill in the blank required fields, " \
                       "then run `bin/site check`.\n"
     text = path.read_text()
-    for name in SCHEMAS[content_type]:
+    for name in STANDARD_TYPES.schema(content_type):
         assert re.search(rf"^(# )?{name}:", text, re.MULTILINE), name
     assert 'title: "Café & chat: a first try"' in text
     assert "published: 2027-01-15" in text

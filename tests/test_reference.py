@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 from site_builder.config import SITE_FIELDS
 from site_builder.parse import compose_yaml
 from site_builder.reference import REGENERATE, field_reference
-from site_builder.schema import INVALID, SCHEMAS, Context, Field, Fields, ListOf
+from site_builder.schema import INVALID, Context, Field, Fields, ListOf
+from site_builder.types import STANDARD_TYPES
 from tests.conftest import PROJECT, run_main
 
 FIELDS_MD = PROJECT / "docs" / "fields.md"
 
 
 def test_docs_fields_md_is_what_the_schema_makes_now() -> None:
-    made = field_reference()
+    made = field_reference(STANDARD_TYPES)
     assert FIELDS_MD.read_text(encoding="utf-8") == made, \
         f"docs/fields.md is out of date with the schema; make it again with `{REGENERATE}`"
 
@@ -24,7 +25,7 @@ def test_docs_fields_md_is_what_the_schema_makes_now() -> None:
 def test_the_reference_command_prints_it() -> None:
     run = run_main("reference")
     assert run.code == 0 and run.err == ""
-    assert run.out == field_reference()
+    assert run.out == field_reference(STANDARD_TYPES)
 
 
 def _every_field() -> list[tuple[str, Field]]:
@@ -40,7 +41,7 @@ def _every_field() -> list[tuple[str, Field]]:
 
     for field in SITE_FIELDS.values():
         walk("site.yaml:", field)
-    for folder, fields in SCHEMAS.items():
+    for folder, fields in STANDARD_TYPES.schemas.items():
         for field in fields.values():
             walk(f"{folder}:", field)
     return found
