@@ -38,6 +38,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
+from .search import index_files, searchable, sort_key
 from .reads import Read, States, TrackingEnvironment, deep, identity
 
 
@@ -59,14 +60,22 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "base-uri 'self'",
     "form-action 'self'",
 ))
+# The search page runs Pagefind, which compiles WebAssembly: allowed there (and in Pagefind's worker) alone.
+SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'",
+                                                                 "script-src 'self' 'wasm-unsafe-eval'")
 # What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
-# frame-ancestors works only as a header, not in a <meta>.
+# frame-ancestors works only as a header, not in a <meta>. Cloudflare Pages sends the headers of every rule a
+# path matches: "! Content-Security-Policy" drops the site-wide policy where search widens it.
 HEADERS = f"""/*
   Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
   X-Content-Type-Options: nosniff
   Referrer-Policy: strict-origin-when-cross-origin
   X-Frame-Options: DENY
-"""
+""" + "".join(f"""
+{path}
+  ! Content-Security-Policy
+  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
+""" for path in ("/search/*", "/pagefind/pagefind-worker.js"))
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,8 @@ class Rendered:
     kept: set[str] = field(default_factory=set)  # pages and calendars kept from the previous build
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
+    # What the search index is made from, of each page a worker sent to the sink (search.searchable).
+    searchable: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> set[str]:
@@ -187,6 +198,8 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         site_nav=site_nav,
         type_labels=TYPE_LABELS,
         content_security_policy=CONTENT_SECURITY_POLICY,
+        search_content_security_policy=SEARCH_CONTENT_SECURITY_POLICY,
+        search_sort_key=sort_key,
         event_json_ld=reading(event_json_ld),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
@@ -342,11 +355,10 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
          PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
                   "Apple Calendar, and see new and changed events as they happen.", (home,)))
 
-    # Search: an index for static/search.js, and a page that lists everything A to Z without it.
+    # Search: the Pagefind index of every page (made below, once all are rendered), and a page that
+    # searches it, and lists everything A to Z without JavaScript.
     page("search/index.html", "search.html",
          PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
-    tasks.append(("search-index.json", partial(_search_index, site)))  # made by a worker, beside the pages
-    keyed("search-index.json")
 
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
@@ -376,10 +388,12 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
         tasks = [(path, task) for path, task in tasks if not kept(path)]
         gathered = [(path, task) for path, task in gathered if not kept(path)]
         out.kept = set(every).difference(path for path, _ in [*tasks, *gathered])
-    for (path, _), (data, entry) in zip(tasks, run_all([partial(_made, sink, path, task) for path, task in tasks],
-                                                       workers, progress)):
+    for (path, _), (data, entry, found) in zip(tasks, run_all([partial(_made, sink, path, task)
+                                                               for path, task in tasks], workers, progress)):
         if data is not None:
             out.files[path] = data
+        if found is not None:
+            out.searchable[path] = found
         for fact in entry or ():
             if isinstance(fact, Keyed):
                 out.keys[path], out.reads[path] = fact.key, fact.reads
@@ -393,6 +407,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
             sink(path, data)
     if sink is not None:
         out.sent.extend(every)
+    out.files.update(index_files(_searched(out, previous)))
     out.files["_headers"] = HEADERS.encode()
     out.files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()
     return out
@@ -510,15 +525,28 @@ def _key_salt(templates_dir: Path, assets: dict[str, str]) -> bytes:
     return digest.digest()
 
 
-def _made(sink: Sink | None, path: str, task: Callable[[], Any]) -> tuple[bytes | None, Any]:
-    """Run one task: its bytes go to the sink when there is one; what else it makes (its key and what it
-    read, a VEVENT) comes back."""
+def _made(sink: Sink | None, path: str, task: Callable[[], Any]) -> tuple[bytes | None, Any, str | None]:
+    """Run one task: its bytes go to the sink when there is one, and what the search index needs of them
+    comes back instead; what else it makes (its key and what it read, a VEVENT) comes back too."""
     made = task()
     data, extra = made if isinstance(made, tuple) else (made, None)
     if sink is None:
-        return data, extra
+        return data, extra, None
     sink(path, data)
-    return None, extra
+    return None, extra, searchable(data) if path.endswith(".html") else None
+
+
+def _searched(out: Rendered, previous: Previous | None) -> list[tuple[str, str]]:
+    """Every page the search index is made from, by URL, in the order of their paths."""
+    pages = dict(out.searchable)
+    for path, data in out.files.items():
+        if path.endswith(".html") and (found := searchable(data)) is not None:
+            pages[path] = found
+    for path in out.kept:  # a page kept from the last build: its bytes as they are
+        if path.endswith(".html") and previous is not None and (data := previous.kept_bytes(path)) is not None:
+            if (found := searchable(data)) is not None:
+                pages[path] = found
+    return [("/" + path.removesuffix("index.html"), pages[path]) for path in sorted(pages)]
 
 
 def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:
@@ -553,28 +581,6 @@ def _feed(site: Site, bodies: Bodies, items: tuple[Item, ...], title: str, url: 
           description: str) -> bytes:
     """An RSS feed of the newest of these items."""
     return render_rss(site, bodies, feed_items(items, site), title, url, feed_url, description)
-
-
-def _search_index(site: Site) -> bytes:
-    """Every item and topic as static/search.js reads it; sorted keys and a fixed order keep it byte-stable."""
-    tz = site.config.tz
-    entries = []
-    for item in site.items:
-        moment = item.start if isinstance(item, Event) else item.published
-        day = dates.local_day(moment, tz) if moment else None
-        entries.append({
-            "title": item.title,
-            "url": item.url,
-            "summary": item.summary,
-            "type": item.label,
-            "topics": [topic.name for topic in item.topics],
-            "date": day.isoformat() if day else "",
-            "when": item.when if isinstance(item, Event) else (dates.short_date(day) if day else ""),
-        })
-    for topic in site.topics:
-        entries.append({"title": topic.name, "url": topic.url, "summary": f"Everything about {topic.name}.",
-                        "type": "Topic", "topics": [], "date": "", "when": ""})
-    return json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _static_assets(static_dir: Path, out: Rendered) -> dict[str, str]:
