@@ -38,6 +38,7 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .model import TYPE_LABELS, Bodies, Event, Item, Site, group_by_month
 from .parallel import run_all
+from .months import WEEKDAYS, months, month_url
 from .search import index_files, searchable, sort_key
 from .reads import Read, States, TrackingEnvironment, deep, identity
 
@@ -200,6 +201,7 @@ def make_environment(templates_dir: Path, site: Site, bytecode_dir: Path | None 
         content_security_policy=CONTENT_SECURITY_POLICY,
         search_content_security_policy=SEARCH_CONTENT_SECURITY_POLICY,
         search_sort_key=sort_key,
+        month_url=month_url,
         event_json_ld=reading(event_json_ld),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
@@ -310,6 +312,10 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
              PageMeta(pager.urls[pager.number - 1], _paged_title("Past events", pager),
                       "Events that have already happened, newest first.", (home, ("Events", "/events/"))),
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
+    for month in months(site):  # a calendar grid of each month with events
+        page(month.output_path, "month.html",
+             PageMeta(month.url, f"Events in {month.title}", f"Events in {month.title}, on a calendar.",
+                      (home, ("Events", "/events/"))), month=month, weekdays=WEEKDAYS)
     for event in site.events:
         own_page(event)
         path = event.ics_url.lstrip("/")
