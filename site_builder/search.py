@@ -18,6 +18,8 @@ thread while the responses are read as they come.
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import subprocess
 import tempfile
@@ -57,8 +59,8 @@ def index_files(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
         service.ask([{"type": "AddFile", "index_id": index_id, "url": url, "file_contents": html,
                       "file_path": None} for url, html in pages])
         files = service.ask([{"type": "GetFiles", "index_id": index_id}])[0]["files"]
-    return {f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"]) for file in sorted(
-        files, key=lambda file: file["path"]) if not file["path"].startswith(UNUSED)}
+    return canonical({f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"]) for file in sorted(
+        files, key=lambda file: file["path"]) if not file["path"].startswith(UNUSED)})
 
 
 def executable() -> Path:
@@ -147,3 +149,106 @@ def sort_key(item: Any) -> str:
     if not item.is_past:
         return "a " + moment
     return "b " + moment.translate(str.maketrans("0123456789", "9876543210"))  # newest first
+
+
+# ---------------------------------------------------------------- the same content, the same bytes
+#
+# Pagefind lists each filter's values, and the filters themselves, in the order of a Rust HashMap, which is
+# seeded at random in every run: the filter files (filter/*.pf_filter), the metadata file that names them
+# (pagefind.*.pf_meta) and pagefind-entry.json, which names that, came out different each time. They are
+# put in a fixed order here (filters by name, values by their text), named by a digest of what they hold
+# (as Pagefind names them by theirs), and compressed again without a timestamp. The rest of the bundle is
+# byte-stable as Pagefind makes it.
+
+SIGNATURE = b"pagefind_dcd"
+
+
+def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle with its filter and metadata files in a fixed order, and named by what they hold."""
+    entry_path = f"{BUNDLE}/pagefind-entry.json"
+    if entry_path not in files:
+        return files
+    entry = json.loads(files[entry_path])
+    out = dict(files)
+    for language, about in entry["languages"].items():
+        meta_path = f"{BUNDLE}/pagefind.{about['hash']}.pf_meta"
+        if meta_path not in out:
+            continue
+        meta = _unpack(out.pop(meta_path))  # [version, pages, index chunks, filters, sorts, metadata keys]
+        renamed: list[list[Any]] = []
+        for name, filter_hash in meta[3]:
+            data = _unpack(out.pop(f"{BUNDLE}/filter/{filter_hash}.pf_filter"))
+            data[1] = sorted(data[1], key=lambda value: value[0].encode("utf-8"))
+            packed = _pack(data)
+            new_hash = _named(language, packed, len(filter_hash))
+            out[f"{BUNDLE}/filter/{new_hash}.pf_filter"] = packed
+            renamed.append([name, new_hash])
+        meta[3] = sorted(renamed, key=lambda pair: pair[0].encode("utf-8"))
+        meta[4] = sorted(meta[4], key=lambda pair: pair[0].encode("utf-8"))  # the sort keys
+        packed = _pack(meta)
+        about["hash"] = _named(language, packed, len(about["hash"]))
+        out[f"{BUNDLE}/pagefind.{about['hash']}.pf_meta"] = packed
+    out[entry_path] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dict(sorted(out.items()))
+
+
+def _named(language: str, packed: bytes, length: int) -> str:
+    return f"{language}_" + hashlib.sha256(packed).hexdigest()[:length - len(language) - 1]
+
+
+def _unpack(data: bytes) -> Any:
+    raw = gzip.decompress(data)
+    assert raw.startswith(SIGNATURE), "not a Pagefind file"
+    value, end = _decode(raw, len(SIGNATURE))
+    assert end == len(raw)
+    return value
+
+
+def _pack(value: Any) -> bytes:
+    return gzip.compress(SIGNATURE + _encode(value), compresslevel=9, mtime=0)
+
+
+# CBOR (RFC 8949), the little of it Pagefind's files use: integers, byte and text strings, arrays.
+def _decode(raw: bytes, at: int) -> tuple[Any, int]:
+    major, info = raw[at] >> 5, raw[at] & 31
+    at += 1
+    if info < 24:
+        number = info
+    else:
+        size = 1 << (info - 24)
+        number, at = int.from_bytes(raw[at:at + size], "big"), at + size
+    if major == 0:
+        return number, at
+    if major == 1:
+        return -1 - number, at
+    if major == 2:
+        return bytes(raw[at:at + number]), at + number
+    if major == 3:
+        return raw[at:at + number].decode("utf-8"), at + number
+    if major == 4:
+        items = []
+        for _ in range(number):
+            item, at = _decode(raw, at)
+            items.append(item)
+        return items, at
+    raise ValueError(f"unexpected CBOR major type {major} in a Pagefind file")
+
+
+def _head(major: int, number: int) -> bytes:
+    if number < 24:
+        return bytes([major << 5 | number])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if number < 1 << (8 * size):
+            return bytes([major << 5 | info]) + number.to_bytes(size, "big")
+    raise ValueError("number too large for CBOR")
+
+
+def _encode(value: Any) -> bytes:
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _head(2, len(value)) + value
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+        return _head(3, len(data)) + data
+    return _head(4, len(value)) + b"".join(_encode(item) for item in value)
