@@ -178,6 +178,8 @@ def page_type(path: str, html: str) -> str:
         return f"{section} list" if section in known else "plain page"
     if section == "events" and parts[1] in ("past", "format"):
         return f"events: {parts[1]}"
+    if section == "events" and parts[1].isdigit():
+        return "events: month"
     if section == "events":
         fmt = re.search(r"<dt>Format</dt><dd>([^<]+)</dd>", html)
         status = re.search(r'<dt>Status</dt><dd><strong class="tag tag--([a-z-]+)"', html)
@@ -449,6 +451,7 @@ def test_without_javascript_search_lists_everything_a_to_z(servers: dict[str, Se
                  if p not in ("/", "/404.html", "/search/", "/calendars/") and "/page/" not in p}
         lists = {"/events/", "/events/past/", "/series/", "/clusters/", "/offers/", "/stories/", "/resources/",
                  "/topics/"}
-        assert pages - lists - {p for p in pages if p.startswith("/events/format/")} <= every
+        months = {p for p in pages if re.fullmatch(r"/events/\d{4}/\d\d/", p)}  # lists by month
+        assert pages - lists - months - {p for p in pages if p.startswith("/events/format/")} <= every
     finally:
         page.close()
