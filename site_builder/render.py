@@ -11,9 +11,9 @@ keeps a file whose key is the one the live site's file was made with
 matter (reads.py) and what it was given (which items, in what order, under
 which headings, as worked out here), an event's calendar by the event and what
 it links to: a body edit makes one page again, a title edit the pages that
-show that title. The calendars of many events and the search index are keyed
-by the whole site's front matter, the sitemap by what it lists. Feeds, which
-hold many bodies, are made every time.
+show that title. The calendars of many events are keyed by the whole site's
+front matter, the sitemap by what it lists. Feeds, which hold many bodies, and
+the search index (search.py, from every indexed page's bytes), are made every time.
 """
 
 from __future__ import annotations
