@@ -7,7 +7,9 @@ import os
 import shutil
 import textwrap
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +127,17 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def calendars_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The calendar edge cases: both clock changes, awkward titles, every status, all-day and offset events."""
     return built_once(tmp_path_factory, "calendars", SITES / "calendars", "2026-11-23")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one for every browser test of the session (Playwright's sync API
+    runs one at a time, so the modules that drive a browser share this one)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    assert CHROMIUM.is_file(), "the browser tests need Debian's chromium (bin/test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

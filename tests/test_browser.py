@@ -52,6 +52,10 @@ AXE_URL = "/__test__/axe.min.js"  # served beside each site, cacheable, so Chrom
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/favicon.ico":  # the sites have none; Chromium asks for one when a page stays open a while
+            self.send_response(204)
+            self.end_headers()
+            return None
         if self.path != AXE_URL:
             return super().do_GET()
         data = AXE.read_bytes()
@@ -91,13 +95,7 @@ def site(request: pytest.FixtureRequest, servers: dict[str, Served]) -> Served:
 # ---------------------------------------------------------------- one browser, a few contexts
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.is_file(), "the browser tests need Debian's chromium (bin/test installs it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+# The browser itself is conftest.py's `browser`: one for the session, shared by every module that drives it.
 
 
 @pytest.fixture(scope="module")

@@ -18,18 +18,9 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from tests.conftest import run_main
 from tests.search_site import TODAY, write_search_site
 from tests.test_browser import (AXE_TAGS, AXE_URL, NARROWEST, RUN_AXE, STICKING_OUT, Tab, _QuietHandler,  # noqa: F401
-                                axe_context, browser, context, describe, no_js_context)
+                                axe_context, context, describe, no_js_context)
 
 pytestmark = pytest.mark.browser
-
-
-class _Handler(_QuietHandler):
-    def do_GET(self) -> None:
-        if self.path == "/favicon.ico":  # the site has none; Chromium asks for it while a page stays open
-            self.send_response(204)
-            self.end_headers()
-            return None
-        return super().do_GET()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +31,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     run = run_main("build", "--content", str(content), "--output", str(root / "output"), "--today", TODAY)
     assert run.code == 0, run.err
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(root / "output")))
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root / "output")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
