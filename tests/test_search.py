@@ -64,11 +64,14 @@ def test_a_word_in_one_body_finds_that_event_and_so_does_another_form_of_it(orig
     # Another form of the word: Pagefind stems "beekeepers" and "beekeeping" alike.
     page = tab.open(f"{origin}/search/?q=beekeepers")
     assert results(page) == ["Community garden morning"]
-    # Words outside the main content (the footer, the header, the related items) find nothing.
-    page = tab.open(f"{origin}/search/?q=zzqxv")
+    # Words outside the main content find nothing: "subscribe" is in every page's footer only, and
+    # "planting" in one event's summary, and in the related items on other pages.
+    page = tab.open(f"{origin}/search/?q=subscribe")
     assert results(page) == []
-    assert page.text_content("#search-status").startswith("No results for “zzqxv”")
+    assert page.text_content("#search-status").startswith("No results for “subscribe”")
     assert page.is_visible("#a-to-z-section")
+    page = tab.open(f"{origin}/search/?q=planting")
+    assert results(page) == ["Community garden morning"]
 
 
 def test_filters_narrow_the_results_and_upcoming_events_can_come_first(origin: str, tab: Tab) -> None:
