@@ -32,7 +32,9 @@ from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
 from .types import ContentType
 from .model import Bodies, Event, Item, Site, group_by_month
+from .months import WEEKDAYS, month_url, months
 from .parallel import run_all
+from .search import index_files, searchable, sort_key
 
 
 ITEMS_PER_PAGE = 20
@@ -54,9 +56,14 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "base-uri 'self'",
     "form-action 'self'",
 ))
+# The search page runs Pagefind, which compiles WebAssembly: allowed there (and in Pagefind's worker) alone.
+SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'",
+                                                                 "script-src 'self' 'wasm-unsafe-eval'")
 # What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
 # frame-ancestors works only as a header, not in a <meta>. A file opened from media/ is downloaded, never
 # shown as a page, and could run nothing if it were (media_policy decides what media/ may hold at all).
+# Cloudflare Pages sends the headers of every rule a path matches: "! Content-Security-Policy" drops the
+# site-wide policy where search widens it.
 HEADERS = f"""/*
   Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
   X-Content-Type-Options: nosniff
@@ -66,7 +73,11 @@ HEADERS = f"""/*
   Content-Disposition: attachment
   X-Content-Type-Options: nosniff
   Content-Security-Policy: default-src 'none'; sandbox
-"""
+""" + "".join(f"""
+{path}
+  ! Content-Security-Policy
+  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
+""" for path in ("/search/*", "/pagefind/pagefind-worker.js"))
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,8 @@ class Rendered:
     sent: list[str] = field(default_factory=list)
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
+    # What the search index is made from, of each page a worker sent to the sink (search.searchable).
+    searchable: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> set[str]:
@@ -206,6 +219,9 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         site_nav=site_nav,
         type_labels={t.folder: (t.singular, t.plural) for t in site.types},  # as site.types, by folder
         content_security_policy=CONTENT_SECURITY_POLICY,
+        search_content_security_policy=SEARCH_CONTENT_SECURITY_POLICY,
+        search_sort_key=sort_key,
+        month_url=month_url,
         event_json_ld=reading(event_json_ld),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
@@ -299,6 +315,10 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
              PageMeta(pager.urls[pager.number - 1], _paged_title("Past events", pager),
                       "Events that have already happened, newest first.", (home, ("Events", "/events/"))),
              months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
+    for month in months(site):  # a calendar grid of each month with events
+        page(month.output_path, "month.html",
+             PageMeta(month.url, f"Events in {month.title}", f"Events in {month.title}, on a calendar.",
+                      (home, ("Events", "/events/"))), month=month, weekdays=WEEKDAYS)
     for event in site.events:
         own_page(event)
         own_tasks.append(Planned(event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event),
@@ -348,10 +368,10 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
          PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
                   "Apple Calendar, and see new and changed events as they happen.", (home,)))
 
-    # Search: an index for static/search.js, and a page that lists everything A to Z without it.
+    # Search: the Pagefind index of every page (made by render_site, once all are rendered), and a page
+    # that searches it, and lists everything A to Z without JavaScript.
     page("search/index.html", "search.html",
          PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
-    tasks.append(Planned("search-index.json", partial(_search_index, site)))  # made by a worker
 
     page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
                                           noindex=True))
@@ -391,9 +411,11 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
     # The workers make every page and every event's own calendar, and send back each event's VEVENT for the
     # calendars of many events.
     made = run_all([partial(_made, sink, planned) for planned in plan.made], workers, progress)
-    for planned, (data, vevent) in zip(plan.made, made):
+    for planned, (data, vevent, found) in zip(plan.made, made):
         if data is not None:
             out.files[planned.path] = data
+        if found is not None:
+            out.searchable[planned.path] = found
         if vevent is not None:
             calendars.preload(*vevent)
     for planned in plan.gathered:
@@ -404,6 +426,7 @@ def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Pat
             sink(planned.path, data)
     if sink is not None:
         out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
+    out.files.update(index_files(_searched(out)))
     out.files.update(plan.fixed)
     return out
 
@@ -430,14 +453,23 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
                                                                body=body))
 
 
-def _made(sink: Sink | None, planned: Planned) -> tuple[bytes | None, tuple[str, bytes] | None]:
-    """Make one file: its bytes go to the sink when there is one, else back; an event calendar's VEVENT
-    comes back too."""
+def _made(sink: Sink | None, planned: Planned) -> tuple[bytes | None, tuple[str, bytes] | None, str | None]:
+    """Make one file: its bytes go to the sink when there is one, and what the search index needs of them
+    comes back instead; else the bytes come back. An event calendar's VEVENT comes back too."""
     data, vevent = planned.make() if planned.vevent else (planned.make(), None)
     if sink is None:
-        return data, vevent
+        return data, vevent, None
     sink(planned.path, data)
-    return None, vevent
+    return None, vevent, searchable(data) if planned.path.endswith(".html") else None
+
+
+def _searched(out: Rendered) -> list[tuple[str, str]]:
+    """Every page the search index is made from, by URL, in the order of their paths."""
+    pages = dict(out.searchable)
+    for path, data in out.files.items():
+        if path.endswith(".html") and (found := searchable(data)) is not None:
+            pages[path] = found
+    return [("/" + path.removesuffix("index.html"), pages[path]) for path in sorted(pages)]
 
 
 def _render_named(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
@@ -473,28 +505,6 @@ def _feed(site: Site, bodies: Bodies, items: tuple[Item, ...], title: str, url: 
           description: str) -> bytes:
     """An RSS feed of the newest of these items."""
     return render_rss(site, bodies, feed_items(items, site), title, url, feed_url, description)
-
-
-def _search_index(site: Site) -> bytes:
-    """Every item and topic as static/search.js reads it; sorted keys and a fixed order keep it byte-stable."""
-    tz = site.config.tz
-    entries = []
-    for item in site.items:
-        moment = item.start if isinstance(item, Event) else item.published
-        day = dates.local_day(moment, tz) if moment else None
-        entries.append({
-            "title": item.title,
-            "url": item.url,
-            "summary": item.summary,
-            "type": item.label,
-            "topics": [topic.name for topic in item.topics],
-            "date": day.isoformat() if day else "",
-            "when": item.when if isinstance(item, Event) else (dates.short_date(day) if day else ""),
-        })
-    for topic in site.topics:
-        entries.append({"title": topic.name, "url": topic.url, "summary": f"Everything about {topic.name}.",
-                        "type": "Topic", "topics": [], "date": "", "when": ""})
-    return json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _static_assets(static_dir: Path, copies: dict[str, Path]) -> dict[str, str]:

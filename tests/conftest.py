@@ -7,7 +7,9 @@ import os
 import shutil
 import textwrap
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,3 +140,17 @@ def clocks_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sites(small_site: Path, calendars_site: Path, clocks_site: Path) -> tuple[Path, ...]:
     """Every fixture site that has events, built."""
     return small_site, calendars_site, clocks_site
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one for every browser test of the session (Playwright's sync API
+    runs one at a time, so the modules that drive a browser share this one)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    assert CHROMIUM.is_file(), "the browser tests need Debian's chromium (bin/test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import Scratch, run_main
@@ -75,16 +77,18 @@ def test_moved_cancelled_added_and_removed_are_said_in_words(site: Scratch) -> N
     lines = run.out.splitlines()
     assert lines[:2] == [
         "What this change does to the site:",
-        "1 page added, 1 removed and 8 changed; 9 pages change only in the navigation or footer; "
-        "2 events moved or changed; 4 calendars affected; 2 other files changed.",
+        "1 page added, 1 removed and 10 changed; 9 pages change only in the navigation or footer; "
+        "2 events moved or changed; 4 calendars affected; 14 other files changed.",  # two month pages; the search index files
     ]
     text = run.out
     assert "\nPages added:\n  /contact/ Contact us\n" in text
     # What the pages say: the event pages, the listings and the series that show them, and search.
-    assert ("\nPages changed:\n  / Scratch site\n  /events/ Events\n  /events/budget-workshop/ Budget workshop\n"
-            "  /events/format/in-person/ In person events\n  /events/format/online/ Online events\n"
-            "  /events/grants-clinic/ Grants clinic\n  /search/ Search\n  /series/money-matters/ Money matters\n"
-            "\n") in text
+    changed = [line for line in text.split("\nPages changed:\n")[1].split("\n\n")[0].splitlines()
+               if not re.fullmatch(r"  /events/\d{4}/\d\d/ Events in \w+ \d{4}", line)]  # and two month pages
+    assert changed == ["  / Scratch site", "  /events/ Events", "  /events/budget-workshop/ Budget workshop",
+                       "  /events/format/in-person/ In person events", "  /events/format/online/ Online events",
+                       "  /events/grants-clinic/ Grants clinic", "  /search/ Search",
+                       "  /series/money-matters/ Money matters"]
     assert "\nPages removed:\n  /about/ About\n" in text
     assert ("\nEvents moved or changed:\n"
             "  /events/budget-workshop/ Budget workshop: now Friday 5 March 2027, 6pm to 7:30pm "
@@ -93,18 +97,17 @@ def test_moved_cancelled_added_and_removed_are_said_in_words(site: Scratch) -> N
             "  /events/grants-clinic/ Grants clinic: now cancelled (was going ahead)\n") in text
     assert ("\nCalendars affected (subscribers see the change):\n  /events.ics\n  /events/budget-workshop.ics\n"
             "  /events/grants-clinic.ics\n  /series/money-matters.ics\n") in text
-    assert "\nOther files:\n  /search-index.json\n  /sitemap.xml\n" in text
+    assert "\nOther files:\n" in text and "  /pagefind/pagefind-entry.json\n" in text and "  /sitemap.xml\n" in text
 
 
 def test_a_body_edit_changes_one_page_and_no_calendar(site: Scratch) -> None:
     site.write("pages/about.md", ABOUT.replace("a small team", "a team of four"))
     build_head(site)
     run = run_main("diff", "--base", "base", "--head", "head")
-    assert run.out == ("What this change does to the site:\n"
-                       "1 page changed.\n"
-                       "\n"
-                       "Pages changed:\n"
-                       "  /about/ About\n")
+    # The page, and the search index files that hold its words.
+    assert run.out.startswith("What this change does to the site:\n1 page changed; ")
+    assert "\nPages changed:\n  /about/ About\n" in run.out
+    assert all(line.startswith("  /pagefind/") for line in run.out.split("Other files:\n")[1].splitlines())
 
 
 def test_markdown_for_a_job_summary_escapes_what_editors_typed(site: Scratch) -> None:

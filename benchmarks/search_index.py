@@ -1,0 +1,181 @@
+"""What the search index costs: its build time and size, and what a browser fetches for a first query.
+
+Usage: `.venv/bin/python benchmarks/search_index.py --sizes 1000,5000,20000 [--json FILE]`
+
+For each size, the benchmark corpus (corpus.py, this project's shape) is built cold (no cache) twice in
+this process: as it is, and with the search stage replaced by nothing, so the difference is what the
+index costs a cold build. The Pagefind stage is also timed alone, on the pages of the built site
+(search.searchable of each, as the workers send them). Then the site is served on 127.0.0.1 and Debian's
+Chromium opens /search/?q=WORD for a common word and for a rare one: the bytes it fetched from /pagefind/
+(and the search script) are counted by the server, against the size of the whole index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(PROJECT), str(PROJECT / "benchmarks")]
+
+from corpus import TODAY, write_corpus  # noqa: E402
+from site_builder import render, search  # noqa: E402
+from site_builder.cli import main as build_main  # noqa: E402
+
+QUERIES = {"common": "community", "rare": "petition"}
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (the workers, Pagefind): on a shared machine,
+    steadier than the wall clock."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def cold_build(content: Path, out: Path, with_search: bool) -> tuple[float, float]:
+    if out.exists():
+        shutil.rmtree(out)
+    original = render.index_files
+    if not with_search:
+        render.index_files = lambda pages: {}  # type: ignore[assignment]
+    try:
+        started, used = time.perf_counter(), cpu()
+        code = build_main(["build", "--content", str(content), "--output", str(out), "--today", TODAY,
+                           "--no-cache"], stdout=open("/dev/null", "w"))
+        seconds, used = time.perf_counter() - started, cpu() - used
+    finally:
+        render.index_files = original  # type: ignore[assignment]
+    assert code == 0, f"build failed ({code})"
+    return seconds, used
+
+
+def index_alone(out: Path) -> tuple[float, float]:
+    pages = []
+    for page in sorted(out.rglob("*.html")):
+        found = search.searchable(page.read_bytes())
+        if found is not None:
+            pages.append(("/" + page.relative_to(out).as_posix().removesuffix("index.html"), found))
+    started, used = time.perf_counter(), cpu()
+    search.index_files(pages)
+    return time.perf_counter() - started, cpu() - used
+
+
+class Counting(http.server.SimpleHTTPRequestHandler):
+    fetched: list[tuple[str, int]] = []
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        target = Path(self.directory) / path.lstrip("/")
+        if target.is_file():
+            Counting.fetched.append((path, target.stat().st_size))
+        return super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def first_query_bytes(out: Path) -> dict[str, dict[str, int]]:
+    from playwright.sync_api import sync_playwright
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Counting, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    measured = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            for name, word in QUERIES.items():
+                context = browser.new_context()  # a cold cache for each query
+                page = context.new_page()
+                Counting.fetched = []
+                page.goto(f"{origin}/search/?q={word}", wait_until="load")
+                page.wait_for_selector("#search-results:not([hidden])", timeout=60_000)
+                page.wait_for_load_state("networkidle")
+                index = sum(size for path, size in Counting.fetched if path.startswith("/pagefind/"))
+                code = sum(size for path, size in Counting.fetched if path.startswith("/pagefind/")
+                           and path.endswith((".js", ".pagefind")))
+                measured[name] = {"bytes": index, "of_which_code": code,
+                                  "results": page.locator("#search-results-list li").count(),
+                                  "files": sum(1 for path, _ in Counting.fetched if path.startswith("/pagefind/"))}
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return measured
+
+
+def measure(size: int, work: Path, repeat: int) -> dict:
+    corpus = work / f"size-{size}"
+    write_corpus(corpus, size, shapes=("ours",))
+    content, out = corpus / "ours", corpus / "out"
+    without = [cold_build(content, out, with_search=False) for _ in range(repeat)]
+    with_index = [cold_build(content, out, with_search=True) for _ in range(repeat)]
+    files = [p for p in (out / "pagefind").rglob("*") if p.is_file()]
+    code = sum(p.stat().st_size for p in files if p.suffix in (".js", ".pagefind"))
+    total = sum(p.stat().st_size for p in files)
+    alone = [index_alone(out) for _ in range(repeat)]
+    result = {
+        "events": size,
+        "cold_build_without_search_s": statistics.median(w for w, _ in without),
+        "cold_build_with_search_s": statistics.median(w for w, _ in with_index),
+        "index_alone_s": statistics.median(w for w, _ in alone),
+        "cold_build_without_search_cpu_s": statistics.median(c for _, c in without),
+        "cold_build_with_search_cpu_s": statistics.median(c for _, c in with_index),
+        "index_alone_cpu_s": statistics.median(c for _, c in alone),
+        "index_files": len(files),
+        "index_bytes": total - code,
+        "code_bytes": code,
+        "first_query": first_query_bytes(out),
+    }
+    print(json.dumps(result), file=sys.stderr)
+    return result
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| events | cold build without search, wall (CPU) | with search | Pagefind stage alone | index files "
+             "| index size (+ Pagefind's code) | first query, common word | first query, rare word |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        extra = r["cold_build_with_search_cpu_s"] - r["cold_build_without_search_cpu_s"]
+        q = r["first_query"]
+        lines.append(
+            f"| {r['events']:,} | {r['cold_build_without_search_s']:.2f} s ({r['cold_build_without_search_cpu_s']:.2f} s) "
+            f"| {r['cold_build_with_search_s']:.2f} s ({r['cold_build_with_search_cpu_s']:.2f} s; CPU "
+            f"+{100 * extra / r['cold_build_without_search_cpu_s']:.0f}%) "
+            f"| {r['index_alone_s']:.2f} s ({r['index_alone_cpu_s']:.2f} s) "
+            f"| {r['index_files']:,} | {r['index_bytes'] / 1e6:.1f} MB (+ {r['code_bytes'] / 1e3:.0f} kB) "
+            f"| {q['common']['bytes'] / 1e3:.0f} kB ({q['common']['of_which_code'] / 1e3:.0f} kB code) "
+            f"| {q['rare']['bytes'] / 1e3:.0f} kB ({q['rare']['of_which_code'] / 1e3:.0f} kB code) |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--report", type=Path, help="print the table of a saved run")
+    args = parser.parse_args()
+    if args.report:
+        print(table(json.loads(args.report.read_text())))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
+        results = [measure(int(size), Path(tmp), args.repeat) for size in args.sizes.split(",")]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

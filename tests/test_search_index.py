@@ -1,0 +1,75 @@
+"""The search index: Pagefind's, made in the build from the item pages, byte for byte the same each time, and
+the Content-Security-Policy widened for it on the search page alone."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from tests.conftest import run_main
+from tests.search_site import TODAY, write_search_site
+
+
+def build(tmp_path: Path, name: str, *extra: str) -> Path:
+    content = write_search_site(tmp_path / f"{name}-content")
+    out = tmp_path / name / "output"
+    run = run_main("build", "--content", str(content), "--output", str(out), "--today", TODAY, *extra)
+    assert run.code == 0, run.err
+    return out
+
+
+def index_of(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "pagefind").rglob("*"))
+            if p.is_file()}
+
+
+def test_the_same_content_gives_the_same_index_bytes(tmp_path: Path) -> None:
+    first, second = index_of(build(tmp_path, "first")), index_of(build(tmp_path, "second", "--jobs", "1"))
+    assert first == second
+    assert "pagefind/pagefind.js" in first and any(p.startswith("pagefind/fragment/") for p in first)
+    assert not (tmp_path / "first" / "output" / "search-index.json").exists()  # the old index is retired
+
+
+def test_every_item_page_is_indexed_and_nothing_else(tmp_path: Path) -> None:
+    out = build(tmp_path, "site")
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_bytes())
+    (language,) = entry["languages"].values()
+    assert language["page_count"] == 7  # four events, a story, a resource, a page: not lists, home or search
+    for path in out.rglob("*.html"):
+        text = path.read_text()
+        own = path.parent.parent.name in ("events", "stories", "resources") or path.parent.name == "about"
+        own = own and path.parent.name not in ("past", "events") and not path.parent.name.isdigit()
+        assert ("data-pagefind-body" in text) == own, path
+    # Filters, the date in words and the sort key are in an event's page for Pagefind to read.
+    event = (out / "events" / "garden-evening" / "index.html").read_text()
+    assert '<span data-pagefind-filter="type" data-pagefind-meta="type">Event</span>' in event
+    assert '<span data-pagefind-filter="topic">Planning</span>' in event
+    assert '<span data-pagefind-meta="date">Wednesday 7 April 2027, 6pm to 7:30pm</span>' in event
+    assert '<span data-pagefind-meta="status">Fully booked</span>' in event
+    assert '<span data-pagefind-sort="upcoming">a 2027-04-07T18:00</span>' in event
+    past = (out / "events" / "garden-last-year" / "index.html").read_text()
+    assert re.search(r'data-pagefind-sort="upcoming">b \d{4}-\d\d-\d\dT\d\d:\d\d<', past)
+    # What is around the main content is not indexed.
+    assert '<header class="site-header" data-pagefind-ignore>' in event
+    assert '<footer class="site-footer" data-pagefind-ignore>' in event
+
+
+def policy(page: Path) -> str:
+    text = page.read_text()
+    return html.unescape(re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)[1])
+
+
+def test_only_the_search_page_may_compile_webassembly(tmp_path: Path) -> None:
+    out = build(tmp_path, "site")
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy(out / "search" / "index.html")
+    for page in out.rglob("*.html"):
+        if page.parent.name != "search":
+            assert "wasm" not in policy(page), page
+    headers = (out / "_headers").read_text()
+    rules = dict(re.findall(r"^(/\S*)\n((?:  .*\n?)+)", headers, re.M))
+    assert "wasm" not in rules["/*"]
+    for path in ("/search/*", "/pagefind/pagefind-worker.js"):
+        assert "  ! Content-Security-Policy\n" in rules[path]  # Cloudflare Pages: drop the site-wide one here
+        assert "script-src 'self' 'wasm-unsafe-eval';" in rules[path] and "frame-ancestors 'none'" in rules[path]
