@@ -75,7 +75,9 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
                                 BodyRenderer(options.content_dir, config.trust_html))
     if record is None or any(problem.is_error for problem in found):
         return None
-    return make_item(record, config, site.today), record.body_html, (record.data.get("series"),
+    # The pictures the last build made: an image changed since is made by the full build that follows.
+    pictures = {item.image.src[1:]: item.image.picture for item in site.items if item.image and item.image.picture}
+    return make_item(record, config, site.today, pictures), record.body_html, (record.data.get("series"),
                                                                      record.data.get("cluster"))
 
 

@@ -19,7 +19,8 @@ from typing import Any
 from .config import Config
 from .dates import as_datetime, local_day
 from .errors import Problem, error
-from .model import (Action, Bodies, Body, Cluster, Contact, Event, Figure, Image, Item, Offer, Online, Page, Partner,
+from .images import image_of
+from .model import (Action, Bodies, Body, Cluster, Contact, Event, Figure, Item, Offer, Online, Page, Partner, Picture,
                     Resource, Series, Site, Story, Topic, Venue, Window, link)
 from .validate import Record
 
@@ -43,10 +44,11 @@ def topic_slug(name: str) -> str:
 
 def resolve_site(config: Config, records: list[Record], today: date,
                  hidden: dict[str, set[str]] | None = None,
-                 broken: dict[str, set[str]] | None = None) -> tuple[Site, list[Problem]]:
+                 broken: dict[str, set[str]] | None = None,
+                 pictures: dict[str, Picture] | None = None) -> tuple[Site, list[Problem]]:
     """Build the Site from every record, reporting cross-file problems. `hidden` names the drafts left out,
     by folder, so a reference to one can say so; `broken` the files left out for errors of their own, which
-    a reference to is not reported (their errors are)."""
+    a reference to is not reported (their errors are); `pictures` are the image stage's, by original."""
     problems: list[Problem] = []
     records = _unique(records, problems)
     by_type: dict[str, list[Record]] = defaultdict(list)
@@ -57,7 +59,7 @@ def resolve_site(config: Config, records: list[Record], today: date,
     for kind in ("series", "clusters", "offers", "stories", "resources", "pages", "events"):
         built = []
         for record in by_type.get(kind, []):
-            built.append(make_item(record, config, today))
+            built.append(make_item(record, config, today, pictures))
         items[kind] = built
 
     _link_events(items, by_type.get("events", []), problems, hidden or {}, broken or {})
@@ -65,7 +67,8 @@ def resolve_site(config: Config, records: list[Record], today: date,
     _link_related(items)
 
     site = Site(config=config, today=today, topics=topics,
-                **{kind: in_site_order(kind, items[kind], config) for kind in ORDERS})
+                default_image=image_of({"src": config.image.lstrip("/")}, pictures or {}) if config.image
+                else None, **{kind: in_site_order(kind, items[kind], config) for kind in ORDERS})
     return site, problems
 
 
@@ -261,7 +264,7 @@ def bodies_of(records: list[Record]) -> Bodies:
             for record in records}
 
 
-def make_item(record: Record, config: Config, today: date) -> Item:
+def make_item(record: Record, config: Config, today: date, pictures: dict[str, Picture] | None = None) -> Item:
     """One record as an item of the site, before resolve links it to others (the preview links it itself)."""
     data = record.data
     kind = record.kind
@@ -277,7 +280,7 @@ def make_item(record: Record, config: Config, today: date) -> Item:
         draft=data.get("draft", False),
         published=data.get("published"),
         updated=data.get("updated"),
-        image=Image("/" + image["src"], image.get("alt", "")) if image else None,
+        image=image_of(image, pictures or {}),
         url=url,
         output_path=url.strip("/") + "/index.html",
     )

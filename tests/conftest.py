@@ -8,6 +8,7 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -138,3 +139,17 @@ def clocks_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sites(small_site: Path, calendars_site: Path, clocks_site: Path) -> tuple[Path, ...]:
     """Every fixture site that has events, built."""
     return small_site, calendars_site, clocks_site
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one for the session: every browser test module shares it,
+    since Playwright's sync API allows one instance a thread."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    assert CHROMIUM.is_file(), "the browser tests need Debian's chromium (bin/test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.conftest import PROJECT
 from tests.pages import target_of
@@ -91,13 +91,8 @@ def site(request: pytest.FixtureRequest, servers: dict[str, Served]) -> Served:
 # ---------------------------------------------------------------- one browser, a few contexts
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.is_file(), "the browser tests need Debian's chromium (bin/test installs it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+# The browser itself is conftest.browser: one Playwright a session, shared by every browser test module
+# (a second one in the same thread is refused).
 
 
 @pytest.fixture(scope="module")
