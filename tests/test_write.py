@@ -26,9 +26,10 @@ def test_a_rebuild_replaces_the_site_whole_and_removes_pages_that_went_away(tmp_
     assert build(content, out) == 0
     assert not (out / "stories" / "health-partnership").exists()
     assert (out / MARKER).is_file()
-    # No staging folders are left beside the output, nor the site it replaced; the cache holds one file.
+    # No staging folders are left beside the output, nor the site it replaced; the cache holds the content
+    # files' readings and the pictures' sizes (images.py).
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [".output.cache", ".output.lock"]
-    assert [p.name for p in (tmp_path / ".output.cache").iterdir()] == ["sources.json"]
+    assert sorted(p.name for p in (tmp_path / ".output.cache").iterdir()) == ["images", "sources.json"]
 
 
 @pytest.mark.parametrize("output", ["content", "content/inside", ".", ".."])
