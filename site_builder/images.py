@@ -29,6 +29,7 @@ import io
 import json
 import os
 import re
+import stat
 import warnings
 from struct import error as struct_error
 from dataclasses import dataclass, field
@@ -221,7 +222,8 @@ class Prepared:
     size: int = 0
     info: Info | None = None
     variants: list[Variant] = field(default_factory=list)
-    data: dict[str, bytes] = field(default_factory=dict)  # sha256 -> bytes, when there is no cache
+    data: dict[str, bytes] = field(default_factory=dict)  # sha256 -> bytes of the files made afresh
+    index: tuple[Info, list[Variant]] | None = None  # what the cache is to say of this original, when it changed
     problems: list[tuple[str, str]] = field(default_factory=list)  # (severity, message) about the file
     encoded: int = 0
 
@@ -244,7 +246,7 @@ def prepare(path: Path, rel: str, products: frozenset[str], cache: Path | None, 
         done.problems.append(("warning", f"the file is {len(original) / 1048576:.0f} MB (expected at most "
                               f"{LARGE_BYTES // 1048576} MB: the site publishes smaller copies, but so large an "
                               "upload slows every build that has to read it afresh; export it at a smaller size)"))
-    stored = _load_manifest(cache, key) if cache is not None else None
+    stored = _load_manifest(cache, key) if cache is not None and usable(cache) else None
     if stored is not None:
         info, variants = stored
         have = {v.product for v in variants}
@@ -270,13 +272,10 @@ def prepare(path: Path, rel: str, products: frozenset[str], cache: Path | None, 
             for variant, data in _make(product, picture, info):
                 new.append(variant)
                 done.encoded += 1
-                if cache is None:
-                    done.data[variant.sha256] = data
-                else:
-                    _store_object(cache, variant.sha256, data)
+                done.data[variant.sha256] = data  # kept in the cache only once the build has succeeded
     done.variants = [v for v in previous if v.product in products] + new
-    if cache is not None:
-        _save_manifest(cache, key, info, previous + new)
+    if new:
+        done.index = (info, previous + new)
     return done
 
 
@@ -466,7 +465,7 @@ def _store_object(cache: Path, sha256: str, data: bytes) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / sha256
-        if not target.is_file() or target.stat().st_size != len(data):
+        if not _verified(cache, sha256):  # a link or another file there is replaced, never written through
             replace_file(target, lambda handle: handle.write(data), 0o644)
     except OSError:
         pass  # a cache that cannot be written only makes the next build slower
@@ -479,17 +478,38 @@ def object_path(cache: Path, sha256: str) -> Path:
 def _verified(cache: Path, sha256: str) -> bool:
     """Whether the cache holds this derived file, and its bytes are the ones whose hash names it."""
     try:
-        with open(object_path(cache, sha256), "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest() == sha256
+        return hashlib.sha256(_read_plain(object_path(cache, sha256))).hexdigest() == sha256
     except OSError:
         return False
+
+
+def _read_plain(path: Path) -> bytes:
+    """A plain file's bytes, never through a link."""
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(handle, "rb") as reading:
+        if not stat.S_ISREG(os.fstat(reading.fileno()).st_mode):
+            raise OSError("not a plain file")
+        return reading.read()
+
+
+def usable(cache: Path) -> bool:
+    """Whether the cache folder and its images/ and images/objects/ are plain folders (or not there yet):
+    the image cache is never read or written through a link."""
+    for folder in (cache, cache / "images", _objects(cache)):
+        try:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                return False
+        except FileNotFoundError:
+            return not folder.is_symlink()
+        except OSError:
+            return False
+    return True
 
 
 def _load_manifest(cache: Path, key: str) -> tuple[Info, list[Variant]] | None:
     """What the cache says an original made, if every part of it checks out; None to make it again."""
     try:
-        with open(cache / "images" / f"{key}.json", "rb") as handle:
-            saved = json.loads(handle.read())
+        saved = json.loads(_read_plain(cache / "images" / f"{key}.json"))
         if saved.get("settings") != STAGE_VERSION or saved.get("key") != key:
             return None
         raw = saved["info"]
@@ -544,10 +564,12 @@ class Images:
 
     pictures: dict[str, Picture] = field(default_factory=dict)  # by the original's path, media/...
     copies: dict[str, Path] = field(default_factory=dict)  # output path -> a verified file in the cache
-    files: dict[str, bytes] = field(default_factory=dict)  # output path -> bytes (without a cache)
+    files: dict[str, bytes] = field(default_factory=dict)  # output path -> bytes of a file made afresh
     originals: set[str] = field(default_factory=set)  # the originals this stage handled: none is copied
     downloads: set[str] = field(default_factory=set)  # the originals published at their own path, full size
     problems: list[Problem] = field(default_factory=list)
+    made: list[Prepared] = field(default_factory=list)  # what to keep in the cache once the build succeeds
+    fresh: dict[str, str] = field(default_factory=dict)  # output path -> sha256 of the files made afresh
     encoded: int = 0
 
     def rewrite_bodies(self, bodies: Bodies, first_screen: dict[str, bool]) -> Bodies:
@@ -607,14 +629,36 @@ def prepare_images(records: Iterable[Any], config: Config, media: Iterable[Any],
             out.downloads.add(done.rel)
         for variant in done.variants:
             target = output_name(done.rel, done.tag, variant)
-            if cache is not None:
-                out.copies[target] = object_path(cache, variant.sha256)
-            elif variant.sha256 in done.data:
+            if variant.sha256 in done.data:
                 out.files[target] = done.data[variant.sha256]
-    if cache is not None and encode:
-        _prune(cache, {done.key for done in results},
-               {v.sha256 for done in results for v in done.variants})
+                out.fresh[target] = variant.sha256
+            elif cache is not None:
+                out.copies[target] = object_path(cache, variant.sha256)
+    out.made = results if encode else []
     return out
+
+
+def save_images(images: Images, cache: Path, output_dir: Path) -> None:
+    """Keep what this build made in the cache, and forget what no image of the site uses any more. Called
+    once the new site is in place, like the content files' cache: a build that fails or waits writes nothing.
+    Each file kept takes the time of the published file with its bytes, so the next build, copying it from
+    the cache, finds the live file the same (write.Staging links it rather than copying it again)."""
+    if not images.made or not usable(cache):
+        return
+    for done in images.made:
+        for sha256, data in done.data.items():
+            _store_object(cache, sha256, data)
+        if done.index is not None:
+            _save_manifest(cache, done.key, *done.index)
+    for target, sha256 in images.fresh.items():
+        try:
+            live = os.stat(output_dir / target, follow_symlinks=False)
+            kept = object_path(cache, sha256)
+            if stat.S_ISREG(live.st_mode) and os.lstat(kept).st_size == live.st_size:
+                os.utime(kept, ns=(live.st_atime_ns, live.st_mtime_ns), follow_symlinks=False)
+        except OSError:
+            pass
+    _prune(cache, {done.key for done in images.made}, {v.sha256 for done in images.made for v in done.variants})
 
 
 def output_name(rel: str, tag: str, variant: Variant) -> str:

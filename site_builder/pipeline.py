@@ -26,7 +26,7 @@ from .checks import check_body_links, check_records, link_lines, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .feeds.changes import calendar_changes
-from .images import Images, prepare_images
+from .images import Images, prepare_images, save_images
 from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
@@ -271,6 +271,8 @@ def build(options: Options) -> Result:
     rendered, files_written = _render_and_write(options, loaded)
     if loaded.cache is not None:
         loaded.cache.save(loaded.entries)
+    if options.cache_dir is not None and options.output_dir is not None:
+        save_images(loaded.images, options.cache_dir, options.output_dir)
     result = Result(site, rendered, sort_problems(problems), files_written, images_encoded=loaded.images.encoded)
     result.seconds = time.perf_counter() - started
     return result

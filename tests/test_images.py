@@ -448,3 +448,18 @@ def test_any_damage_to_an_image_is_reported_never_raised(tmp_path: Path, kind: s
         assert hashlib.sha256(blob).hexdigest() == sha
         with Image.open(io.BytesIO(blob)) as made:
             assert len(made.getexif()) == 0 and "icc_profile" not in made.info
+
+
+def test_the_image_cache_is_never_read_or_written_through_a_link(scratch: Scratch, tmp_path: Path) -> None:
+    scratch.write_bytes("media/hall.jpg", _jpeg((1000, 700)))
+    _page_with(scratch, "media/hall.jpg")
+    assert scratch.build().code == 0
+    images_dir = scratch.root / ".output.cache" / "images"
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(images_dir, elsewhere)
+    images_dir.symlink_to(elsewhere, target_is_directory=True)
+    before = {p.relative_to(elsewhere): p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+    scratch.write_bytes("media/hall.jpg", _jpeg((1200, 600)))
+    assert scratch.build().code == 0
+    assert 'width="1200" height="600"' in (scratch.root / "output/about/index.html").read_text()
+    assert {p.relative_to(elsewhere): p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == before
