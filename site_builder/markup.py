@@ -51,7 +51,9 @@ _OPTIONS = (pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_FOOTNOTES
 # either a heading the Markdown made or one in the editor's raw HTML, and both come in the events' order.
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])([ \t][^>\n]*)?>")
 _ALIGNED_CELL = re.compile(r'<(th|td) style="text-align: (left|center|right)">')
-_MEDIA_LINK = re.compile(r'(<img src="|<a href=")media/')
+# media/x as the contract writes it (from the content folder), or ../media/x as GitHub's editor does (from the
+# file, which is one folder down): both are the site's /media/x.
+_MEDIA_LINK = re.compile(r'(<img src="|<a href=")(?:\.\./)?media/')
 _FOOTNOTE_REFERENCE = re.compile(r'<sup class="footnote-reference"><a href="#[^"]*">(\d+)</a></sup>')
 _FOOTNOTE_DEFINITION = re.compile(r'<div class="footnote-definition" id="[^"]*"><sup class="footnote-definition-label">'
                                   r'(\d+)</sup>')
@@ -179,8 +181,8 @@ def _read_events(events: Any, body: str) -> _Findings:
                 findings.heading_tags.append(heading)
             elif tag in ("Image", "Link"):
                 target = attrs["dest_url"]
-                if target.startswith("media/"):
-                    target = "/" + target
+                if target.startswith(("media/", "../media/")):
+                    target = "/" + target.removeprefix("../")
                 if target.startswith("/media/"):
                     findings.media.append((target[1:].split("#")[0].split("?")[0], line))
                 if tag == "Image":

@@ -22,9 +22,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An image as the site publishes it (images.py): sizes and formats for <picture>, never the original."""
+
+    width: int  # of the largest size published, for the <img>'s width and height
+    height: int
+    src: str  # the fallback (JPEG for photos, PNG for graphics) at that size
+    srcset: str  # the fallback at every size
+    type: str  # the fallback's MIME type
+    sources: tuple[tuple[str, str], ...]  # (MIME type, srcset) of the better formats, best first
+    social: str | None = None  # the 1200 x 630 crop for og:image, when the image can be shared
+    download: str | None = None  # the full-size picture (still without metadata), when the editor asked
+
+
+@dataclass(frozen=True)
 class Image:
-    src: str  # root-relative URL, e.g. /media/images/hall.jpg
+    src: str  # root-relative URL of the original, e.g. /media/images/hall.jpg (itself never published)
     alt: str
+    picture: Picture | None = None  # None only where images were not processed (the preview's first look)
 
 
 @dataclass(frozen=True)
@@ -340,6 +355,7 @@ class Site:
     types: "ContentTypes"  # the content types, in the site's order (types.py)
     collections: dict[str, tuple[Item, ...]]  # each type's items, by its folder
     topics: tuple[Topic, ...]  # by name
+    default_image: Image | None = None  # site.yaml's `image`: shared with links to pages without one
 
     def __getattr__(self, name: str) -> Any:
         # Only what normal lookup does not find comes here: a type's items, by its folder.

@@ -34,12 +34,14 @@ def default_workers() -> int:
 Progress = Callable[[int, int], None]  # (tasks done, tasks in all)
 
 
-def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress | None = None) -> list[T]:
-    """Every task's result, in the tasks' order, whether run here or across `workers` processes."""
+def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress | None = None,
+            min_parallel: int = MIN_PARALLEL) -> list[T]:
+    """Every task's result, in the tasks' order, whether run here or across `workers` processes (from
+    `min_parallel` tasks: fewer cheap ones are quicker here)."""
     report = progress or (lambda done, total: None)
     # Fork only from a single-threaded process (the preview server has threads): a lock held by another
     # thread at the moment of the fork would stay locked for ever in the child.
-    if workers <= 1 or len(tasks) < MIN_PARALLEL or threading.active_count() > 1 \
+    if workers <= 1 or len(tasks) < min_parallel or threading.active_count() > 1 \
             or "fork" not in multiprocessing.get_all_start_methods():
         results = []
         for done, task in enumerate(tasks, start=1):

@@ -26,6 +26,7 @@ from .checks import check_body_links, check_records, link_lines, site_links
 from .config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .feeds.changes import calendar_changes
+from .images import Images, prepare_images, save_images
 from .markup import BodyRenderer
 from .model import Bodies, Site
 from .parallel import default_workers, run_all
@@ -71,6 +72,7 @@ class Result:
     problems: list[Problem]
     files_written: int = 0
     seconds: float = 0.0
+    images_encoded: int = 0  # image files encoded afresh (none when every image was in the cache)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Loaded:
     cache: SourceCache | None = None
     entries: dict[str, bytes] = field(default_factory=dict)  # the cache's entries, kept once the build is done
     plan: SiteMap | None = None  # every file the site will have (render.site_map)
+    images: Images = field(default_factory=Images)
 
 
 def load_site(options: Options) -> Loaded:
@@ -131,11 +134,20 @@ def load_site(options: Options) -> Loaded:
         else:
             hidden.setdefault(record.kind, set()).add(record.slug)
 
+    # The image stage: what every picture shown needs, checked; made only for a build with no errors so far
+    # (`check` encodes nothing).
+    images = prepare_images(records, config, discovered.media, options.base, options.cache_dir,
+                            options.output_dir is not None and not any(p.is_error for p in problems),
+                            options.workers)
+    problems += images.problems
+
     today = options.today or datetime.now(config.tz).date()
     problems += check_records(records, today, config.tz, options.types)
-    site, found = resolve_site(config, records, today, options.types, hidden, broken)
+    site, found = resolve_site(config, records, today, options.types, hidden, broken, images.pictures)
     problems += found
-    bodies_by_url = bodies_of(records, options.types)
+    bodies_by_url = images.rewrite_bodies(bodies_of(records, options.types),
+                                          {item_url(r.kind, r.slug, options.types): not r.data.get("image")
+                                           for r in records})
     # Links to the pages of files left out for their errors are not reported: those files say what is wrong.
     planned = site_map(site, bodies_by_url, make_environment(options.templates_dir, site), options.static_dir)
     existing = planned.paths | {file.rel for file in discovered.media} | \
@@ -144,7 +156,7 @@ def load_site(options: Options) -> Loaded:
     problems += check_body_links(site, bodies_by_url, existing)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
-    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned)
+    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned, images)
 
 
 def read_source(source: Source, config: Config, content_dir: Path, bodies: BodyRenderer,
@@ -221,7 +233,10 @@ def _render_and_write(options: Options, loaded: Loaded) -> tuple[Rendered, int]:
         rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir,
                                options.workers, _stage(options, "Rendering"), sink, loaded.plan)
         for file in loaded.media:
-            rendered.copies[file.rel] = file.path
+            if file.rel not in loaded.images.originals:  # an image's original is never published, only its sizes
+                rendered.copies[file.rel] = file.path
+        rendered.copies.update(loaded.images.copies)
+        rendered.files.update(loaded.images.files)
         return rendered
 
     if options.output_dir is None:
@@ -261,6 +276,8 @@ def build(options: Options) -> Result:
     rendered, files_written = _render_and_write(options, loaded)
     if loaded.cache is not None:
         loaded.cache.save(loaded.entries)
-    result = Result(site, rendered, sort_problems(problems), files_written)
+    if options.cache_dir is not None and options.output_dir is not None:
+        save_images(loaded.images, options.cache_dir, options.output_dir)
+    result = Result(site, rendered, sort_problems(problems), files_written, images_encoded=loaded.images.encoded)
     result.seconds = time.perf_counter() - started
     return result

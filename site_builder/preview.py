@@ -77,7 +77,9 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
     if record is None or any(problem.is_error for problem in found):
         return None
     named = tuple(record.data.get(name) for name, _, _ in options.types[record.kind].references)
-    return make_item(record, config, site.today, options.types), record.body_html, named
+    # The pictures the last build made: an image changed since is made by the full build that follows.
+    pictures = {item.image.src[1:]: item.image.picture for item in site.items if item.image and item.image.picture}
+    return make_item(record, config, site.today, options.types, pictures), record.body_html, named
 
 
 def _named(item: Item, site: Site) -> tuple:

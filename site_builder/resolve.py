@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .dates import as_datetime, local_day
 from .errors import Problem, error
-from .model import (Action, Bodies, Body, Contact, Event, Figure, Image, Item, Online, Partner, Site, Topic, Venue,
+from .images import image_of
+from .model import (Action, Bodies, Body, Contact, Event, Figure, Item, Online, Partner, Picture, Site, Topic, Venue,
                     Window, link)
 from .validate import Record
 
@@ -39,10 +40,11 @@ def topic_slug(name: str) -> str:
 
 def resolve_site(config: Config, records: list[Record], today: date, types: ContentTypes,
                  hidden: dict[str, set[str]] | None = None,
-                 broken: dict[str, set[str]] | None = None) -> tuple[Site, list[Problem]]:
+                 broken: dict[str, set[str]] | None = None,
+                 pictures: dict[str, Picture] | None = None) -> tuple[Site, list[Problem]]:
     """Build the Site from every record, reporting cross-file problems. `hidden` names the drafts left out,
     by folder, so a reference to one can say so; `broken` the files left out for errors of their own, which
-    a reference to is not reported (their errors are)."""
+    a reference to is not reported (their errors are); `pictures` are the image stage's, by original."""
     problems: list[Problem] = []
     records = _unique(records, types, problems)
     by_type: dict[str, list[Record]] = defaultdict(list)
@@ -53,7 +55,7 @@ def resolve_site(config: Config, records: list[Record], today: date, types: Cont
     for content_type in types:
         built = []
         for record in by_type.get(content_type.folder, []):
-            built.append(make_item(record, config, today, types))
+            built.append(make_item(record, config, today, types, pictures))
         items[content_type.folder] = built
 
     _link_references(items, by_type, types, config, problems, hidden or {}, broken or {})
@@ -61,6 +63,7 @@ def resolve_site(config: Config, records: list[Record], today: date, types: Cont
     _link_related(items, types)
 
     site = Site(config=config, today=today, types=types, topics=topics,
+                default_image=image_of({"src": config.image.lstrip("/")}, pictures or {}) if config.image else None,
                 collections={t.folder: in_site_order(t, items[t.folder], config) for t in types})
     return site, problems
 
@@ -262,9 +265,11 @@ def bodies_of(records: list[Record], types: ContentTypes) -> Bodies:
             for record in records}
 
 
-def make_item(record: Record, config: Config, today: date, types: ContentTypes) -> Item:
+def make_item(record: Record, config: Config, today: date, types: ContentTypes,
+              pictures: dict[str, Picture] | None = None) -> Item:
     """One record as an item of the site, before resolve links it to others (the preview links it itself):
-    the fields every type has, and those its type's declaration makes (types.ContentType.item_fields)."""
+    the fields every type has, and those its type's declaration makes (types.ContentType.item_fields);
+    `pictures` are the image stage's, by original."""
     data = record.data
     kind = record.kind
     content_type = types[kind]
@@ -280,7 +285,7 @@ def make_item(record: Record, config: Config, today: date, types: ContentTypes) 
         draft=data.get("draft", False),
         published=data.get("published"),
         updated=data.get("updated"),
-        image=Image("/" + image["src"], image.get("alt", "")) if image else None,
+        image=image_of(image, pictures or {}),
         url=url,
         output_path=url.strip("/") + "/index.html",
         label=content_type.singular,

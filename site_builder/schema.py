@@ -546,6 +546,8 @@ COMMON = (
               example="media/images/hall.jpg"),
         Field("alt", Text(prose=True), "What the image shows, for people who cannot see it"),
         Field("decorative", Flag(), "true if the image adds nothing to the text (then alt is \"\")"),
+        Field("download", Flag(), "true to offer the picture at full size, below it (location and camera data "
+              "are still removed)"),
         check=_check_image,
     ), "A picture for the page"),
 )

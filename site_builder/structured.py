@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from .dates import iso
+from .images import social_image
 from .model import Event, Site
 
 EVENT_STATUS = {
@@ -63,9 +64,9 @@ def event_json_ld(event: Event, site: Site) -> dict[str, Any]:
         online_url = event.online.url if event.online and event.online.url else page
         locations.append({"@type": "VirtualLocation", "url": online_url})
     data["location"] = locations[0] if len(locations) == 1 else locations
-    image = event.image.src if event.image else config.image
+    image = social_image(event, site)  # the published crop: an image's original is never published
     if image:
-        data["image"] = [config.absolute(image)]
+        data["image"] = [image]
     organiser = {"@type": "Organization", "name": config.organisation or config.title, "url": config.base_url}
     data["organizer"] = organiser
     # Who leads it: the presenter when the editor names one, else the programme, which runs its own sessions.
