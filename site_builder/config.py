@@ -153,7 +153,10 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
     """Read and check site.yaml; None (with problems) when it cannot be used."""
     path = content_dir / "site.yaml"
     shown = display_path(path, base)
-    if not path.is_file():
+    if path.is_symlink():  # settings are published (title, contact address): never read from outside
+        return None, [error(shown, 0, "", "site.yaml is a link (expected the settings file itself, in the "
+                            "content folder)")]
+    if not path.exists():
         return None, [error(shown, 0, "", "the site settings file is missing (expected site.yaml with at "
                             "least `title:` and `base_url:`)")]
     problems: list[Problem] = []

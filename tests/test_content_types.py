@@ -9,7 +9,6 @@ topics), `new`, and the checks. The standard registry is left as it was: nothing
 
 from __future__ import annotations
 
-import json
 import shutil
 import textwrap
 from dataclasses import dataclass

@@ -146,3 +146,21 @@ def test_a_fifo_named_like_a_content_file_is_an_error_and_never_blocks_the_build
         assert [line for line in run.err_lines if line.startswith("content/")] == [
             "content/events/x.md: this is not a file but a pipe, socket or device, which the build never reads "
             "(expected a plain file)"]
+
+
+def test_a_site_yaml_that_is_a_link_or_a_fifo_is_an_error_never_read(scratch: Scratch, tmp_path: Path) -> None:
+    settings = scratch.content / "site.yaml"
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("title: Read from outside\nbase_url: https://outside.example.org/\n")
+    settings.unlink()
+    settings.symlink_to(outside)
+    run = scratch.check()
+    assert run.code == 1
+    assert "content/site.yaml: site.yaml is a link (expected the settings file itself, in the content folder)" \
+        in run.err
+    settings.unlink()
+    os.mkfifo(settings)  # opened for reading, a FIFO would wait for a writer forever
+    run = scratch.build()
+    assert run.code == 1
+    assert "content/site.yaml" in run.err and "Read from outside" not in run.err
+    assert not (scratch.root / "output").exists()

@@ -7,7 +7,6 @@ between pages or lists, or has an error.
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
 from pathlib import Path

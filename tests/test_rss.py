@@ -78,7 +78,7 @@ def test_there_is_a_feed_for_every_type_and_every_topic_linked_from_its_page(tes
         for content_type in TYPES:
             assert (site / content_type / "feed.xml").is_file()
             page = (site / content_type / "index.html").read_text()
-            assert f'<link rel="alternate" type="application/rss+xml"' in page
+            assert '<link rel="alternate" type="application/rss+xml"' in page
             assert f'href="/{content_type}/feed.xml">' in page
             assert re.search(rf'<a href="/{content_type}/feed.xml">Subscribe to new [^<]+</a>', page)
         topics = [p.parent for p in (site / "topics").glob("*/index.html")]
@@ -87,7 +87,7 @@ def test_there_is_a_feed_for_every_type_and_every_topic_linked_from_its_page(tes
             feed = topic / "feed.xml"
             assert feed.is_file(), topic.name
             page = (topic / "index.html").read_text()
-            assert f'type="application/rss+xml" title="' in page and f'href="/topics/{topic.name}/feed.xml">' in page
+            assert 'type="application/rss+xml" title="' in page and f'href="/topics/{topic.name}/feed.xml">' in page
             assert re.search(rf'<a href="/topics/{topic.name}/feed.xml">Subscribe to everything new about ', page)
             # Every item is something the topic page lists.
             for entry in feedparser.parse(feed.read_bytes()).entries:
