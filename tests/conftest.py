@@ -34,7 +34,9 @@ class Run:
 # The fast subset (`bin/test -m "not slow"`) leaves out whatever drives a browser, a Java checker, real
 # servers or killed builds; browser tests are marked `browser` where they are written.
 SLOW_MODULES = {"test_browser", "test_html_validity", "test_interrupted_builds", "test_serve",
-                "test_serve_safety", "test_progress", "test_hostile_content"}
+                "test_serve_safety", "test_progress", "test_hostile_content",
+                # Many whole builds each, compared with builds from nothing:
+                "test_same_output", "test_cache_damage", "test_write", "test_workflow"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
