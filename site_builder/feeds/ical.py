@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -42,11 +42,8 @@ class CalendarWriter:
     """Writes calendars for one site. Each event's VEVENT and each time zone's VTIMEZONE is serialised
     once and reused in every calendar that has it (an event is in up to five files)."""
 
-    def __init__(self, site: Site, stored: Callable[[Event], bytes | None] | None = None):
-        """`stored` gives an event's own calendar file as an earlier build made it from the same event and
-        settings, when there is one: its VEVENT is taken from there rather than made again."""
+    def __init__(self, site: Site):
         self.site = site
-        self.stored = stored
         self._events: dict[str, bytes] = {}
         self._zones: dict[tuple[int, int], bytes] = {}
         self._single_header = b""
@@ -84,9 +81,7 @@ class CalendarWriter:
     def event_bytes(self, event: Event) -> bytes:
         """One event's VEVENT, serialised (and remembered)."""
         if event.slug not in self._events:
-            stored = self.stored(event) if self.stored else None
-            made = only_vevent(stored) if stored else None
-            self._events[event.slug] = made or vevent(vevent_properties(self.site, event))
+            self._events[event.slug] = vevent(vevent_properties(self.site, event))
         return self._events[event.slug]
 
     def preload(self, slug: str, vevent: bytes) -> None:
@@ -221,16 +216,6 @@ def fold(line: str, limit: int = 75) -> str:
         start = end
     pieces.append(data[start:])
     return b"\r\n ".join(pieces).decode()
-
-
-def only_vevent(calendar: bytes) -> bytes | None:
-    """The VEVENT of a calendar of one event (as render_event makes it), byte for byte; None if it has not
-    one. Text values cannot hold a line break, so the component's first and last lines are found whole."""
-    start = calendar.find(b"\r\nBEGIN:VEVENT\r\n")
-    end = b"END:VEVENT\r\nEND:VCALENDAR\r\n"
-    if start < 0 or not calendar.endswith(end) or calendar.count(b"\r\nBEGIN:VEVENT\r\n") != 1:
-        return None
-    return calendar[start + 2: len(calendar) - len(b"END:VCALENDAR\r\n")]
 
 
 def calendar_header(site: Site, name: str | None, description: str | None, page: str = "",
