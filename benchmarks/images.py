@@ -1,4 +1,4 @@
-"""The cost of the image stage (site_builder/images.py) for many images: cold (an empty cache: every image
+"""The cost of the image stage (site_builder/output/images.py) for many images: cold (an empty cache: every image
 decoded, resized and encoded) and warm (the same images again: each original read and hashed, each derived
 file read back against its sha256, nothing encoded).
 
@@ -23,11 +23,11 @@ from PIL import ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from site_builder import images  # noqa: E402
-from site_builder.config import load_config  # noqa: E402
-from site_builder.parallel import default_workers  # noqa: E402
-from site_builder.sources import MediaFile  # noqa: E402
-from site_builder.validate import Record  # noqa: E402
+from site_builder.output import images  # noqa: E402
+from site_builder.content.config import load_config  # noqa: E402
+from site_builder.speed.parallel import default_workers  # noqa: E402
+from site_builder.content.sources import MediaFile  # noqa: E402
+from site_builder.content.validate import Record  # noqa: E402
 from tests.image_fixtures import _camera_exif, _photo_pixels  # noqa: E402
 
 BASES = 8  # distinct photos; each original is one of them with a mark of its own, so every hash differs

@@ -29,7 +29,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT), str(PROJECT / "benchmarks")]
 
 from corpus import TODAY, write_corpus  # noqa: E402
-from site_builder import render, search  # noqa: E402
+from site_builder.output import render  # noqa: E402
+from site_builder.output import search  # noqa: E402
 from site_builder.cli import main as build_main  # noqa: E402
 
 QUERIES = {"common": "community", "rare": "petition"}

@@ -17,13 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .config import check_base_url
+from .content.config import check_base_url
 from .errors import ContentErrors, SiteError, count, github_annotation, print_problems, sort_problems
 from .invocation import Start, command, program_name, quote
 from .pipeline import Options, build, cache_folder, load_site
-from .progress import progress_for
-from .scaffold import scaffold
-from .types import STANDARD_TYPES
+from .dev.progress import progress_for
+from .dev.scaffold import scaffold
+from .content.types import STANDARD_TYPES
 
 COMMANDS = ("build", "check", "serve", "new", "diff", "reference")
 
@@ -115,15 +115,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.command == "new":
             return _new(args, out, start)
         if args.command == "diff":
-            from .changes import compare_sites, describe
+            from .dev.changes import compare_sites, describe
             print(describe(compare_sites(args.base, args.head), markdown=args.format == "markdown"), end="", file=out)
             return 0
         if args.command == "reference":
-            from .reference import field_reference
+            from .dev.reference import field_reference
             print(field_reference(STANDARD_TYPES), end="", file=out)
             return 0
         if args.command == "serve":
-            from .serve import serve  # imports watchdog, which only serve needs
+            from .dev.serve import serve  # imports watchdog, which only serve needs
             return serve(_options(args, args.output), args.host, args.port, out, err, debug, args.edit)
         return _build(args, out, err)
     except SiteError as exc:

@@ -21,22 +21,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .cache import SourceCache, code_version, decode, encode, zone_rules
-from .checks import check_body_links, check_records, link_lines, site_links
-from .config import Config, load_config
+from .speed.cache import SourceCache, code_version, decode, encode, zone_rules
+from .site.checks import check_body_links, check_records, link_lines, site_links
+from .content.config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
-from .feeds.changes import calendar_changes
-from .images import Images, prepare_images, save_images
-from .markup import BodyRenderer
-from .model import Bodies, Site
-from .parallel import default_workers, run_all
-from .parse import parse_source
-from .render import Rendered, SiteMap, make_environment, render_site, site_map
-from .resolve import bodies_of, item_url, resolve_site
-from .sources import MediaFile, Source, discover
-from .types import STANDARD_TYPES, ContentTypes
-from .validate import Record, validate_document
-from .write import check_output_folder, staged
+from .output.feeds.changes import calendar_changes
+from .output.images import Images, prepare_images, save_images
+from .output.markup import BodyRenderer
+from .site.model import Bodies, Site
+from .speed.parallel import default_workers, run_all
+from .content.parse import parse_source
+from .output.render import Rendered, SiteMap, make_environment, render_site, site_map
+from .site.resolve import bodies_of, item_url, resolve_site
+from .content.sources import MediaFile, Source, discover
+from .content.types import STANDARD_TYPES, ContentTypes
+from .content.validate import Record, validate_document
+from .output.write import check_output_folder, staged
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent

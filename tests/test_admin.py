@@ -15,9 +15,9 @@ from typing import Iterator
 import pytest
 import yaml
 
-from site_builder.admin import (ADMIN_CSP, DECAP_INTEGRITY, DECAP_URL, DECAP_VERSION, REFERENCES, cms_config)
-from site_builder.render import CONTENT_SECURITY_POLICY
-from site_builder.schema import MAX_SUMMARY, SCHEMAS, Choice, Fields, Moment
+from site_builder.output.admin import (ADMIN_CSP, DECAP_INTEGRITY, DECAP_URL, DECAP_VERSION, REFERENCES, cms_config)
+from site_builder.output.render import CONTENT_SECURITY_POLICY
+from site_builder.content.schema import MAX_SUMMARY, SCHEMAS, Choice, Fields, Moment
 from tests.conftest import PROJECT, Scratch, copy_site, run_main
 from tests.test_serve import ServeProcess
 

@@ -15,9 +15,9 @@ import pyromark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder import markup
-from site_builder.checks import site_links
-from site_builder.markup import BodyRenderer
+from site_builder.output import markup
+from site_builder.site.checks import site_links
+from site_builder.output.markup import BodyRenderer
 
 
 def render(body: str, trust_html: bool = False, content: Path = Path("/nonexistent")) -> tuple[str, list[str]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cache import SourceCache, decode, encode
+from site_builder.speed.cache import SourceCache, decode, encode
 from tests.conftest import SITES, run_main
 
 TODAY = "2027-01-15"
@@ -144,7 +144,7 @@ def test_entries_round_trip_exactly(site) -> None:
     from zoneinfo import ZoneInfo
 
     from site_builder.errors import error
-    from site_builder.validate import Record
+    from site_builder.content.validate import Record
 
     london = ZoneInfo("Europe/London")
     record = Record("events", "a", "events/a.md",

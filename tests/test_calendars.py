@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline as icalendar_fold
 
-from site_builder.feeds.ical import fold, form_encode, vevent
+from site_builder.output.feeds.ical import fold, form_encode, vevent
 
 from tests.calendar_readers import read_everywhere, read_with_icaljs
 from tests.conftest import SITES, run_main

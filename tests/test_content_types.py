@@ -1,4 +1,4 @@
-"""A content type is one declaration (site_builder/types.py): adding one takes that, a template and content.
+"""A content type is one declaration (site_builder/content/types.py): adding one takes that, a template and content.
 
 The test declares a new type, "recordings" (a title, a summary, a recorded date, a link), in a registry of
 its own, gives it one template, and builds a fixture site with it: without a change to any module of the
@@ -19,13 +19,13 @@ from typing import Any
 import feedparser
 import pytest
 
-from site_builder.config import Config
+from site_builder.content.config import Config
 from site_builder.errors import ContentErrors
-from site_builder.model import Item
+from site_builder.site.model import Item
 from site_builder.pipeline import PACKAGE_DIR, Options, build, load_site
-from site_builder.scaffold import scaffold
-from site_builder.schema import Day, Field, Link
-from site_builder.types import STANDARD_TYPES, ContentType, ContentTypes
+from site_builder.dev.scaffold import scaffold
+from site_builder.content.schema import Day, Field, Link
+from site_builder.content.types import STANDARD_TYPES, ContentType, ContentTypes
 from tests.pages import read_page
 
 TODAY = date(2027, 1, 15)

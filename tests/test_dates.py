@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from site_builder.dates import clock, event_when, long_date
-from site_builder.schema import suggest_moment
+from site_builder.site.dates import clock, event_when, long_date
+from site_builder.content.schema import suggest_moment
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -50,7 +50,7 @@ def test_suggestions_for_dates_written_the_way_people_say_them(written: str, hin
 def test_on_the_days_the_clocks_change_each_time_names_its_clock() -> None:
     from datetime import timedelta, timezone
 
-    from site_builder.dates import moment_when
+    from site_builder.site.dates import moment_when
     first = datetime(2026, 10, 25, 1, 30, tzinfo=timezone(timedelta(hours=1)))
     second = datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
     assert event_when(first, second, LONDON) == "Sunday 25 October 2026, 1:30am BST to 1:30am GMT"

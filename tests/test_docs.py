@@ -6,9 +6,9 @@ import re
 
 import yaml
 
-from site_builder.config import SITE_FIELDS
-from site_builder.schema import Fields, ListOf
-from site_builder.types import STANDARD_TYPES
+from site_builder.content.config import SITE_FIELDS
+from site_builder.content.schema import Fields, ListOf
+from site_builder.content.types import STANDARD_TYPES
 from tests.conftest import PROJECT
 
 GUIDE = (PROJECT / "docs" / "editors-guide.md").read_text()

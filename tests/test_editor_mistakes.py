@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder.markup import BodyRenderer
+from site_builder.output.markup import BodyRenderer
 from tests.conftest import Scratch
 
 

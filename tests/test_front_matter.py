@@ -203,8 +203,8 @@ def test_more_than_50_topics_on_one_item_is_an_error_that_says_why(scratch: Scra
 
 
 def test_the_editors_guide_names_exactly_the_fields_that_may_run_over_several_lines() -> None:
-    from site_builder.config import SITE_FIELDS
-    from site_builder.schema import SCHEMAS, Fields, ListOf, Text
+    from site_builder.content.config import SITE_FIELDS
+    from site_builder.content.schema import SCHEMAS, Fields, ListOf, Text
 
     def prose(fields: dict, prefix: str = "") -> set[str]:
         found = set()

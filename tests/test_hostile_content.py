@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.types import STANDARD_TYPES
+from site_builder.content.types import STANDARD_TYPES
 from tests.conftest import run_main
 
 SITE_YAML = "title: Hostile\nbase_url: https://hostile.example.org/\n"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from site_builder.checks import _close_topics
-from site_builder.markup import BodyRenderer
+from site_builder.site.checks import _close_topics
+from site_builder.output.markup import BodyRenderer
 from tests.conftest import Scratch
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
-from site_builder import images
+from site_builder.output import images
 from site_builder.pipeline import Options, build, cache_folder
 from tests.conftest import Scratch
 from tests.image_fixtures import BOTTOM, SECRETS, TOP, UPRIGHT, screenshot, write_image_site

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.images import is_image
-from site_builder.media_policy import ALLOWED, check_media
+from site_builder.output.images import is_image
+from site_builder.content.media_policy import ALLOWED, check_media
 from tests.conftest import Scratch
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.types import STANDARD_TYPES
+from site_builder.content.types import STANDARD_TYPES
 from tests.conftest import SITES, run_main
 
 # The required fields `new` cannot guess, and what an editor would type into each.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.pipeline import Options, build
-from site_builder.preview import preview_page
+from site_builder.dev.preview import preview_page
 from tests.conftest import SITES
 
 STORY = "stories/health-partnership.md"

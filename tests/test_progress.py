@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from site_builder.progress import ProgressBar, progress_for
+from site_builder.dev.progress import ProgressBar, progress_for
 from tests.conftest import PROJECT, SITES
 
 

@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from site_builder.config import SITE_FIELDS
-from site_builder.parse import compose_yaml
-from site_builder.reference import REGENERATE, field_reference
-from site_builder.schema import INVALID, Context, Field, Fields, ListOf
-from site_builder.types import STANDARD_TYPES
+from site_builder.content.config import SITE_FIELDS
+from site_builder.content.parse import compose_yaml
+from site_builder.dev.reference import REGENERATE, field_reference
+from site_builder.content.schema import INVALID, Context, Field, Fields, ListOf
+from site_builder.content.types import STANDARD_TYPES
 from tests.conftest import PROJECT, run_main
 
 FIELDS_MD = PROJECT / "docs" / "fields.md"

@@ -10,7 +10,7 @@ from typing import Callable
 
 import pytest
 
-from site_builder.cache import SourceCache
+from site_builder.speed.cache import SourceCache
 from site_builder.pipeline import Options, Result, build, cache_folder
 from tests.conftest import PROJECT, SITES, run_main
 

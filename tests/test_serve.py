@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from site_builder.serve import Rebuilder, inject_script, is_relevant, resolve_request_path
+from site_builder.dev.serve import Rebuilder, inject_script, is_relevant, resolve_request_path
 from tests.conftest import PROJECT, copy_site
 
 # Generous but bounded: the suite runs on a loaded 2-core machine.

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from site_builder.serve import LiveState, PreviewHTTPServer, network_warning, open_server
+from site_builder.dev.serve import LiveState, PreviewHTTPServer, network_warning, open_server
 from tests.test_serve import ServeProcess, server  # noqa: F401 - the fixture, used by name
 
 

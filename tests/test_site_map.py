@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from site_builder.checks import output_for_url
+from site_builder.site.checks import output_for_url
 from site_builder.pipeline import PACKAGE_DIR, Options, load_site
-from site_builder.render import make_environment, site_map
-from site_builder.write import MARKER
+from site_builder.output.render import make_environment, site_map
+from site_builder.output.write import MARKER
 from tests.conftest import SITES
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.structured import is_free, price_of
+from site_builder.output.structured import is_free, price_of
 
 LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 SCHEMA = "https://schema.org/"

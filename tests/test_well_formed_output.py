@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.config import SITE_FIELDS
-from site_builder.schema import SCHEMAS, Fields, Kind, ListOf, Text
+from site_builder.content.config import SITE_FIELDS
+from site_builder.content.schema import SCHEMAS, Fields, Kind, ListOf, Text
 from tests.conftest import run_main
 
 pytestmark = pytest.mark.slow  # a hundred builds: a long property test, out of the fast subset

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.write import MARKER
+from site_builder.output.write import MARKER
 from tests.conftest import SITES, run_main
 
 
@@ -276,7 +276,7 @@ def test_a_large_replaced_site_is_removed_after_the_build_returns(tmp_path: Path
     the folder goes (or the next build removes what is left of it)."""
     import time
 
-    from site_builder import write
+    from site_builder.output import write
     monkeypatch.setattr(write, "BACKGROUND_REMOVAL", 5)
     out, fresh = tmp_path / "output", tmp_path / "fresh"
     assert build(SITES / "small", fresh) == 0

@@ -1,0 +1,203 @@
+"""The content types: one declaration each, read by every stage.
+
+A type's declaration says everything the builder asks of it: its folder, its
+labels, its fields (besides the ones every type has, `schema.COMMON`), the
+class of its items and how they are made from a checked file, the order the
+site lists them in, the template of their pages and of its list page, its
+feed, its URL, the types its fields name, and whether its items are news.
+Discover reads the folders, validate the fields and checks, checks the
+`published` rule, resolve the model, order, URL and references, render the
+templates, listings and feeds, the templates `site.types` and `site.sections`,
+`new` the fields, names and prefilled values, the command line its help.
+Adding a type is one declaration here, one template and one fixture.
+
+The registry is a value, passed in (`pipeline.Options.types`, then
+`Site.types`), never a global that anything changes: a site with a type of its
+own builds with a registry of its own, `ContentTypes(*STANDARD_TYPES, mine)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Iterator, Literal
+
+from .config import Config
+from ..site.model import Cluster, Event, Item, Offer, Page, Resource, Series, Story
+from ..site.resolve import by_start, by_title, cluster_fields, event_fields, newest_first, offer_fields, \
+    resource_fields, series_fields, story_fields
+from ..dev.scaffold import event_prefill
+from .schema import CLUSTER, COMMON, EVENT, OFFER, PAGE, RESOURCE, SERIES, STORY, Field, Kind
+from .validate import Record, check_event, check_resource
+
+# Top-level addresses that are not a type's: a page slug may not take one of these, nor a section's folder.
+SITE_PATHS = frozenset({"topics", "media", "static", "feed", "search", "404", "index", "sitemap", "robots"})
+
+
+@dataclass(frozen=True, eq=False)
+class ContentType:
+    """One content type, declared once."""
+
+    folder: str  # content/<folder>/; the type's name everywhere (Item.content_type)
+    singular: str  # as a visitor reads it: "Case story"
+    plural: str  # "Case stories"; the heading of its section, its list page and its navigation entry
+    model: type[Item]  # the class of its items
+    template: str  # the template of each item's own page
+    fields: tuple[Field, ...] = ()  # its own fields, after those every type has (schema.COMMON)
+    aliases: tuple[str, ...] = ()  # other names `new` accepts for it, such as "event"
+    url: str = "/{folder}/{slug}/"  # each item's address
+    order: Callable[[list[Any], Config], tuple] = by_title  # the order the site lists its items in
+    # Its model's own fields from a checked file (resolve sets the links, and the fields every type has);
+    # None: each of its fields, by the same name, as it was read (lists as tuples).
+    make: Callable[[Record, Config, date], dict[str, Any]] | None = None
+    check: Callable[[dict, dict[str, int], Any], None] | None = None  # checks across its fields (validate)
+    # The template of its list page, at /<folder>/, which makes it a section of the site, in the main
+    # navigation; None: no section ("pages" are linked from the footer). render_site makes "list.html"
+    # pages itself, paginated; the events' own listings (by month, by format, past) are made by its code.
+    listing: str | None = "list.html"
+    description: str = ""  # the lead of its list page
+    section_pages: frozenset[str] = frozenset({"page"})  # slugs its section's own pages use
+    feed: bool = False  # an RSS feed of its new items, at /<folder>/feed.xml
+    news: bool = True  # whether its dated items are in the site's news feed (/feed.xml)
+    # "required": an error without it; "expected": a warning, since the item is then not news; "optional".
+    published: Literal["required", "expected", "optional"] = "expected"
+    related: bool = True  # whether its items list related items and are listed as related
+    # Fields that name an item of another type: (field, that type's folder, the attribute of that item which
+    # lists the items naming it, in this type's order). An event's `series: listening-well` makes the event's
+    # `series` that series, and puts the event in the series' `events`. Both attributes are model.LINKS.
+    references: tuple[tuple[str, str, str], ...] = ()
+    # Values `new` writes into a new file besides the title and the day (an event's start and end).
+    prefill: Callable[[date], dict[str, str]] | None = None
+
+    def item_url(self, slug: str) -> str:
+        return self.url.format(folder=self.folder, slug=slug)
+
+    @property
+    def section_url(self) -> str | None:
+        """The address of its list page, if it has a section."""
+        return f"/{self.folder}/" if self.listing else None
+
+    @property
+    def feed_url(self) -> str | None:
+        return f"/{self.folder}/feed.xml" if self.feed else None
+
+    @property
+    def top_level(self) -> bool:
+        """Whether its items' addresses are at the top of the site, beside the sections."""
+        return self.item_url("x") == "/x/"
+
+    def item_fields(self, record: Record, config: Config, today: date) -> dict[str, Any]:
+        """The fields of its model that a checked file gives, besides those every type has."""
+        if self.make is not None:
+            return self.make(record, config, today)
+        return {f.name: tuple(value) if isinstance(value, list) else value
+                for f in self.fields if (value := record.data.get(f.name)) is not None}
+
+    def __repr__(self) -> str:  # what it is called in a page's key, and in a debugger
+        return f"ContentType({self.folder!r})"
+
+
+class ContentTypes:
+    """The registry: the site's content types, in the order the site lists them (its navigation, its
+    search page, a topic's sections, everything at once)."""
+
+    def __init__(self, *types: ContentType):
+        self._types = types
+        self._by_folder = {t.folder: t for t in types}
+        assert len(self._by_folder) == len(types), "two content types share a folder"
+        self._schemas = {t.folder: {f.name: f for f in (*COMMON, *t.fields)} for t in types}
+
+    def __iter__(self) -> Iterator[ContentType]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def __getitem__(self, folder: str) -> ContentType:
+        return self._by_folder[folder]
+
+    def __contains__(self, folder: object) -> bool:
+        return folder in self._by_folder
+
+    def __repr__(self) -> str:
+        return f"ContentTypes{self.folders!r}"
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        return tuple(self._by_folder)
+
+    def index(self, folder: str) -> int:
+        return self.folders.index(folder)
+
+    def named(self, name: str) -> ContentType | None:
+        """The type an editor means by `name`: its folder or one of its aliases, in any case."""
+        name = name.lower()
+        return next((t for t in self._types if name == t.folder or name in t.aliases), None)
+
+    def schema(self, folder: str) -> dict[str, Field]:
+        """Every field of a type, by name: those every type has, then its own."""
+        return self._schemas[folder]
+
+    @property
+    def schemas(self) -> dict[str, dict[str, Field]]:
+        return dict(self._schemas)
+
+    @property
+    def reserved(self) -> frozenset[str]:
+        """Slugs an item at the top of the site may not take: the sections and the site's own files."""
+        return SITE_PATHS | {t.folder for t in self._types if t.listing}
+
+    def signature(self) -> str:
+        """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
+        return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
+                         f"{t.template}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
+                         f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.make)}|"
+                         f"{_named(t.check)}|"
+                         + ";".join(_described(f) for f in t.fields) for t in self._types)
+
+
+def _named(function: Callable | None) -> str:
+    return f"{function.__module__}.{function.__qualname__}" if function is not None else ""
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, Field):
+        return f"{value.name}:{value.required}:{_described(value.kind)}"
+    if isinstance(value, Kind):
+        inner = {name: _described(each) for name, each in sorted(vars(value).items())}
+        return f"{type(value).__name__}{inner}"
+    if isinstance(value, dict):
+        return "{" + ",".join(_described(each) for each in value.values()) + "}"
+    if callable(value):
+        return _named(value)
+    return repr(value)
+
+
+STANDARD_TYPES = ContentTypes(
+    ContentType(
+        "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
+        order=by_start, make=event_fields, check=check_event, prefill=event_prefill, listing="events.html",
+        references=(("series", "series", "events"), ("cluster", "clusters", "meetings")),
+        description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
+    ContentType(
+        "series", "Learning series", "Learning series", Series, "series.html", SERIES,
+        make=series_fields, description="Learning series: groups of events on one theme.", feed=True),
+    ContentType(
+        "clusters", "Learning cluster", "Learning clusters", Cluster, "cluster.html", CLUSTER,
+        aliases=("cluster",), make=cluster_fields,
+        description="Learning clusters: peer groups that meet several times a year.", feed=True),
+    ContentType(
+        "offers", "Support offer", "Support offers", Offer, "offer.html", OFFER, aliases=("offer",),
+        make=offer_fields, description="Support offers from partner organisations.", feed=True),
+    ContentType(
+        "stories", "Case story", "Case stories", Story, "story.html", STORY, aliases=("story",),
+        order=newest_first, make=story_fields, description="Case stories from places doing this work.",
+        feed=True, published="required"),
+    ContentType(
+        "resources", "Resource", "Resources", Resource, "resource.html", RESOURCE, aliases=("resource",),
+        order=newest_first, make=resource_fields, check=check_resource,
+        description="Toolkits, guides, plans and reports.", published="required", feed=True),
+    ContentType(
+        "pages", "Page", "Pages", Page, "page.html", PAGE, aliases=("page",), url="/{slug}/", listing=None,
+        section_pages=frozenset(), published="optional", related=False),
+)
