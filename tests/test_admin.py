@@ -8,9 +8,9 @@ import hashlib
 import http.client
 import json
 import re
-import time
+import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import yaml
@@ -19,6 +19,7 @@ from site_builder.output.admin import (ADMIN_CSP, DECAP_INTEGRITY, DECAP_URL, DE
 from site_builder.output.render import CONTENT_SECURITY_POLICY
 from site_builder.content.schema import MAX_SUMMARY, SCHEMAS, Choice, Fields, Moment
 from tests.conftest import PROJECT, Scratch, copy_site, run_main
+from site_builder.dev.serve import API_URL
 from tests.test_serve import ServeProcess
 
 DIST = PROJECT / "node_modules" / "decap-cms" / "dist"
@@ -66,7 +67,7 @@ def test_the_forms_patterns_are_the_builds_limits_in_its_own_words(scratch: Scra
     scratch.write("events/long.md", f"---\ntitle: T\nsummary: {'x' * 301}\nstart: 2027-03-04 18:00\n"
                                     "end: 2027-03-04 19:00\nformat: online\n---\n")
     built = scratch.check()
-    assert f"(expected at most {MAX_SUMMARY})" in message and f"(expected at most {MAX_SUMMARY})" in built.err
+    assert built.err_lines[0].endswith(f"/events/long.md:3: summary: {message}"), built.err
     slug = by_name(cms_config()["collections"][0]["fields"])["slug"]["pattern"]
     assert re.fullmatch(slug[0][1:-1], "bsl-awareness") and not re.fullmatch(slug[0][1:-1], "BSL awareness")
 
@@ -84,6 +85,11 @@ def test_site_yaml_opts_in_and_admin_is_published_with_its_own_policy(scratch: S
     page = (admin / "index.html").read_text()
     assert f'<script src="{DECAP_URL}" integrity="{DECAP_INTEGRITY}" crossorigin="anonymous">' in page
     assert f'content="{ADMIN_CSP}"' in page and f"decap-cms@{DECAP_VERSION}/" in DECAP_URL
+    # The one inline script runs by its hash; no other inline script could.
+    [inline] = re.findall(r"<script>(.*?)</script>", page, re.S)
+    script_src = next(d for d in ADMIN_CSP.split("; ") if d.startswith("script-src "))
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in script_src.split() and "'unsafe-inline'" not in script_src
     headers = (scratch.root / "output" / "_headers").read_text()
     # The public pages' policy is unchanged; /admin/ drops it and has its own.
     assert f"/*\n  Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'\n" in headers
@@ -227,17 +233,22 @@ def test_edit_refuses_to_serve_beyond_loopback(tmp_path: Path, monkeypatch: pyte
 
 # -- the forms in a browser: Decap CMS from npm, against `serve --edit` ----------------------------
 
-@pytest.fixture
-def admin(editing: EditServer) -> Iterator[tuple[EditServer, object, list[str]]]:
-    from playwright.sync_api import sync_playwright
+class Admin:
+    """Chromium on /admin/ of a `serve --edit` server, with every save the form sent to the local API."""
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    def __init__(self, editing: EditServer, browser) -> None:
+        self.editing = editing
+        self.browser = browser
+        self.page = self.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.saves: list[dict] = []
+        self.page.on("request", self._record)
+        self.page.goto(f"{editing.url}admin/?token={editing.token}")
+        self.page.get_by_role("button", name="Login").click(timeout=60_000)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    def new_page(self):
+        page = self.browser.new_page(viewport={"width": 1280, "height": 1000})
 
         def from_npm(route) -> None:  # the pinned CDN address, answered with the npm package's own file
             name = route.request.url.rsplit("/", 1)[1]
@@ -251,20 +262,58 @@ def admin(editing: EditServer) -> Iterator[tuple[EditServer, object, list[str]]]
         # No network beyond 127.0.0.1 (routes are tried last first).
         page.route(re.compile(r"^(?!http://127\.0\.0\.1:\d+/).*"), lambda route: route.abort())
         page.route(f"{DECAP_URL.rsplit('/', 3)[0]}/**", from_npm)
-        page.goto(f"{editing.url}admin/?token={editing.token}")
-        page.get_by_role("button", name="Login").click(timeout=60_000)
-        yield editing, page, errors
+        return page
+
+    def _record(self, request) -> None:
+        if request.method == "POST" and request.url.endswith(API_URL):
+            body = request.post_data_json
+            if body.get("action") == "persistEntry":
+                self.saves.append(body["params"])
+
+    def open(self, collection: str, slug: str) -> None:
+        self.page.goto(f"{self.editing.url}admin/#/collections/{collection}/entries/{slug}")
+
+    def publish(self) -> None:
+        self.page.get_by_role("button", name="Publish", exact=True).click()
+        self.page.get_by_text("Publish now").click()
+
+
+@pytest.fixture
+def admin(editing: EditServer) -> Iterator[Admin]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield Admin(editing, browser)
         browser.close()
 
 
-def publish(page) -> None:
-    page.get_by_role("button", name="Publish", exact=True).click()
-    page.get_by_text("Publish now").click()
+def checked_problem(content: Path, tmp_path: Path, edit: Callable[[Path], None], path: str, field: str) -> str:
+    """The message `check` gives for `field` of `path` in a copy of the content folder with `edit` made to it."""
+    copy = tmp_path / "as-the-form-would-save"
+    shutil.copytree(content, copy)
+    edit(copy)
+    run = run_main("check", "--content", str(copy), "--today", "2027-01-15")
+    found = [line for line in run.err_lines if re.match(rf"{re.escape(str(copy))}/{re.escape(path)}:\d+: "
+                                                         rf"{re.escape(field)}: ", line)]
+    assert run.code == 1 and len(found) == 1, run.err
+    return found[0].split(f": {field}: ", 1)[1]
+
+
+def replace_in(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(content: Path) -> None:
+        file = content / path
+        text = file.read_text()
+        assert old in text
+        file.write_text(text.replace(old, new))
+    return edit
 
 
 @pytest.mark.browser
-def test_an_event_made_in_the_form_is_a_file_check_accepts_and_the_preview_shows(admin) -> None:
-    editing, page, errors = admin
+def test_an_event_made_in_the_form_is_a_file_check_accepts_and_the_preview_shows(admin: Admin) -> None:
+    editing, page = admin.editing, admin.page
     page.goto(f"{editing.url}admin/#/collections/events/new")
     page.get_by_label("Title", exact=True).fill("Online budgeting workshop")
     page.get_by_label("Summary", exact=True).fill("Plan a budget together, online.")
@@ -274,7 +323,7 @@ def test_an_event_made_in_the_form_is_a_file_check_accepts_and_the_preview_shows
     page.get_by_text("online", exact=True).click()
     page.locator("[id^=series-field]").click()
     page.get_by_text("Money matters", exact=True).click()
-    publish(page)
+    admin.publish()
     made = editing.content / "events" / "online-budgeting-workshop.md"
     editing.wait_for(made.is_file, 30, "the saved file")
     text = made.read_text()
@@ -288,20 +337,87 @@ def test_an_event_made_in_the_form_is_a_file_check_accepts_and_the_preview_shows
             ": warning: published: " not in line] == []
     editing.wait_for_page("/events/online-budgeting-workshop/", "Online budgeting workshop")
     assert "Online budgeting workshop" in editing.wait_for_page("/series/money-matters/", "Online budgeting")
-    assert errors == []
+    assert admin.errors == []
+
+
+def refusal(page, label: str) -> str:
+    """The form's message under a field's label: the text of the error list item that names it."""
+    shown = page.get_by_role("listitem").filter(has_text=re.compile(rf"^{re.escape(label)}: "))
+    shown.first.wait_for()
+    return shown.first.text_content()  # as written: Decap sets it in capitals with CSS
 
 
 @pytest.mark.browser
-def test_a_summary_past_the_limit_is_refused_by_the_form_in_the_builds_words(admin) -> None:
-    editing, page, _ = admin  # Decap rejects the refused save with an uncaught `undefined`: not ours
+def test_a_summary_past_the_limit_is_refused_by_the_form_in_the_builds_words(admin: Admin, tmp_path: Path) -> None:
+    editing, page = admin.editing, admin.page  # Decap rejects the refused save with an uncaught `undefined`
     before = (editing.content / "events" / "grants-clinic.md").read_text()
-    page.goto(f"{editing.url}admin/#/collections/events/entries/grants-clinic")
+    too_long = "x" * (MAX_SUMMARY + 1)
+    admin.open("events", "grants-clinic")
     summary = page.get_by_label("Summary", exact=True)
     summary.wait_for()
-    summary.fill("x" * (MAX_SUMMARY + 1))
-    page.get_by_role("button", name="Publish", exact=True).click()
-    page.get_by_text("Publish now").click()
-    message = f"is longer than {MAX_SUMMARY} characters (expected at most {MAX_SUMMARY})"
-    page.get_by_text(message).wait_for()
-    time.sleep(1)  # a save would have been written by now; nothing was
+    summary.fill(too_long)
+    admin.publish()
+    built = checked_problem(editing.content, tmp_path, replace_in(
+        "events/grants-clinic.md", "summary: Cancelled drop-in clinic on writing grant applications.",
+        f"summary: {too_long}"), "events/grants-clinic.md", "summary")
+    assert refusal(page, "Summary") == f"Summary: {built}"
+    assert admin.saves == []  # refused before anything was sent
     assert (editing.content / "events" / "grants-clinic.md").read_text() == before
+
+
+@pytest.mark.browser
+def test_an_image_needs_its_alt_text_in_the_form_as_in_the_build(admin: Admin, tmp_path: Path) -> None:
+    editing, page = admin.editing, admin.page
+    story = editing.content / "stories" / "inclusive-workshop.md"
+    before = story.read_text()
+    admin.open("stories", "inclusive-workshop")
+    alt = page.locator("[id^=alt-field]")
+    alt.wait_for()
+    alt.fill("")
+    admin.publish()
+    built = checked_problem(editing.content, tmp_path, replace_in(
+        "stories/inclusive-workshop.md", "  alt: Two people assembling a window frame at a workbench\n", ""),
+        "stories/inclusive-workshop.md", "image.alt")
+    assert refusal(page, "Image") == f"Image: {built}"
+    assert admin.saves == [] and story.read_text() == before
+    # Marked decorative, the image needs no words, in the form as in the build.
+    page.locator("[id^=decorative-field]").click()
+    admin.publish()
+    editing.wait_for(lambda: story.read_text() != before, 30, "the saved story")
+    assert "  decorative: true" in story.read_text().splitlines()
+    checked = run_main("check", "--content", str(editing.content), "--today", "2027-01-15")
+    assert checked.code == 0, checked.err
+
+
+@pytest.mark.browser
+def test_a_save_the_build_refuses_shows_in_the_previews_overlay_and_is_kept_as_sent(admin: Admin) -> None:
+    editing, page = admin.editing, admin.page
+    event = editing.content / "events" / "budget-basics.md"
+    preview = admin.new_page()
+    preview.goto(f"{editing.url}events/budget-basics/")
+    admin.open("events", "budget-basics")
+    end = page.locator("[id^=end-field]")
+    end.wait_for()
+    end.fill("2026-11-10T11:30")  # before the start: only the build knows the two together
+    admin.publish()
+    editing.wait_for(lambda: "end: 2026-11-10 11:30" in event.read_text(), 30, "the saved event")
+    # The content file is exactly what the form sent: the build reads it and never changes it.
+    [sent] = admin.saves
+    [saved] = sent.get("dataFiles") or [sent["entry"]]
+    assert saved["path"] == "content/events/budget-basics.md"
+    assert event.read_text() == saved["raw"]
+    overlay = preview.get_by_role("alert")
+    overlay.wait_for(timeout=30_000)
+    checked = run_main("check", "--content", str(editing.content), "--today", "2027-01-15")
+    assert checked.code == 1
+    # `check` names the folder as it was given; the server was given `content`, as an editor types it.
+    problems = [line.replace(f"{editing.content}/", "content/", 1) for line in checked.err_lines
+                if line.startswith(f"{editing.content}/")]
+    line = next(n for n, text in enumerate(saved["raw"].splitlines(), start=1) if text.startswith("end: "))
+    assert problems == [f"content/events/budget-basics.md:{line}: end: 2026-11-10 11:30 is not after "
+                        "start, 2026-11-10 12:30 (expected an end after the start)"]
+    shown = overlay.inner_text()
+    assert "The site could not be rebuilt. This is the last good version." in shown
+    assert all(problem in shown.splitlines() for problem in problems), shown
+    assert event.read_text() == saved["raw"]
+    assert editing.get("/events/budget-basics/")[0] == 200  # the last good site is still served

@@ -138,7 +138,7 @@ CASES: dict[str, list[str]] = {
         "content/events/escape.md:4: slug: '../../etc/passwd' is not a slug (expected lowercase letters, digits and hyphens, like 'bsl-awareness')",
     ],
     'summary-too-long': [
-        'content/events/long-summary.md:3: summary: is 349 characters long (expected at most 300)',
+        'content/events/long-summary.md:3: summary: is longer than 300 characters (expected at most 300)',
     ],
     'time-in-clock-change-gap': [
         'content/events/lost-hour.md:4: start: 01:30 on 28 March 2027 does not exist in Europe/London, because the clocks go forward then (expected a time that exists)',

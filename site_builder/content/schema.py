@@ -124,9 +124,14 @@ class Text(Kind):
             return ctx.error(value.line, name, f"is written over {lines} lines (expected it on one line: join "
                              "the lines, and write it after the colon without | or >)")
         if self.max_length and len(text) > self.max_length:
-            return ctx.error(value.line, name, f"is {len(text)} characters long (expected at most "
-                             f"{self.max_length})")
+            return ctx.error(value.line, name, too_long(self.max_length))
         return text
+
+
+def too_long(max_length: int) -> str:
+    """What the build says of text past its limit, and the editing forms word for word (a form's pattern
+    has one fixed message, so neither counts the characters)."""
+    return f"is longer than {max_length} characters (expected at most {max_length})"
 
 
 class Slug(Text):
@@ -477,11 +482,15 @@ def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Contex
 # ---------------------------------------------------------------- checks
 
 
+# What the build says of an image without alt text, and the editing forms word for word.
+NO_ALT_TEXT = ("the image has no alt text (expected words saying what it shows, or `decorative: true` with "
+               "`alt: \"\"` if it adds nothing)")
+
+
 def _check_image(value: dict, node: Value, ctx: Context, name: str) -> None:
     if not value.get("alt") and not value.get("decorative"):
         line = node.data["alt"].line if "alt" in node.data else node.line  # type: ignore[operator,index]
-        ctx.error(line, f"{name}.alt", "the image has no alt text (expected words saying what it shows, "
-                  "or `decorative: true` with `alt: \"\"` if it adds nothing)")
+        ctx.error(line, f"{name}.alt", NO_ALT_TEXT)
     if value.get("decorative") and value.get("alt"):
         ctx.warn(node.line, f"{name}.decorative", "the image is marked decorative but has alt text (expected "
                  "one or the other: decorative images are skipped by screen readers)")

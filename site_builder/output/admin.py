@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from ..content.schema import (PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Choice, ContentPath, Count, Day, Email,
-                     Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text)
+from ..content.schema import (NO_ALT_TEXT, PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Choice, ContentPath, Count,
+                              Day, Email, Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text, too_long)
 
 # The CMS script, pinned: its version on npm and the SRI hash of that version's dist/decap-cms.js
 # (tests/test_admin.py recomputes it from the npm package).
@@ -26,11 +26,33 @@ DECAP_INTEGRITY = "sha384-A/Gdn928CNLufmnGWGs9RM4Q9o8bSNLeJERqBFrBjwzL7FRpoLT3MP
 DECAP_CDN = "https://unpkg.com"
 DECAP_URL = f"{DECAP_CDN}/decap-cms@{DECAP_VERSION}/dist/decap-cms.js"
 
+# Run before the CMS script, from the page itself, then the CMS is started:
+# - the build's messages are whole clauses ("is longer than 300 characters (expected at most 300)"), so a pattern's
+#   message is shown after the field's label as the build shows it after the field's name, not inside Decap's
+#   "didn't match the pattern: ...";
+# - Decap checks the fields inside an object but never the object's own pattern (IMAGE_HAS_ALT): the object
+#   control's check of its fields becomes its isValid, so Decap checks the object as it checks any field.
+ADMIN_SCRIPT = """window.CMS_MANUAL_INIT = true;
+addEventListener("DOMContentLoaded", function () {
+  CMS.getLocale("en").editor.editorControlPane.widget.regexPattern = "%{fieldLabel}: %{pattern}";
+  var object = CMS.getWidget("object");
+  object.control = class extends object.control {
+    constructor(props) {
+      super(props);
+      var checkFields = this.validate;
+      delete this.validate;
+      this.isValid = function () { checkFields(); return true; };
+    }
+  };
+  CMS.init();
+});"""
+ADMIN_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(ADMIN_SCRIPT.encode()).digest()).decode()
+
 # The admin page's own policy: the CMS compiles validators with eval, injects styles, loads its chunks and talks to
 # GitHub's API; nothing here applies to the public pages, whose policy is render.py's.
 ADMIN_CSP = "; ".join((
     "default-src 'self'",
-    f"script-src 'self' 'unsafe-eval' {DECAP_CDN}",  # the CMS compiles its config schema (ajv)
+    f"script-src 'self' '{ADMIN_SCRIPT_HASH}' 'unsafe-eval' {DECAP_CDN}",  # the CMS compiles its config schema (ajv)
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob: https:",
     "font-src 'self' data:",
@@ -45,6 +67,13 @@ ADMIN_CSP = "; ".join((
 REFERENCES = {("events", "series"): "series", ("events", "cluster"): "clusters"}
 LABELS = {"events": "Events", "series": "Series", "clusters": "Learning clusters", "offers": "Offers",
           "stories": "Stories", "resources": "Resources", "pages": "Pages"}
+
+# An image object's pattern: alt text (or `decorative: true`) whenever a file is given, as the build asks. Decap
+# (with ADMIN_SCRIPT) tests an object's pattern against the text of its value, `Map { "src": "media/x.jpg",
+# "alt": "..." }`, and never when no image was given; an alt of spaces is none, as in the build.
+_QUOTED_CHAR = r'(?:[^"\\]|\\.)'
+IMAGE_HAS_ALT = (rf'^(?![\s\S]*"src": "{_QUOTED_CHAR}+")|"alt": "(?:\s|\\[nrt])*(?:[^"\\\s]|\\[^nrt])'
+                 r'|"decorative": true')
 
 DATE_FORMAT = "YYYY-MM-DD"  # what schema.parse_date reads
 TIME_FORMAT = "HH:mm"  # with the date, what schema.parse_datetime reads: local to the site's time zone
@@ -81,7 +110,10 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
             return {"widget": "list", "fields": fields(item.fields.values(), type_name, item)}
         return {"widget": "list", "field": {"name": "item", "label": label(name), **widget(item, "item", type_name)}}
     if isinstance(kind, Fields):
-        return {"widget": "object", "collapsed": False, "fields": fields(kind.fields.values(), type_name, kind)}
+        options = {"widget": "object", "collapsed": False, "fields": fields(kind.fields.values(), type_name, kind)}
+        if {"src", "alt", "decorative"} <= set(kind.fields):
+            options["pattern"] = [IMAGE_HAS_ALT, NO_ALT_TEXT]
+        return options
     options: dict[str, Any] = {"widget": "string"}
     if isinstance(kind, Slug):
         options["pattern"] = [f"^{SLUG_PATTERN.pattern}$", f"is not {kind.noun} (expected {kind.expected})"]
@@ -94,15 +126,16 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
     elif isinstance(kind, Text) and kind.max_length:
         if kind.max_length >= 300:  # a summary: a few lines of room
             options["widget"] = "text"
-        options["pattern"] = [f"^[\\s\\S]{{0,{kind.max_length}}}$",
-                              f"is longer than {kind.max_length} characters (expected at most {kind.max_length})"]
+        # Counted as the build counts: characters, not UTF-16 units, without the spaces around the text.
+        character = "(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[\\s\\S])"
+        options["pattern"] = [f"^\\s*{character}{{0,{kind.max_length}}}\\s*$", too_long(kind.max_length)]
     return options
 
 
 def fields(declared: Any, type_name: str, parent: Fields | None = None, enforce: bool = True) -> list[dict[str, Any]]:
     """The form's fields. Decap checks the required fields inside an object even when the object itself is
-    left empty, so inside an optional object (`enforce` false) nothing is marked required: the build says
-    what is missing there (an image's alt text included) when the file is saved."""
+    left empty, so inside an optional object (`enforce` false) nothing is marked required; an image's alt
+    text is asked for by the image's own pattern, whenever a file is given (see IMAGE_HAS_ALT)."""
     made = []
     for field in declared:
         required = enforce and (field.required or (field.name == "published" and type_name in PUBLISHED_REQUIRED
@@ -159,6 +192,7 @@ def admin_page(script_url: str = DECAP_URL) -> bytes:
 <link href="config.yml" type="text/yaml" rel="cms-config-url">
 </head>
 <body>
+<script>{ADMIN_SCRIPT}</script>
 <script src="{script_url}" integrity="{DECAP_INTEGRITY}" crossorigin="anonymous"></script>
 </body>
 </html>
