@@ -80,6 +80,24 @@ def test_actionlint_passes_on_the_workflow_with_shellcheck_on_its_scripts() -> N
     assert version.returncode == 0 and version.stdout.strip()
 
 
+def test_actionlint_runs_shellcheck_on_run_scripts(tmp_path: Path) -> None:
+    """The pass above means something: a run script with an unquoted variable is reported, by shellcheck."""
+    workflow = tmp_path / "unquoted.yml"
+    workflow.write_text(textwrap.dedent("""\
+        on: push
+        jobs:
+          check:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ls $CONTENT_DIR
+        """))
+    done = subprocess.run([str(BIN / "actionlint"), "-no-color", str(workflow)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert re.search(r"shellcheck reported issue in this script: SC2086:info:1:4: Double quote to prevent "
+                     r"globbing and word splitting \[shellcheck\]", done.stdout), done.stdout
+
+
 def test_the_check_step_annotates_paths_relative_to_the_repository_root(workspace: Path, tmp_path: Path) -> None:
     done = run_step("check", "Check every file", workspace, tmp_path)
     assert done.returncode == 1, done.stderr  # the step fails, so the pull request shows a failed check
