@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .speed.cache import SourceCache, code_version, decode, encode, zone_rules
 from .site.checks import check_body_links, check_records, link_lines, site_links
+from .site.file_links import file_links, link_content_files
 from .content.config import Config, load_config
 from .errors import ContentErrors, Problem, SiteError, sort_problems
 from .output.feeds.changes import calendar_changes
@@ -125,14 +126,20 @@ def load_site(options: Options) -> Loaded:
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
     broken: dict[str, set[str]] = {}  # files with errors of their own, by folder: their slugs
+    pages: dict[str, str] = {}  # each content file, like events/x.md, to its page's URL
     for source, (record, found) in zip(sources, results):  # type: ignore[misc]
         problems += found
+        pages[f"{source.kind}/{source.path.name}"] = item_url(source.kind, record.slug if record else
+                                                              source.path.stem, options.types)
         if record is None:
             broken.setdefault(source.kind, set()).add(source.path.stem)
         elif options.drafts or not record.data.get("draft"):
             records.append(record)
         else:
             hidden.setdefault(record.kind, set()).add(record.slug)
+
+    records, found = link_content_files(records, pages)
+    problems += found
 
     # The image stage: what every picture shown needs, checked; made only for a build with no errors so far
     # (`check` encodes nothing).
@@ -176,6 +183,7 @@ def read_source(source: Source, config: Config, content_dir: Path, bodies: BodyR
     links = site_links(body_html)
     return dataclasses.replace(record, body_html=body_html, body_links=links,
                                body_link_lines=link_lines(links, document.body, document.body_line),
+                               file_links=file_links(body_html, document.body, document.body_line, source.kind),
                                front=front.hexdigest()), problems
 
 

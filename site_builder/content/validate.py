@@ -28,6 +28,7 @@ class Record:
     body_html: str = ""
     body_links: tuple[str, ...] = ()  # the site-relative links in body_html, for checks.check_body_links
     body_link_lines: tuple[int, ...] = ()  # the line of the file each of body_links is on
+    file_links: tuple[tuple[str, int, str], ...] = ()  # links to content files (site.file_links), until resolved
     front: str = ""  # a digest of the file's front matter: all of the Record that is not its body
 
     def line(self, name: str) -> int:
