@@ -70,6 +70,13 @@ def test_the_forms_patterns_are_the_builds_limits_in_its_own_words(scratch: Scra
     assert built.err_lines[0].endswith(f"/events/long.md:3: summary: {message}"), built.err
     slug = by_name(cms_config()["collections"][0]["fields"])["slug"]["pattern"]
     assert re.fullmatch(slug[0][1:-1], "bsl-awareness") and not re.fullmatch(slug[0][1:-1], "BSL awareness")
+    # A value of the wrong shape: the form says what the build says after quoting the value.
+    scratch.write("events/long.md", "---\ntitle: T\nsummary: S.\nslug: BSL awareness\nstart: 2027-03-04 18:00\n"
+                                    "end: 2027-03-04 19:00\nformat: online\nbooking:\n  url: ftp://x.example\n---\n")
+    built = scratch.check()
+    booking = by_name(by_name(cms_config()["collections"][0]["fields"])["booking"]["fields"])["url"]["pattern"]
+    assert [line.split("/events/long.md:", 1)[1] for line in built.err_lines[:2]] == [
+        f"4: slug: 'BSL awareness' {slug[1]}", f"9: booking.url: 'ftp://x.example' {booking[1]}"], built.err
 
 
 def test_site_yaml_opts_in_and_admin_is_published_with_its_own_policy(scratch: Scratch) -> None:

@@ -91,7 +91,11 @@ class Kind:
             return ctx.error(value.line, name, f"{shown_value(value)} is in curly quotes, as Word and phones type "
                              f"them, which are read as part of the value (expected straight quotes or none: "
                              f"{name.rpartition('.')[2].split('[')[0]}: {curly.group(1)})")
-        return ctx.error(value.line, name, f"{shown_value(value)} is not {self.noun} (expected {self.expected}{hint})")
+        return ctx.error(value.line, name, f"{shown_value(value)} {self.is_not(hint)}")
+
+    def is_not(self, hint: str = "") -> str:
+        """What the build says of a value of the wrong shape, after the value; the editing forms say it alone."""
+        return f"is not {self.noun} (expected {self.expected}{hint})"
 
 
 class Text(Kind):

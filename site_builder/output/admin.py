@@ -95,7 +95,7 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
         return {"widget": "boolean"}
     if isinstance(kind, Count):
         return {"widget": "number", "value_type": "int", "min": 1,
-                "pattern": ["^[1-9][0-9]{0,8}$", f"is not {kind.noun} (expected {kind.expected})"]}
+                "pattern": ["^[1-9][0-9]{0,8}$", kind.is_not()]}
     if isinstance(kind, Day):
         return {"widget": "datetime", "format": DATE_FORMAT, "date_format": DATE_FORMAT, "time_format": False}
     if isinstance(kind, Moment):
@@ -116,13 +116,13 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
         return options
     options: dict[str, Any] = {"widget": "string"}
     if isinstance(kind, Slug):
-        options["pattern"] = [f"^{SLUG_PATTERN.pattern}$", f"is not {kind.noun} (expected {kind.expected})"]
+        options["pattern"] = [f"^{SLUG_PATTERN.pattern}$", kind.is_not()]
     elif isinstance(kind, Link):
         schemes = "|".join(kind.schemes)
-        options["pattern"] = [f"^({schemes}):\\S+$", f"is not {kind.noun} (expected {kind.expected})"]
+        options["pattern"] = [f"^({schemes}):\\S+$", kind.is_not()]
     elif isinstance(kind, Email):
         options["pattern"] = ["^(mailto:)?[^@\\s<>\"']+@[^@\\s<>\"']+\\.[^@\\s<>\"']+$",
-                              f"is not {kind.noun} (expected {kind.expected})"]
+                              kind.is_not()]
     elif isinstance(kind, Text) and kind.max_length:
         if kind.max_length >= 300:  # a summary: a few lines of room
             options["widget"] = "text"
