@@ -176,6 +176,8 @@ def test_the_api_reads_and_writes_content_files(editing: EditServer) -> None:
     status, media = editing.api({"action": "persistMedia", "params": {"asset": {
         "path": "content/media/dot.png", "content": picture, "encoding": "base64"}}})
     assert status == 200 and (editing.content / "media" / "dot.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert editing.api({"action": "getMediaFile", "params": {"path": "content/media/none.png"}}) == \
+        (404, {"error": "there is no file 'none.png'"})
 
 
 @pytest.mark.slow  # a real server

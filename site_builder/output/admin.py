@@ -365,5 +365,7 @@ def api_answer(repository: LocalRepository, raw: bytes) -> tuple[int, bytes]:
         return exc.status, json.dumps({"error": str(exc)}).encode()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return 400, json.dumps({"error": f"bad request: {exc}"}).encode()
+    except FileNotFoundError as exc:  # as Decap asks for an image it expects beside the others in media/
+        return 404, json.dumps({"error": f"there is no file {Path(exc.filename or '').name!r}"}).encode()
     except OSError as exc:
         return 500, json.dumps({"error": f"could not read or write: {exc.strerror or exc}"}).encode()
