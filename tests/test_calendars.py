@@ -629,3 +629,10 @@ def test_on_content_no_one_here_wrote_every_parser_reads_what_the_editor_meant(
                 for key in ("summary", "start", "end", "status", "location"):
                     assert event[key] == facts[key], (path.name, key)
                 assert event["description"].startswith(facts["description"] + "\n\n")
+
+
+def test_the_property_order_is_icalendars() -> None:
+    """ical.py keeps icalendar's canonical order of a VEVENT's properties, so a build need not import it."""
+    from site_builder.output.feeds.ical import CANONICAL_ORDER
+
+    assert CANONICAL_ORDER == tuple(icalendar.Event.canonical_order)

@@ -15,7 +15,7 @@ profile, and encoded afresh from the pixels alone: no EXIF, GPS, XMP, ICC profil
 or not. The original is never published.
 
 Work is done once: what an original makes is kept in the build's cache folder, under a key made of the
-original's bytes and the settings (SETTINGS), and a later build with the same original only checks what is
+original's bytes and the settings (key_settings), and a later build with the same original only checks what is
 kept (each derived file is stored under its sha256 and read back against it; the index is JSON, never a
 pickle) and copies it. Originals are handled in parallel (parallel.run_all), one task each.
 """
@@ -36,11 +36,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterable
-
-import PIL
-from PIL import Image as PILImage
-from PIL import ImageCms, ImageOps, UnidentifiedImageError, features
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..speed.cache import replace_file
 from ..content.config import Config
@@ -48,11 +45,13 @@ from ..errors import Problem, display_path, error, warning
 from ..site.model import Body, Bodies, Image, Item, Picture, Site
 from ..speed.parallel import run_all
 
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+
 # The widths published, never more than the original's: a phone's screen at twice its density wants
 # 640-960, a desktop's column up to 1280 (the layout widths are in SIZES).
 WIDTHS = (320, 640, 960, 1280)
 SOCIAL_SIZE = (1200, 630)  # what Facebook, WhatsApp, LinkedIn and X show full width
-AVIF = features.check("avif")
 
 # Where each kind of image is shown (static/site.css): an item's image spans the page's column (.wrap: 62rem
 # less 2rem padding each side from 40.0625em up, 1rem each side below); a picture in a body spans the prose
@@ -68,9 +67,8 @@ LARGE_BYTES = 20 * 1024 * 1024
 LARGE_SIDE = 8000
 
 # The files an editor may show as pictures, by name, and the format each name promises.
+# (".avif" too where the installed Pillow can read it: `_formats`.)
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".gif": "GIF"}
-if AVIF:
-    FORMATS[".avif"] = "AVIF"
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF", "AVIF": "AVIF", "MPO": "JPEG"}
 # Phones' own formats that Pillow cannot read: named, so the editor is told what to do.
 UNREADABLE = {".heic": "HEIC", ".heif": "HEIF"}
@@ -92,8 +90,40 @@ STAGE_VERSION = "images 1"
 # adds the libraries' versions, whose files may differ by a few bytes, though not so a visitor would see.
 NAMING = json.dumps([STAGE_VERSION, WIDTHS, SOCIAL_SIZE, PHOTO, GRAPHIC, SOCIAL, GRAPHIC_COLOURS],
                     sort_keys=True, default=str).encode()
-SETTINGS = NAMING + json.dumps([PIL.__version__, features.version("webp"), features.version("avif") if AVIF
+
+
+# Pillow is imported the first time a picture is looked at, not with the builder: most builds and every
+# `check` of a site without pictures never need it, and it was a tenth of the builder's start-up.
+@lru_cache(maxsize=None)
+def avif() -> bool:
+    """Whether the installed Pillow reads and writes AVIF."""
+    from PIL import features
+    return bool(features.check("avif"))
+
+
+@lru_cache(maxsize=None)
+def key_settings() -> bytes:
+    """What the cache's key adds to NAMING: the libraries' versions."""
+    import PIL
+    from PIL import features
+    return NAMING + json.dumps([PIL.__version__, features.version("webp"), features.version("avif") if avif()
                                 else None, features.version("jpg")], default=str).encode()
+
+
+def _formats() -> dict[str, str]:
+    return {**FORMATS, ".avif": "AVIF"} if avif() else FORMATS
+
+
+def __getattr__(name: str) -> Any:
+    """`AVIF` and `SETTINGS` as the module once had them (the tests and benchmarks/images.py read them)."""
+    if name == "AVIF":
+        return avif()
+    if name == "SETTINGS":
+        return key_settings()
+    if name == "PIL":
+        import PIL
+        return PIL
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 PRODUCTS = ("display", "social", "full")
 
@@ -101,7 +131,7 @@ PRODUCTS = ("display", "social", "full")
 def is_image(rel: str) -> bool:
     """Whether a media file is a raster image this stage publishes (or refuses, for HEIC)."""
     suffix = os.path.splitext(rel)[1].lower()
-    return suffix in FORMATS or suffix in UNREADABLE
+    return suffix in FORMATS or suffix in UNREADABLE or (suffix == ".avif" and avif())
 
 
 # ---------------------------------------------------------------- what the site shows
@@ -234,7 +264,7 @@ def prepare(path: Path, rel: str, products: frozenset[str], cache: Path | None, 
     with open(path, "rb") as handle:
         original = handle.read()
     content = hashlib.sha256(original).digest()
-    key = hashlib.sha256(SETTINGS + b"\0" + content).hexdigest()
+    key = hashlib.sha256(key_settings() + b"\0" + content).hexdigest()
     done = Prepared(rel, key, hashlib.sha256(NAMING + b"\0" + content).hexdigest()[:10], len(original))
     suffix = os.path.splitext(rel)[1].lower()
     if suffix in UNREADABLE:
@@ -286,6 +316,7 @@ class _Refused(Exception):
 def _open(original: bytes, full: bool, products: frozenset[str]) -> tuple[PILImage.Image, Info]:
     """Decode an original, upright, in RGB or RGBA and sRGB, with nothing but its pixels. With `full` False,
     only enough to check it and know its size and kind (a JPEG at an eighth of its size)."""
+    from PIL import Image as PILImage, UnidentifiedImageError
     with warnings.catch_warnings():
         # A decompression bomb: an image whose pixels would take more memory than any photo (Pillow's limit).
         warnings.simplefilter("error", PILImage.DecompressionBombWarning)
@@ -344,6 +375,7 @@ def _largest_needed(width: int, height: int, products: frozenset[str]) -> tuple[
 
 def _upright(image: PILImage.Image) -> PILImage.Image:
     """The EXIF orientation applied to the pixels, as a phone meant it (ImageOps.exif_transpose)."""
+    from PIL import ImageOps
     try:
         return ImageOps.exif_transpose(image) or image
     except Exception:  # a malformed orientation tag: the pixels as stored
@@ -352,6 +384,7 @@ def _upright(image: PILImage.Image) -> PILImage.Image:
 
 def _srgb(image: PILImage.Image) -> PILImage.Image:
     """Pixels converted from the original's colour profile to sRGB, which the published files assume."""
+    from PIL import ImageCms
     profile = image.info.get("icc_profile")
     mode = "RGBA" if _has_alpha(image) else "RGB"
     if profile:
@@ -384,7 +417,7 @@ def _judge(done: Prepared, suffix: str) -> None:
     """Problems with an original the stage could read: a name that lies about its format, a size no page needs."""
     info = done.info
     assert info is not None
-    promised = FORMATS.get(suffix)
+    promised = _formats().get(suffix)
     if promised and FORMAT_NAMES.get(promised) != info.format:
         done.problems.append(("error", f"this file is a {info.format} image, but its name says "
                               f"{FORMAT_NAMES[promised]} (expected a name ending in "
@@ -411,9 +444,10 @@ def display_widths(width: int) -> list[int]:
 
 def _make(product: str, image: PILImage.Image, info: Info) -> list[tuple[Variant, bytes]]:
     """Encode one product of an upright, clean image: every width and format, the social crop, or full size."""
+    from PIL import Image as PILImage, ImageOps
     made = []
     if product == "display":
-        formats = GRAPHIC if info.kind == "graphic" else {k: v for k, v in PHOTO.items() if AVIF or k != "avif"}
+        formats = GRAPHIC if info.kind == "graphic" else {k: v for k, v in PHOTO.items() if avif() or k != "avif"}
         for width in display_widths(info.width):
             height = max(1, round(info.height * width / info.width))
             sized = image if image.size == (width, height) else image.resize((width, height), PILImage.LANCZOS,
@@ -435,6 +469,7 @@ def _make(product: str, image: PILImage.Image, info: Info) -> list[tuple[Variant
 
 def _flatten(image: PILImage.Image) -> PILImage.Image:
     """A transparent image on white, for formats without transparency."""
+    from PIL import Image as PILImage
     if image.mode != "RGBA":
         return image
     white = PILImage.new("RGB", image.size, (255, 255, 255))
@@ -442,11 +477,11 @@ def _flatten(image: PILImage.Image) -> PILImage.Image:
     return white
 
 
-def _encode(product: str, image: PILImage.Image, ext: str, settings: dict[str, Any]) -> tuple[Variant, bytes]:
+def _encode(product: str, image: PILImage.Image, ext: str, options: dict[str, Any]) -> tuple[Variant, bytes]:
     out = io.BytesIO()
     pillow_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "avif": "AVIF", "gif": "GIF"}[ext]
     source = _flatten(image) if pillow_format == "JPEG" else image
-    source.save(out, pillow_format, **settings)
+    source.save(out, pillow_format, **options)
     data = out.getvalue()
     return Variant(product, ext, image.width, image.height, hashlib.sha256(data).hexdigest()), data
 
@@ -687,7 +722,7 @@ def _picture(done: Prepared, products: set[str]) -> Picture:
     if info.kind == "graphic":
         better, fallback = ("webp",), "png"
     else:
-        better, fallback = (("avif",) if AVIF else ()) + ("webp",), "jpg"
+        better, fallback = (("avif",) if avif() else ()) + ("webp",), "jpg"
     largest = widths[-1]
     return Picture(
         width=largest,

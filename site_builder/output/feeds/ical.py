@@ -19,11 +19,20 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Event as VEvent
-from icalendar.caselessdict import canonsort_keys
 
 from ...site.dates import as_datetime, day_after, short_date
 from ...site.model import Event, Site
+
+# icalendar's `Event.canonical_order`: these properties first, in this order, then the rest A to Z, as
+# `Event.to_ical()` writes them. Kept here so a build never imports icalendar, a fifth of the builder's
+# start-up; tests/test_calendars.py holds it to icalendar's own.
+CANONICAL_ORDER = ("SUMMARY", "DTSTART", "DTEND", "DURATION", "DTSTAMP", "UID", "RECURRENCE-ID", "SEQUENCE",
+                   "RRULE", "RDATE", "EXDATE")
+_CANONICAL = {name: n for n, name in enumerate(CANONICAL_ORDER)}
+
+
+def _property_order(name: str) -> tuple[int, str]:
+    return _CANONICAL.get(name, len(CANONICAL_ORDER)), name
 
 PRODID = "-//site-builder//learning programme events//EN"
 REFRESH = "PT12H"
@@ -297,7 +306,7 @@ def vevent(properties: tuple[tuple[str, Any], ...]) -> bytes:
         name = name.upper()
         params, text = _encode(name, value)
         lines[name] = f"{name};{params}:{text}" if params else f"{name}:{text}"
-    ordered = [lines[name] for name in canonsort_keys(lines, VEvent.canonical_order)]
+    ordered = [lines[name] for name in sorted(lines, key=_property_order)]
     return "".join(fold(line) + "\r\n" for line in ("BEGIN:VEVENT", *ordered, "END:VEVENT")).encode()
 
 
