@@ -1,6 +1,6 @@
 """Benchmark this project's builds against Hugo, Eleventy and Pelican on one generated corpus.
 
-Usage: `.venv/bin/python benchmarks/run.py [--sizes 1000,5000] [--repeat 3] [--json FILE]`
+Usage: `.venv/bin/python benchmarks/run.py [--sizes 1000,5000] [--repeat 3] [--json FILE] [--chart FILE]`
 
 For each size it writes the corpus (benchmarks/corpus.py) in every generator's
 shape, then runs cold builds (fresh output folder, no generator cache) of
@@ -13,6 +13,17 @@ printed as a Markdown table with each peer's ratio to this project
 project's warm rebuilds (build, change one event, build again into the same
 output folder: the first rebuild after the cold build, then a body edit and a
 title edit) and a cold build of the project's own content/ folder.
+
+Because this project's build also makes a search index (Pagefind) and the
+peers' do not, each peer is also run followed by the same Pagefind binary
+over its output (`pagefind --site OUT`, from the project's own .venv): the
+rows "hugo + pagefind" and so on, the like-for-like comparison of full
+output. After this project's builds of each size, benchmarks/floor.py
+measures the floor (reading every input file and writing every output
+file's bytes, nothing else; and the per-page cost of the YAML C loader,
+pyromark and a trivial Jinja template), reported as ours / floor. The cold
+and warm medians are drawn as an SVG chart (--chart, default
+benchmarks/chart.svg).
 
 Progress goes to stderr, the tables to stdout. See benchmarks/README.md.
 """
@@ -36,7 +47,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402  (benchmarks/ is not a package)
+import chart  # noqa: E402  (benchmarks/ is not a package)
+import corpus  # noqa: E402
 import peers as peer_install  # noqa: E402
 
 BENCHMARKS = Path(__file__).resolve().parent
@@ -75,6 +87,7 @@ class Summary:
     version: str
     runs: list[Run] = field(default_factory=list)
     error: str = ""
+    floor: dict | None = None  # kind "floor": what benchmarks/floor.py printed
 
     @property
     def good(self) -> list[Run]:
@@ -99,7 +112,7 @@ def summary_from_json(data: dict) -> Summary:
     fields = {k: data[k] for k in ("tool", "kind", "size", "version", "error")}
     known = set(Run.__dataclass_fields__)
     runs = [Run(**{k: v for k, v in run.items() if k in known}) for run in data["runs"]]
-    return Summary(**fields, runs=runs)
+    return Summary(**fields, runs=runs, floor=data.get("floor"))
 
 
 def log(message: str) -> None:
@@ -380,20 +393,30 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args) 
     sites = corpus.write_corpus(work / "corpus", size, tuple(names))
     log(f"size {size}: corpus written in {time.perf_counter() - started:.1f}s")
     summaries = {n: Summary(n, "cold", size, tools[n].version) for n in names}
+    indexed = {n: Summary(f"{n}+pagefind", "cold", size, f"{tools[n].version}; {args.pagefind_version}")
+               for n in names if n != "ours" and args.pagefind}
     first = Summary("ours", "warm-first", size, tools["ours"].version)
     warm = Summary("ours", "warm", size, tools["ours"].version)
     retitled = Summary("ours", "warm-title", size, tools["ours"].version)
     skip = {name: failed[name] for name in names if name in failed}  # no runs at all
     for name, reason in skip.items():
         summaries[name].error = reason
-    for rep in range(args.repeat):
+    repeat = args.repeat_large if args.repeat_large and size >= args.large else args.repeat
+    floor: dict | None = None
+    for rep in range(repeat):
         for name in names:
             if name in skip:
                 continue
             summary = summaries[name]
             run = cold_run(tools[name], sites[name], size, work, f"{name}-cold-{rep}", args)
             summary.runs.append(run)
-            _progress(summary, rep, args.repeat, run)
+            _progress(summary, rep, repeat, run)
+            if name in indexed and run.ok:
+                both = index_run(run, work / "scratch" / name / "out", work, f"{name}-pagefind-{rep}", args)
+                indexed[name].runs.append(both)
+                _progress(indexed[name], rep, repeat, both)
+                if not both.ok:
+                    indexed[name].error = both.error
             if not run.ok:
                 # Keep the reason; later repeats still run (a code edit in progress can
                 # break one build), except after a timeout, which would only repeat itself.
@@ -409,12 +432,52 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args) 
                     run = warm_run(tools[name], sites[name], size, work, f"ours-{warm_summary.kind}-{rep}", rep,
                                    summary.runs[-1].code, args, edit=edit, variant=variant)
                     warm_summary.runs.append(run)
-                    _progress(warm_summary, rep, args.repeat, run)
+                    _progress(warm_summary, rep, repeat, run)
                     if not run.ok:
                         warm_summary.error = run.error
+                if floor is None:
+                    floor = measure_floor(sites[name], work / "scratch" / name / "out", work, args)
     if not args.keep:
         _set_aside(work / "scratch")
-    return [*summaries.values(), first, warm, retitled]
+    floors = [Summary("floor", "floor", size, "benchmarks/floor.py", floor=floor)] if floor else []
+    return [*summaries.values(), *indexed.values(), first, warm, retitled, *floors]
+
+
+def index_run(build: Run, out: Path, work: Path, label: str, args) -> Run:
+    """Pagefind run over a peer's output after its build: the two together, as one Run (times added, the
+    larger memory)."""
+    run = measure([args.pagefind, "--site", str(out)], out, work / "logs" / f"{label}.log", args.timeout,
+                  sample=args.sample)
+    if run.ok and not (out / "pagefind" / "pagefind-entry.json").is_file():
+        run.ok, run.error = False, "pagefind wrote no index"
+    return Run(run.ok, wall=build.wall + run.wall, cpu=build.cpu + run.cpu, user=build.user + run.user,
+               sys=build.sys + run.sys, maxrss_mib=max(build.maxrss_mib, run.maxrss_mib),
+               tree_pss_mib=max(build.tree_pss_mib, run.tree_pss_mib), error=run.error, load=build.load)
+
+
+def pagefind_binary(python: str) -> tuple[str, str]:
+    """The Pagefind binary this project's build runs (the pagefind_bin wheel in its .venv), and its version."""
+    found = subprocess.run([python, "-c", "from pagefind.service import get_executable; print(get_executable())"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    if not found or found == "None":
+        return "", ""
+    version = subprocess.run([found, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return found, version
+
+
+def measure_floor(site: Path, out: Path, work: Path, args) -> dict | None:
+    """benchmarks/floor.py over this corpus and the output a build of ours just made (floor.py says what)."""
+    wait_for_quiet()
+    done = subprocess.run([args.python_path, str(BENCHMARKS / "floor.py"), "--inputs", str(site), "--outputs",
+                           str(out), "--scratch", str(work / "scratch")],
+                          capture_output=True, text=True, check=False, timeout=args.timeout)
+    if done.returncode != 0:
+        log(f"floor: failed: {done.stderr.strip()[-300:]}")
+        return None
+    floor = json.loads(done.stdout)
+    log(f"floor: read+write {floor['io']['wall']:.2f}s wall, {floor['io']['cpu']:.2f}s CPU; per page "
+        + ", ".join(f"{k} {v:.3f} ms" for k, v in floor["per_page_ms"].items() if v is not None))
+    return floor
 
 
 def bench_own_content(tool: Tool, args) -> Summary:
@@ -464,7 +527,8 @@ def markdown(results: list[Summary], machine: dict) -> str:
     lines = [
         f"Machine: {machine['cpu']}, {machine['cores']} cores; load average "
         f"{machine['load_before']} before, {machine['load_after']} after. "
-        f"Repeats: {machine['repeat']}; medians shown.",
+        f"Repeats: {machine['repeat']}"
+        + (f" ({machine['repeat_large']})" if machine.get("repeat_large") else "") + "; medians shown.",
         "",
         "### Cold builds",
         "",
@@ -476,7 +540,7 @@ def markdown(results: list[Summary], machine: dict) -> str:
     ours_by_size = {s.size: s for s in cold if s.tool == "ours"}
     for summary in cold:
         ours = ours_by_size.get(summary.size)
-        name = "this project" if summary.tool == "ours" else summary.tool
+        name = "this project" if summary.tool == "ours" else summary.tool.replace("+", " + ")
         version = summary.version
         codes = sorted({r.code for r in summary.runs if r.code})
         if codes and version.startswith("code ") and " (" in version:  # the code builds really ran
@@ -520,6 +584,7 @@ def markdown(results: list[Summary], machine: dict) -> str:
             f"{_s(warm_wall) if warm.good else (_failure(warm) if warm.runs else 'not run: no cold build')} | "
             f"{_s(ours.median('cpu') if ours else None)} | {_s(warm.median('cpu'))} | "
             f"{_s(hugo_wall)} | {_ratio(hugo_wall, warm_wall)}{_partial(warm)} |")
+    lines += floor_table(results)
     codes = sorted({r.code for s in results if s.tool == "ours" for r in s.runs if r.code})
     if len(codes) > 1:
         lines += ["", f"Warning: this project's code changed during the run ({', '.join(codes)}); "
@@ -536,6 +601,38 @@ def markdown(results: list[Summary], machine: dict) -> str:
         else:
             lines.append(f"| {_failure(summary)} | | | |")
     return "\n".join(lines) + "\n"
+
+
+def floor_table(results: list[Summary]) -> list[str]:
+    """The floor row of each size (benchmarks/floor.py) against this project's cold build."""
+    floors = [s for s in results if s.kind == "floor" and s.floor]
+    if not floors:
+        return []
+    ours = {s.size: s for s in results if s.kind == "cold" and s.tool == "ours"}
+    lines = ["", "### The floor: reading the inputs and writing the outputs, nothing else", "",
+             "Read + write: every input file read and every file of our output written (the same paths and "
+             "bytes), in one process, timed alone. Per page: the median content file's front matter by PyYAML's "
+             "C loader, its body by pyromark, and a trivial Jinja template rendered; the library floor is their "
+             "sum times the number of events. Ours / floor compares our cold build's median with the read + "
+             "write floor plus the library floor.",
+             "",
+             "| events | files read | files written | MB written | read + write wall s | CPU s "
+             "| YAML C ms/page | pyromark ms/page | Jinja ms/page | floor s | ours cold wall s | ours CPU s "
+             "| ours / floor (wall) | ours / floor (CPU) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for summary in floors:
+        io, page = summary.floor["io"], summary.floor["per_page_ms"]
+        per_page = sum(v for v in page.values() if v is not None) / 1000
+        wall_floor = io["wall"] + per_page * summary.size
+        cpu_floor = io["cpu"] + per_page * summary.size
+        build = ours.get(summary.size)
+        wall, cpu = (build.median("wall"), build.median("cpu")) if build else (None, None)
+        ms = {k: "–" if v is None else f"{v:.3f}" for k, v in page.items()}
+        lines.append(f"| {summary.size} | {io['files_read']} | {io['files_written']} | "
+                     f"{io['bytes_written'] / 1e6:.1f} | {io['wall']:.2f} | {io['cpu']:.2f} | "
+                     f"{ms['yaml_c_loader']} | {ms['pyromark']} | {ms['jinja_trivial']} | {wall_floor:.2f} | "
+                     f"{_s(wall)} | {_s(cpu)} | {_ratio(wall, wall_floor)} | {_ratio(cpu, cpu_floor)} |")
+    return lines
 
 
 def machine_info(repeat: int) -> dict:
@@ -560,6 +657,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="builds per generator and size")
     parser.add_argument("--peers", default=",".join(PEER_NAMES),
                         help="comma-separated peers to run, or '' for none")
+    parser.add_argument("--repeat-large", type=int, default=0,
+                        help="builds per generator at sizes of --large events or more (default: --repeat)")
+    parser.add_argument("--large", type=int, default=20000,
+                        help="the size from which --repeat-large applies (20000)")
+    parser.add_argument("--no-pagefind", action="store_true",
+                        help="skip the peer + pagefind rows")
+    parser.add_argument("--chart", type=Path,
+                        help="where to write the SVG chart (default benchmarks/chart.svg, or with --report none; "
+                             "'' for none)")
     parser.add_argument("--ours-only-sizes", default="",
                         help="sizes at which only this project is built (e.g. 20000)")
     parser.add_argument("--no-own-content", action="store_true",
@@ -584,7 +690,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.report:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
-        print(markdown([summary_from_json(s) for s in saved["results"]], saved["machine"]))
+        summaries = [summary_from_json(s) for s in saved["results"]]
+        print(markdown(summaries, saved["machine"]))
+        if args.chart is not None and args.chart.name:
+            chart.write_chart(summaries, saved["machine"], args.chart)
         return 0
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -599,7 +708,13 @@ def main(argv: list[str] | None = None) -> int:
     QUIET.update(load=args.quiet_load, wait=args.quiet_wait)
 
     machine = machine_info(args.repeat)
+    if args.repeat_large:
+        machine["repeat_large"] = f"{args.repeat_large} from {args.large} events"
     python = project_python(args.python)
+    args.python_path = python
+    args.pagefind, args.pagefind_version = ("", "") if args.no_pagefind else pagefind_binary(python)
+    if not args.no_pagefind and not args.pagefind:
+        log("no Pagefind binary in the project's environment: the peer + pagefind rows are skipped")
     tools = {"ours": Tool("ours", project_version(python), [python, str(PROJECT / "build.py")])}
     failed: dict[str, str] = {}
     if wanted:
@@ -622,6 +737,10 @@ def main(argv: list[str] | None = None) -> int:
     results = [s for s in results if s.kind != "own-content"] + \
               [s for s in results if s.kind == "own-content"]
     print(markdown(results, machine))
+    target = BENCHMARKS / "chart.svg" if args.chart is None else args.chart
+    if target.name:
+        chart.write_chart(results, machine, target)
+        log(f"wrote {target}")
     if args.json:
         args.json.write_text(json.dumps({
             "machine": machine, "python": python,
