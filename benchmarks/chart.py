@@ -27,7 +27,7 @@ STYLES = {
     "pelican": ("#CC79A7", ""),
     "pelican+pagefind": ("#CC79A7", "2 3"),
 }
-NAMES = {"ours": "this project (cold)", "ours warm": "this project (warm, one body edited)"}
+NAMES = {"ours": "this project (cold)", "ours warm": "this project (warm)"}
 
 
 def _name(tool: str) -> str:
