@@ -32,7 +32,7 @@ from .output.markup import BodyRenderer
 from .site.model import Bodies, Site
 from .speed.parallel import default_workers, run_all
 from .content.parse import parse_source
-from .output.render import Rendered, SiteMap, make_environment, render_site, site_map
+from .output.render import Rendered, SiteMap, compile_templates, make_environment, render_site, site_map
 from .site.resolve import bodies_of, item_url, resolve_site
 from .content.sources import MediaFile, Source, discover
 from .content.types import STANDARD_TYPES, ContentTypes
@@ -119,7 +119,7 @@ def load_site(options: Options) -> Loaded:
     results = [_decoded(blob) for blob in blobs]
     missing = [n for n, result in enumerate(results) if result is None]
     made = run_all([partial(_encoded, read, sources[n]) for n in missing], options.workers,
-                   _stage(options, "Reading"))
+                   _stage(options, "Reading"), meanwhile=partial(compile_templates, options.templates_dir))
     for n, (blob, result) in zip(missing, made):
         blobs[n], results[n] = blob, result
     entries = {key: blob for key, blob in zip(keys, blobs) if blob is not None}

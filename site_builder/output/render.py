@@ -174,9 +174,31 @@ class PartsEnvironment(jinja2.Environment):
         return self._parts[key]
 
 
-def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
-    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank."""
-    env = PartsEnvironment(
+# The filters make_environment adds: a template that names one compiles only where it is defined.
+FILTERS = ("long_date", "short_date", "month_year", "iso", "json_ld", "runs")
+
+
+def compile_templates(templates_dir: Path) -> None:
+    """Compile every template into this process's store of compiled templates, ahead of the Site that
+    make_environment needs: the pipeline does it while the workers read the content. Jinja keys a compiled
+    template by its name and source, and compiles the same code for the same options and filter names, so
+    the build's own environment then only loads it. A template that does not compile is left to the build's
+    environment, which reports it as before."""
+    env = _environment(templates_dir)
+    env.filters.update(dict.fromkeys(FILTERS, _unused))
+    for name in env.list_templates(extensions=["html"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue
+
+
+def _unused(*_: Any) -> None:  # pragma: no cover - never called: compile_templates renders nothing
+    raise AssertionError("compile_templates renders nothing")
+
+
+def _environment(templates_dir: Path) -> PartsEnvironment:
+    return PartsEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=_COMPILED,
         autoescape=True,
@@ -186,6 +208,11 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,  # one build, one set of templates: no stat of each template on every page
     )
+
+
+def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
+    """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank."""
+    env = _environment(templates_dir)
     tz = site.config.tz
     env.filters.update(
         long_date=lambda d: dates.long_date(dates.local_day(d, tz)),

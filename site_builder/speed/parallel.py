@@ -35,14 +35,18 @@ Progress = Callable[[int, int], None]  # (tasks done, tasks in all)
 
 
 def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress | None = None,
-            min_parallel: int = MIN_PARALLEL) -> list[T]:
+            min_parallel: int = MIN_PARALLEL, meanwhile: Callable[[], None] | None = None) -> list[T]:
     """Every task's result, in the tasks' order, whether run here or across `workers` processes (from
-    `min_parallel` tasks: fewer cheap ones are quicker here)."""
+    `min_parallel` tasks: fewer cheap ones are quicker here). `meanwhile` is run in this process once the
+    workers have been forked, while they work (else before the tasks): work of this process's own that the
+    tasks do not need, which would otherwise leave the other cores idle."""
     report = progress or (lambda done, total: None)
     # Fork only from a single-threaded process (the preview server has threads): a lock held by another
     # thread at the moment of the fork would stay locked for ever in the child.
     if workers <= 1 or len(tasks) < min_parallel or threading.active_count() > 1 \
             or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         results = []
         for done, task in enumerate(tasks, start=1):
             results.append(task())
@@ -59,7 +63,10 @@ def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress |
         bounds = [(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
         chunks = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_run_range, bounds):  # in order, as each finishes
+            running = pool.imap(_run_range, bounds)
+            if meanwhile is not None:
+                meanwhile()
+            for chunk in running:  # in order, as each finishes
                 chunks.append(chunk)
                 report(sum(map(len, chunks)), len(tasks))
     finally:

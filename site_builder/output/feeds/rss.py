@@ -7,6 +7,7 @@ import mimetypes
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from ...site.dates import as_datetime, rfc822
@@ -96,6 +97,7 @@ _LINK = re.compile(r'\b(href|src)="([^"]*)"')
 _SRCSET = re.compile(r'\bsrcset="([^"]*)"')
 
 
+@lru_cache(maxsize=4096)  # an item is in the site's feed, its type's and each of its topics' feeds
 def absolute_links(body: str, page: str) -> str:
     """Feed readers resolve links against the feed, or not at all: every link and image in a body is made
     absolute against its page's own address (`/events/`, `../series/x/`, `x/`, `#part` alike)."""
