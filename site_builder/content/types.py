@@ -1,8 +1,9 @@
 """The content types: one declaration each, read by every stage.
 
 A type's declaration says everything the builder asks of it: its folder, its
-labels, its fields (besides the ones every type has, `schema.COMMON`), the
-class of its items and how they are made from a checked file, the order the
+labels, its fields (besides the ones every type has, `schema.COMMON`), which
+its items carry by the same names, the class of its items (only what is worked
+out from those fields) and what they take from the build, the order the
 site lists them in, the template of their pages and of its list page, its
 feed, its URL, the types its fields name, and whether its items are news.
 Discover reads the folders, validate the fields and checks, checks the
@@ -23,9 +24,8 @@ from datetime import date
 from typing import Any, Callable, Iterator, Literal
 
 from .config import Config
-from ..site.model import Cluster, Event, Item, Offer, Page, Resource, Series, Story
-from ..site.resolve import by_start, by_title, cluster_fields, event_fields, newest_first, offer_fields, \
-    resource_fields, series_fields, story_fields
+from ..site.model import LINKS, Cluster, Event, Item, Offer, Page, Resource, Series, Story
+from ..site.resolve import by_start, by_title, event_derived, newest_first, offer_derived, resource_derived
 from ..dev.scaffold import event_prefill
 from .schema import CLUSTER, COMMON, EVENT, OFFER, PAGE, RESOURCE, SERIES, STORY, Field, Kind
 from .validate import Record, check_event, check_resource
@@ -41,15 +41,16 @@ class ContentType:
     folder: str  # content/<folder>/; the type's name everywhere (Item.content_type)
     singular: str  # as a visitor reads it: "Case story"
     plural: str  # "Case stories"; the heading of its section, its list page and its navigation entry
-    model: type[Item]  # the class of its items
+    model: type[Item]  # the class of its items: model.Item, or one with what is worked out from their fields
     template: str  # the template of each item's own page
     fields: tuple[Field, ...] = ()  # its own fields, after those every type has (schema.COMMON)
     aliases: tuple[str, ...] = ()  # other names `new` accepts for it, such as "event"
     url: str = "/{folder}/{slug}/"  # each item's address
     order: Callable[[list[Any], Config], tuple] = by_title  # the order the site lists its items in
-    # Its model's own fields from a checked file (resolve sets the links, and the fields every type has);
-    # None: each of its fields, by the same name, as it was read (lists as tuples).
-    make: Callable[[Record, Config, date], dict[str, Any]] | None = None
+    # What its items carry besides their fields, from the build (the settings, the day): an event's `is_past`.
+    # Given the fields as the items carry them and the checked file; what it returns is carried too, and
+    # replaces a field of the same name (an offer's windows, in order).
+    derive: Callable[[dict[str, Any], Record, Config, date], dict[str, Any]] | None = None
     check: Callable[[dict, dict[str, int], Any], None] | None = None  # checks across its fields (validate)
     # The template of its list page, at /<folder>/, which makes it a section of the site, in the main
     # navigation; None: no section ("pages" are linked from the footer). render_site makes "list.html"
@@ -64,7 +65,7 @@ class ContentType:
     related: bool = True  # whether its items list related items and are listed as related
     # Fields that name an item of another type: (field, that type's folder, the attribute of that item which
     # lists the items naming it, in this type's order). An event's `series: listening-well` makes the event's
-    # `series` that series, and puts the event in the series' `events`. Both attributes are model.LINKS.
+    # `series` that series, and puts the event in the series' `events` (ContentTypes.links).
     references: tuple[tuple[str, str, str], ...] = ()
     # Values `new` writes into a new file besides the title and the day (an event's start and end).
     prefill: Callable[[date], dict[str, str]] | None = None
@@ -86,12 +87,15 @@ class ContentType:
         """Whether its items' addresses are at the top of the site, beside the sections."""
         return self.item_url("x") == "/x/"
 
-    def item_fields(self, record: Record, config: Config, today: date) -> dict[str, Any]:
-        """The fields of its model that a checked file gives, besides those every type has."""
-        if self.make is not None:
-            return self.make(record, config, today)
-        return {f.name: tuple(value) if isinstance(value, list) else value
-                for f in self.fields if (value := record.data.get(f.name)) is not None}
+    def carried(self, record: Record, config: Config, today: date) -> dict[str, Any]:
+        """What each of its items carries besides the fields every type has: each of its own fields, by its
+        name (schema.Field.carried), or None for a field naming another item until resolve links it, and
+        what `derive` adds."""
+        named = {name for name, _, _ in self.references}
+        values = {f.carried_as: None if f.name in named else f.carried(record.data) for f in self.fields}
+        if self.derive is not None:
+            values.update(self.derive(values, record, config, today))
+        return values
 
     def __repr__(self) -> str:  # what it is called in a page's key, and in a debugger
         return f"ContentType({self.folder!r})"
@@ -106,6 +110,20 @@ class ContentTypes:
         self._by_folder = {t.folder: t for t in types}
         assert len(self._by_folder) == len(types), "two content types share a folder"
         self._schemas = {t.folder: {f.name: f for f in (*COMMON, *t.fields)} for t in types}
+        # The attributes resolve links, by the folder of the items that have them: the fields naming an item
+        # (an event's `series`), and those listing the items naming it (a series' `events`).
+        self._linked: dict[str, dict[str, Any]] = {t.folder: {} for t in types}
+        for t in types:
+            for name, folder, back in t.references:
+                self._linked[t.folder][name] = None
+                self._linked[folder][back] = ()
+        for t in types:
+            carried = [f.carried_as for f in t.fields]
+            # A class may declare a field too (for the type checker), not use its name for anything else.
+            own = set(dir(t.model)) - set(t.model.__dataclass_fields__)
+            taken = set(carried) & ({f.name for f in COMMON} | set(Item.__dataclass_fields__) | own)
+            assert not taken and len(set(carried)) == len(carried), \
+                f"{t.folder}: items could not carry the fields {sorted(taken)} (give each an `attribute`)"
 
     def __iter__(self) -> Iterator[ContentType]:
         return iter(self._types)
@@ -138,6 +156,15 @@ class ContentTypes:
         """Every field of a type, by name: those every type has, then its own."""
         return self._schemas[folder]
 
+    def linked(self, folder: str) -> dict[str, Any]:
+        """The attributes resolve links on a type's items, each with what it holds until then."""
+        return self._linked[folder]
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        """Every attribute resolve sets from other items (model.link)."""
+        return tuple(dict.fromkeys([*LINKS, *(name for linked in self._linked.values() for name in linked)]))
+
     @property
     def schemas(self) -> dict[str, dict[str, Field]]:
         return dict(self._schemas)
@@ -151,7 +178,7 @@ class ContentTypes:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
         return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
                          f"{t.template}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
-                         f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.make)}|"
+                         f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
                          f"{_named(t.check)}|"
                          + ";".join(_described(f) for f in t.fields) for t in self._types)
 
@@ -176,26 +203,26 @@ def _described(value: Any) -> str:
 STANDARD_TYPES = ContentTypes(
     ContentType(
         "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
-        order=by_start, make=event_fields, check=check_event, prefill=event_prefill, listing="events.html",
+        order=by_start, derive=event_derived, check=check_event, prefill=event_prefill, listing="events.html",
         references=(("series", "series", "events"), ("cluster", "clusters", "meetings")),
         description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
     ContentType(
         "series", "Learning series", "Learning series", Series, "series.html", SERIES,
-        make=series_fields, description="Learning series: groups of events on one theme.", feed=True),
+        description="Learning series: groups of events on one theme.", feed=True),
     ContentType(
         "clusters", "Learning cluster", "Learning clusters", Cluster, "cluster.html", CLUSTER,
-        aliases=("cluster",), make=cluster_fields,
+        aliases=("cluster",),
         description="Learning clusters: peer groups that meet several times a year.", feed=True),
     ContentType(
         "offers", "Support offer", "Support offers", Offer, "offer.html", OFFER, aliases=("offer",),
-        make=offer_fields, description="Support offers from partner organisations.", feed=True),
+        derive=offer_derived, description="Support offers from partner organisations.", feed=True),
     ContentType(
         "stories", "Case story", "Case stories", Story, "story.html", STORY, aliases=("story",),
-        order=newest_first, make=story_fields, description="Case stories from places doing this work.",
+        order=newest_first, description="Case stories from places doing this work.",
         feed=True, published="required"),
     ContentType(
         "resources", "Resource", "Resources", Resource, "resource.html", RESOURCE, aliases=("resource",),
-        order=newest_first, make=resource_fields, check=check_resource,
+        order=newest_first, derive=resource_derived, check=check_resource,
         description="Toolkits, guides, plans and reports.", published="required", feed=True),
     ContentType(
         "pages", "Page", "Pages", Page, "page.html", PAGE, aliases=("page",), url="/{slug}/", listing=None,
