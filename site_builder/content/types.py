@@ -122,8 +122,11 @@ class ContentTypes:
             # A class may declare a field too (for the type checker), not use its name for anything else.
             own = set(dir(t.model)) - set(t.model.__dataclass_fields__)
             taken = set(carried) & ({f.name for f in COMMON} | set(Item.__dataclass_fields__) | own)
-            assert not taken and len(set(carried)) == len(carried), \
-                f"{t.folder}: items could not carry the fields {sorted(taken)} (give each an `attribute`)"
+            twice = {name for name in carried if carried.count(name) > 1}
+            if taken or twice:
+                raise ValueError(f"{t.folder}: its items cannot carry the fields {sorted(taken | twice)}, whose "
+                                 "names are taken (expected another name, or `attribute=` naming where items "
+                                 "carry it)")
 
     def __iter__(self) -> Iterator[ContentType]:
         return iter(self._types)
