@@ -57,6 +57,9 @@ class ContentType:
     # pages itself, paginated; the events' own listings (by month, by format, past) are made by its code.
     listing: str | None = "list.html"
     description: str = ""  # the lead of its list page
+    card: str = "item_card"  # the macro in _macros.html that shows one of its items in lists, given (item, heading)
+    card_meta: str | None = None  # the macro in _macros.html writing item_card's line under the title, if any
+    dated: bool = False  # whether its cards and search results show the day each item was published
     section_pages: frozenset[str] = frozenset({"page"})  # slugs its section's own pages use
     feed: bool = False  # an RSS feed of its new items, at /<folder>/feed.xml
     news: bool = True  # whether its dated items are in the site's news feed (/feed.xml)
@@ -180,7 +183,7 @@ class ContentTypes:
     def signature(self) -> str:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
         return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
-                         f"{t.template}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
+                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
                          f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
                          f"{_named(t.check)}|"
                          + ";".join(_described(f) for f in t.fields) for t in self._types)
@@ -207,6 +210,7 @@ STANDARD_TYPES = ContentTypes(
     ContentType(
         "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
         order=by_start, derive=event_derived, check=check_event, prefill=event_prefill, listing="events.html",
+        card="event_card",
         references=(("series", "series", "events"), ("cluster", "clusters", "meetings")),
         description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
     ContentType(
@@ -214,18 +218,18 @@ STANDARD_TYPES = ContentTypes(
         description="Learning series: groups of events on one theme.", feed=True),
     ContentType(
         "clusters", "Learning cluster", "Learning clusters", Cluster, "cluster.html", CLUSTER,
-        aliases=("cluster",),
+        aliases=("cluster",), card_meta="status_meta",
         description="Learning clusters: peer groups that meet several times a year.", feed=True),
     ContentType(
         "offers", "Support offer", "Support offers", Offer, "offer.html", OFFER, aliases=("offer",),
-        derive=offer_derived, description="Support offers from partner organisations.", feed=True),
+        derive=offer_derived, card_meta="partner_meta", description="Support offers from partner organisations.", feed=True),
     ContentType(
         "stories", "Case story", "Case stories", Story, "story.html", STORY, aliases=("story",),
-        order=newest_first, description="Case stories from places doing this work.",
+        order=newest_first, dated=True, description="Case stories from places doing this work.",
         feed=True, published="required"),
     ContentType(
         "resources", "Resource", "Resources", Resource, "resource.html", RESOURCE, aliases=("resource",),
-        order=newest_first, derive=resource_derived, check=check_resource,
+        order=newest_first, dated=True, derive=resource_derived, check=check_resource,
         description="Toolkits, guides, plans and reports.", published="required", feed=True),
     ContentType(
         "pages", "Page", "Pages", Page, "page.html", PAGE, aliases=("page",), url="/{slug}/", listing=None,

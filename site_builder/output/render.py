@@ -196,11 +196,13 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
+    def macro(name: str) -> Any:
+        return getattr(env.get_template("_macros.html").module, name)
+
     def card(item: Item, heading: str = "h3") -> str:
-        # An item's card is the same on every page that lists it (up to a dozen).
+        # An item's card, by the macro its type names, is the same on every page that lists it (up to a dozen).
         def make() -> str:
-            macros: Any = env.get_template("_macros.html").module
-            return (macros.event_card if item.content_type == "events" else macros.item_card)(item, heading)
+            return macro(site.types[item.content_type].card)(item, heading)
         return env.part(("card", id(item), heading), make)
 
     def site_nav(url: str) -> Markup:
@@ -216,6 +218,8 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
 
     env.globals.update(
         card=card,
+        card_meta=lambda item: macro(site.types[item.content_type].card_meta)(item),
+        type_of=lambda item: site.types[item.content_type],  # the declaration of an item's type
         site_nav=site_nav,
         type_labels={t.folder: (t.singular, t.plural) for t in site.types},  # as site.types, by folder
         content_security_policy=CONTENT_SECURITY_POLICY,
