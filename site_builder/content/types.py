@@ -70,6 +70,10 @@ class ContentType:
     # lists the items naming it, in this type's order). An event's `series: listening-well` makes the event's
     # `series` that series, and puts the event in the series' `events` (ContentTypes.links).
     references: tuple[tuple[str, str, str], ...] = ()
+    # The attribute listing the events of each of its items' own calendar, at /<folder>/<slug>.ics (its items
+    # carry the address as `ics_url`), and the calendar's name; None: no calendars (events have their own).
+    calendar: str | None = None
+    calendar_name: str = "{title}"
     # Values `new` writes into a new file besides the title and the day (an event's start and end).
     prefill: Callable[[date], dict[str, str]] | None = None
 
@@ -96,6 +100,8 @@ class ContentType:
         what `derive` adds."""
         named = {name for name, _, _ in self.references}
         values = {f.carried_as: None if f.name in named else f.carried(record.data) for f in self.fields}
+        if self.calendar:
+            values["ics_url"] = f"/{self.folder}/{record.slug}.ics"
         if self.derive is not None:
             values.update(self.derive(values, record, config, today))
         return values
@@ -183,7 +189,7 @@ class ContentTypes:
     def signature(self) -> str:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
         return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
-                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
+                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
                          f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
                          f"{_named(t.check)}|"
                          + ";".join(_described(f) for f in t.fields) for t in self._types)
@@ -215,10 +221,10 @@ STANDARD_TYPES = ContentTypes(
         description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
     ContentType(
         "series", "Learning series", "Learning series", Series, "series.html", SERIES,
-        description="Learning series: groups of events on one theme.", feed=True),
+        calendar="events", description="Learning series: groups of events on one theme.", feed=True),
     ContentType(
         "clusters", "Learning cluster", "Learning clusters", Cluster, "cluster.html", CLUSTER,
-        aliases=("cluster",), card_meta="status_meta",
+        aliases=("cluster",), card_meta="status_meta", calendar="meetings", calendar_name="{title} meetings",
         description="Learning clusters: peer groups that meet several times a year.", feed=True),
     ContentType(
         "offers", "Support offer", "Support offers", Offer, "offer.html", OFFER, aliases=("offer",),

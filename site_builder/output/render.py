@@ -341,15 +341,15 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
                           alternates=feeds), items=chunk, content_type=content_type.folder, pager=pager)
         for each in items:
             own_page(each)
-    # A calendar with no events to hold is not made, and its page does not link to one.
-    for series in site.series:
-        if series.events:
-            gathered_calendar(series.ics_url.lstrip("/"), series.events, f"{series.title} ({config.title})",
-                              series.summary, series.url)
-    for cluster in site.clusters:
-        if cluster.meetings:
-            gathered_calendar(cluster.ics_url.lstrip("/"), cluster.meetings,
-                              f"{cluster.title} meetings ({config.title})", cluster.summary, cluster.url)
+    # Each item's calendar of its events, where its type has one (a series'); a calendar with no events to hold
+    # is not made, and its page does not link to one.
+    for content_type in site.types:
+        if content_type.calendar:
+            for owner in site.collection(content_type.folder):
+                if held := getattr(owner, content_type.calendar):
+                    name = content_type.calendar_name.format(title=owner.title)
+                    gathered_calendar(owner.ics_url.lstrip("/"), held, f"{name} ({config.title})", owner.summary,
+                                      owner.url)
 
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
@@ -442,8 +442,8 @@ def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     elif not site.types[item.content_type].listing:  # no section to be in: plain pages
         meta = _item_meta(item, site, breadcrumbs=(("Home", "/"),))
     else:
-        held = getattr(item, "events", None) or getattr(item, "meetings", None)  # no calendar without events
-        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") and held else ()
+        calendar = site.types[item.content_type].calendar  # no calendar without events
+        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if calendar and getattr(item, calendar) else ()
         meta = _item_meta(item, site, alternates=own)
     return item.output_path, site.types[item.content_type].template, meta
 

@@ -231,11 +231,7 @@ class Event(Item):
 
 @dataclass(frozen=True, eq=False)
 class Series(Item):
-    """Its `events` are linked by resolve (the events' `series`)."""
-
-    @property
-    def ics_url(self) -> str:
-        return f"/{self.content_type}/{self.slug}.ics"
+    """Its `events` are linked by resolve (the events' `series`); `ics_url` is its calendar's."""
 
     @property
     def upcoming(self) -> tuple[Event, ...]:
@@ -248,11 +244,8 @@ class Series(Item):
 
 @dataclass(frozen=True, eq=False)
 class Cluster(Item):
-    """Carries the fields of schema.CLUSTER; its `meetings` are linked by resolve (the events' `cluster`)."""
-
-    @property
-    def ics_url(self) -> str:
-        return f"/{self.content_type}/{self.slug}.ics"
+    """Carries the fields of schema.CLUSTER; its `meetings` are linked by resolve (the events' `cluster`);
+    `ics_url` is its calendar's."""
 
     @property
     def status_label(self) -> str:
