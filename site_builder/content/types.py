@@ -70,6 +70,8 @@ class ContentType:
     # lists the items naming it, in this type's order). An event's `series: listening-well` makes the event's
     # `series` that series, and puts the event in the series' `events` (ContentTypes.links).
     references: tuple[tuple[str, str, str], ...] = ()
+    # The attributes of its items with a download's address and its size in bytes, which feeds enclose.
+    enclosure: tuple[str, str] | None = None
     # The attribute listing the events of each of its items' own calendar, at /<folder>/<slug>.ics (its items
     # carry the address as `ics_url`), and the calendar's name; None: no calendars (events have their own).
     calendar: str | None = None
@@ -189,7 +191,7 @@ class ContentTypes:
     def signature(self) -> str:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
         return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
-                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
+                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.enclosure}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
                          f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
                          f"{_named(t.check)}|"
                          + ";".join(_described(f) for f in t.fields) for t in self._types)
@@ -235,7 +237,7 @@ STANDARD_TYPES = ContentTypes(
         feed=True, published="required"),
     ContentType(
         "resources", "Resource", "Resources", Resource, "resource.html", RESOURCE, aliases=("resource",),
-        order=newest_first, dated=True, derive=resource_derived, check=check_resource,
+        order=newest_first, dated=True, derive=resource_derived, enclosure=("file", "file_size"), check=check_resource,
         description="Toolkits, guides, plans and reports.", published="required", feed=True),
     ContentType(
         "pages", "Page", "Pages", Page, "page.html", PAGE, aliases=("page",), url="/{slug}/", listing=None,
