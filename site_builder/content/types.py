@@ -27,6 +27,7 @@ from .config import Config
 from ..site.model import LINKS, Cluster, Event, Item, Offer, Page, Resource, Series, Story
 from ..site.resolve import by_start, by_title, event_derived, newest_first, offer_derived, resource_derived
 from ..dev.scaffold import event_prefill
+from ..output.structured import event_json_ld
 from .schema import CLUSTER, COMMON, EVENT, OFFER, PAGE, RESOURCE, SERIES, STORY, Field, Kind
 from .validate import Record, check_event, check_resource
 
@@ -70,6 +71,8 @@ class ContentType:
     # lists the items naming it, in this type's order). An event's `series: listening-well` makes the event's
     # `series` that series, and puts the event in the series' `events` (ContentTypes.links).
     references: tuple[tuple[str, str, str], ...] = ()
+    # The schema.org data of each item's page, as JSON-LD in its <head> (events: structured.event_json_ld).
+    structured_data: Callable[[Any, Any], dict[str, Any]] | None = None
     # The attributes of its items with a download's address and its size in bytes, which feeds enclose.
     enclosure: tuple[str, str] | None = None
     # The attribute listing the events of each of its items' own calendar, at /<folder>/<slug>.ics (its items
@@ -191,7 +194,7 @@ class ContentTypes:
     def signature(self) -> str:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
         return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
-                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.enclosure}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
+                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.enclosure}|{_named(t.structured_data)}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
                          f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
                          f"{_named(t.check)}|"
                          + ";".join(_described(f) for f in t.fields) for t in self._types)
@@ -218,7 +221,7 @@ STANDARD_TYPES = ContentTypes(
     ContentType(
         "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
         order=by_start, derive=event_derived, check=check_event, prefill=event_prefill, listing="events.html",
-        card="event_card",
+        card="event_card", structured_data=event_json_ld,
         references=(("series", "series", "events"), ("cluster", "clusters", "meetings")),
         description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
     ContentType(

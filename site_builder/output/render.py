@@ -227,6 +227,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         search_sort_key=sort_key,
         month_url=month_url,
         event_json_ld=reading(event_json_ld),
+        structured_data=lambda item: site.types[item.content_type].structured_data(item, site),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
         subscribe_links=lambda url, name: subscribe_links(site, url, name),
