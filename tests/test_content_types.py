@@ -50,6 +50,7 @@ RECORDINGS = ContentType(
     order=newest_recorded_first,
     description="Talks and workshops, recorded to watch or listen to again.",
     feed=True,
+    dated=True,  # its cards and search results show the day each was published
 )
 
 TYPES = ContentTypes(*STANDARD_TYPES, RECORDINGS)
@@ -168,6 +169,7 @@ def test_its_list_page_lists_them_in_the_declared_order_and_offers_its_feed(buil
     newest, older = html.index("/recordings/funding-panel/"), html.index("/recordings/listening-well-talk/")
     assert newest < older  # newest recorded first, as its `order` says
     assert '<p class="card__type">Recording</p>' in html
+    assert '<p class="card__meta">Published <time datetime="2026-12-03">3 December 2026</time></p>' in html
     assert ("application/rss+xml", "/recordings/feed.xml") in facts.alternates
     assert '<a href="/recordings/feed.xml">Subscribe to new recordings</a> with a feed reader (RSS)' in html
 
@@ -191,6 +193,7 @@ def test_it_is_in_the_a_to_z_the_search_index_topics_and_related_items(built: Pa
         page = (built / "recordings" / slug / "index.html").read_text()
         assert "data-pagefind-body" in page
         assert '<span data-pagefind-filter="type" data-pagefind-meta="type">Recording</span>' in page
+        assert '<span data-pagefind-meta="date">Published ' in page
     topic = (built / "topics" / "listening" / "index.html").read_text()
     assert '<h2 id="topic-recordings">Recordings</h2>' in topic
     event = (built / "events" / "listening-circle" / "index.html").read_text()
