@@ -1,8 +1,10 @@
 """The schema: every field of every content type, declared once.
 
 Each field has a kind that knows how to turn a YAML Value into a Python value
-and what to say when it cannot. The declarations are also what `new` writes
-into a fresh file and what the editors' guide lists.
+and what to say when it cannot, and how the site's items carry it (every item
+carries each field its type declares, by name: model.carry). The declarations
+are also what `new` writes into a fresh file, what the editing forms and the
+field reference show, and what the editors' guide lists.
 """
 
 from __future__ import annotations

@@ -4,13 +4,15 @@ A type's declaration says everything the builder asks of it: its folder, its
 labels, its fields (besides the ones every type has, `schema.COMMON`), which
 its items carry by the same names, the class of its items (only what is worked
 out from those fields) and what they take from the build, the order the
-site lists them in, the template of their pages and of its list page, its
-feed, its URL, the types its fields name, and whether its items are news.
-Discover reads the folders, validate the fields and checks, checks the
-`published` rule, resolve the model, order, URL and references, render the
-templates, listings and feeds, the templates `site.types` and `site.sections`,
-`new` the fields, names and prefilled values, the command line its help.
-Adding a type is one declaration here, one template and one fixture.
+site lists them in, the template of their pages and of its list page, the
+macros of its cards, its calendars, feed and schema.org data, its URL, the
+types its fields name, and whether its items are news. Discover reads the
+folders, validate the fields and checks, checks the `published` rule, resolve
+the model, order, URL and references, render the templates, listings,
+calendars and feeds, the templates `site.types`, `site.sections` and
+`type_of(item)`, `new` the fields, names and prefilled values, the command
+line its help. Adding a type is one declaration here, one template and one
+fixture; adding a field to a type is its `Field` alone.
 
 The registry is a value, passed in (`pipeline.Options.types`, then
 `Site.types`), never a global that anything changes: a site with a type of its
