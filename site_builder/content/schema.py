@@ -471,12 +471,6 @@ class Field:
     def carried_as(self) -> str:
         return self.attribute or self.name
 
-    def carried(self, data: dict[str, Any]) -> Any:
-        """Its value in a file's converted fields, as items carry it."""
-        if self.name in data:
-            return self.kind.carried(data[self.name])
-        return self.kind.absent if self.default is KINDS_OWN else self.default
-
 
 class Fields(Kind):
     """A mapping with its own fields, such as `venue: {name, address, postcode}`; items carry it as a

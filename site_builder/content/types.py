@@ -22,6 +22,7 @@ own builds with a registry of its own, `ContentTypes(*STANDARD_TYPES, mine)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Any, Callable, Iterator, Literal
 
@@ -30,7 +31,7 @@ from ..site.model import LINKS, Cluster, Event, Item, Offer, Page, Resource, Ser
 from ..site.resolve import by_start, by_title, event_derived, newest_first, offer_derived, resource_derived
 from ..dev.scaffold import event_prefill
 from ..output.structured import event_json_ld
-from .schema import CLUSTER, COMMON, EVENT, OFFER, PAGE, RESOURCE, SERIES, STORY, Field, Kind
+from .schema import CLUSTER, COMMON, EVENT, KINDS_OWN, OFFER, PAGE, RESOURCE, SERIES, STORY, Field, Kind
 from .validate import Record, check_event, check_resource
 
 # Top-level addresses that are not a type's: a page slug may not take one of these, nor a section's folder.
@@ -103,15 +104,24 @@ class ContentType:
 
     def carried(self, record: Record, config: Config, today: date) -> dict[str, Any]:
         """What each of its items carries besides the fields every type has: each of its own fields, by its
-        name (schema.Field.carried), or None for a field naming another item until resolve links it, and
+        name (schema.Kind.carried, or its default when the file leaves it out), or None for a field naming another item until resolve links it, and
         what `derive` adds."""
-        named = {name for name, _, _ in self.references}
-        values = {f.carried_as: None if f.name in named else f.carried(record.data) for f in self.fields}
+        data = record.data
+        values = {attribute: None if named else kind.carried(data[name]) if name in data else absent
+                  for attribute, name, kind, absent, named in self._carrying}
         if self.calendar:
             values["ics_url"] = f"/{self.folder}/{record.slug}.ics"
         if self.derive is not None:
             values.update(self.derive(values, record, config, today))
         return values
+
+    @cached_property
+    def _carrying(self) -> tuple[tuple[str, str, Kind, Any, bool], ...]:
+        """Each field as `carried` reads it: where items carry it, its name, kind, value when left out, and
+        whether it names another item."""
+        named = {name for name, _, _ in self.references}
+        return tuple((f.carried_as, f.name, f.kind, f.kind.absent if f.default is KINDS_OWN else f.default,
+                      f.name in named) for f in self.fields)
 
     def __repr__(self) -> str:  # what it is called in a page's key, and in a debugger
         return f"ContentType({self.folder!r})"
