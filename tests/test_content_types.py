@@ -2,16 +2,18 @@
 
 The test declares a new type, "recordings" (a title, a summary, a recorded date, a link), in a registry of
 its own, gives it one template, and builds a fixture site with it: without a change to any module of the
-builder. Each stage must read the declaration: discover (its folder), validate (its fields), resolve (its
+builder, and without a class of its own (its items are plain model.Item, carrying the declared fields).
+A field added to a type is likewise its declaration alone: an events type with one more field, and a
+template that shows it, is all the site needs. Each stage must read the declaration: discover (its folder), validate (its fields), resolve (its
 items, order and URL), render (its pages, list page and feed), the templates (the navigation, the A to Z,
 topics), `new`, and the checks. The standard registry is left as it was: nothing global is changed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import textwrap
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,27 +26,21 @@ from site_builder.errors import ContentErrors
 from site_builder.site.model import Item
 from site_builder.pipeline import PACKAGE_DIR, Options, build, load_site
 from site_builder.dev.scaffold import scaffold
-from site_builder.content.schema import Day, Field, Link
+from site_builder.content.schema import Choice, Day, Field, Fields, Link, Text
 from site_builder.content.types import STANDARD_TYPES, ContentType, ContentTypes
 from tests.pages import read_page
 
 TODAY = date(2027, 1, 15)
 
 
-# ---------------------------------------------------------------- the new type: its model and its declaration
-
-@dataclass(frozen=True, eq=False)
-class Recording(Item):
-    recorded: date = date.min
-    link: str = ""
-
+# ---------------------------------------------------------------- the new type: its declaration
 
 def newest_recorded_first(items: list[Any], config: Config) -> tuple:
     return tuple(sorted(items, key=lambda item: (-item.recorded.toordinal(), item.slug)))
 
 
 RECORDINGS = ContentType(
-    "recordings", "Recording", "Recordings", Recording, "recording.html",
+    "recordings", "Recording", "Recordings", Item, "recording.html",
     fields=(
         Field("recorded", Day(), "The day it was recorded", required=True, example="2026-11-04"),
         Field("link", Link("https", example="https://video.example.org/talk"), "Where to watch or listen",
@@ -54,6 +50,7 @@ RECORDINGS = ContentType(
     order=newest_recorded_first,
     description="Talks and workshops, recorded to watch or listen to again.",
     feed=True,
+    dated=True,  # its cards and search results show the day each was published
 )
 
 TYPES = ContentTypes(*STANDARD_TYPES, RECORDINGS)
@@ -172,6 +169,7 @@ def test_its_list_page_lists_them_in_the_declared_order_and_offers_its_feed(buil
     newest, older = html.index("/recordings/funding-panel/"), html.index("/recordings/listening-well-talk/")
     assert newest < older  # newest recorded first, as its `order` says
     assert '<p class="card__type">Recording</p>' in html
+    assert '<p class="card__meta">Published <time datetime="2026-12-03">3 December 2026</time></p>' in html
     assert ("application/rss+xml", "/recordings/feed.xml") in facts.alternates
     assert '<a href="/recordings/feed.xml">Subscribe to new recordings</a> with a feed reader (RSS)' in html
 
@@ -195,6 +193,7 @@ def test_it_is_in_the_a_to_z_the_search_index_topics_and_related_items(built: Pa
         page = (built / "recordings" / slug / "index.html").read_text()
         assert "data-pagefind-body" in page
         assert '<span data-pagefind-filter="type" data-pagefind-meta="type">Recording</span>' in page
+        assert '<span data-pagefind-meta="date">Published ' in page
     topic = (built / "topics" / "listening" / "index.html").read_text()
     assert '<h2 id="topic-recordings">Recordings</h2>' in topic
     event = (built / "events" / "listening-circle" / "index.html").read_text()
@@ -306,3 +305,85 @@ def test_the_cache_of_content_files_is_keyed_by_the_declarations() -> None:
     assert ContentTypes(*STANDARD_TYPES).signature() == STANDARD_TYPES.signature()
     assert TYPES.signature() != STANDARD_TYPES.signature()
     assert "0x" not in TYPES.signature()  # no object addresses: the same declarations give the same key every run
+
+
+# ---------------------------------------------------------------- a field added to a type
+
+# The events type with two more fields: a language with a default, and a host with fields of its own.
+EVENTS = STANDARD_TYPES["events"]
+WITH_LANGUAGE = ContentTypes(*(dataclasses.replace(t, fields=(
+    *t.fields,
+    Field("language", Choice("English", "Welsh", "British Sign Language", noun="one of the languages"),
+          "The language it is held in (default English)", default="English"),
+    Field("host", Fields(Field("name", Text(), "Who hosts it", required=True),
+                         Field("url", Link("https"), "Their website")), "The organisation hosting it"),
+)) if t is EVENTS else t for t in STANDARD_TYPES))
+
+# The template of events, showing them: the only other change.
+SHOWN = """<p class="lead">{{ item.summary }}</p>
+<p class="language">In {{ item.language }}{% if item.host %}, hosted by <a href="{{ item.host.url }}">{{ item.host.name }}</a>{% endif %}.</p>
+"""
+
+
+def test_a_field_declared_for_a_type_reaches_its_template_with_no_other_change(tmp_path: Path) -> None:
+    content = {
+        "site.yaml": CONTENT["site.yaml"],
+        "events/in-welsh.md": """
+            ---
+            title: Sgwrs am wrando
+            summary: A listening circle held in Welsh, hosted by a partner.
+            start: 2027-02-04 18:00
+            end: 2027-02-04 19:30
+            format: online
+            published: 2027-01-02
+            language: Welsh
+            host:
+              name: Menter Iaith
+              url: https://menter.example.org/
+            ---
+            """,
+        "events/in-english.md": """
+            ---
+            title: Listening circle
+            summary: A relaxed session to practise listening in a small group.
+            start: 2027-02-05 18:00
+            end: 2027-02-05 19:30
+            format: online
+            published: 2027-01-02
+            ---
+            """,
+    }
+    folder, templates = write_site(tmp_path, content)
+    event_template = templates / "event.html"
+    original = event_template.read_text()
+    assert original.count('<p class="lead">{{ item.summary }}</p>\n') == 1
+    event_template.write_text(original.replace('<p class="lead">{{ item.summary }}</p>\n', SHOWN))
+
+    result = build(options(tmp_path, folder, templates, types=WITH_LANGUAGE))
+    assert result.problems == []  # the fields are known: no "unknown field" warning
+    welsh = (tmp_path / "output" / "events" / "in-welsh" / "index.html").read_text()
+    assert '<p class="language">In Welsh, hosted by <a href="https://menter.example.org/">Menter Iaith</a>.</p>' in welsh
+    english = (tmp_path / "output" / "events" / "in-english" / "index.html").read_text()
+    assert '<p class="language">In English.</p>' in english  # the declared default, and no host
+
+    # Checked as it is declared, with file, line and field, like any other.
+    (folder / "events" / "in-english.md").write_text(textwrap.dedent(content["events/in-english.md"]).lstrip("\n")
+                                                   .replace("format: online", "format: online\nlanguage: French"))
+    loaded = load_site(options(tmp_path, folder, templates, types=WITH_LANGUAGE))
+    assert [(p.path, p.line, p.field) for p in loaded.problems if p.is_error] == [
+        ("content/events/in-english.md", 7, "language")]
+
+    # The standard registry does not know the fields: the same files warn of them, and carry nothing.
+    loaded = load_site(options(tmp_path, folder, templates, types=STANDARD_TYPES))
+    assert {(p.path, p.field) for p in loaded.problems} >= {("content/events/in-welsh.md", "language"),
+                                                            ("content/events/in-welsh.md", "host")}
+    assert loaded.site is not None and not hasattr(loaded.site.events[0], "language")
+
+
+def test_a_field_whose_name_items_already_use_is_refused_where_it_is_declared() -> None:
+    clash = dataclasses.replace(RECORDINGS, fields=(*RECORDINGS.fields, Field("url", Link("https"), "A mirror")))
+    with pytest.raises(ValueError, match=r"recordings: its items cannot carry the fields \['url'\]"):
+        ContentTypes(*STANDARD_TYPES, clash)
+    renamed = dataclasses.replace(RECORDINGS, fields=(*RECORDINGS.fields,
+                                                      Field("url", Link("https"), "A mirror", attribute="mirror")))
+    assert ContentTypes(*STANDARD_TYPES, renamed)["recordings"].fields[-1].carried_as == "mirror"

@@ -1,8 +1,10 @@
 """The schema: every field of every content type, declared once.
 
 Each field has a kind that knows how to turn a YAML Value into a Python value
-and what to say when it cannot. The declarations are also what `new` writes
-into a fresh file and what the editors' guide lists.
+and what to say when it cannot, and how the site's items carry it (every item
+carries each field its type declares, by name: model.carry). The declarations
+are also what `new` writes into a fresh file, what the editing forms and the
+field reference show, and what the editors' guide lists.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .characters import FORBIDDEN, LINE_BREAK, fold_lines, forbidden_message
 from ..errors import Problem, error, warning
 from .parse import Value
 from .sources import case_of
+from ..site.model import Action, Contact, Figure, Online, Partner, Venue, Window
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EMAIL_PATTERN = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
@@ -72,14 +75,19 @@ _CURLY_QUOTED = re.compile("[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2
 
 
 class Kind:
-    """How one field's value is read."""
+    """How one field's value is read, and how the site's items carry it (`carried`, `absent`)."""
 
     noun = "a value"  # what the value should be, in a few words
     expected = "a value"  # ... and in full, with an example, for the "(expected ...)" part
     example = ""
+    absent: Any = None  # what an item carries for the field when the file does not give it
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         raise NotImplementedError
+
+    def carried(self, value: Any) -> Any:
+        """A converted value as the site's items carry it (model.carry): the same, unless a kind says."""
+        return value
 
     def is_blank(self, value: Value) -> bool:
         return value.tag == "null" or (value.is_scalar and str(value.data).strip() == "")
@@ -104,6 +112,7 @@ class Text(Kind):
 
     noun = "text"
     expected = "text"
+    absent = ""
 
     def __init__(self, max_length: int | None = None, prose: bool = False):
         self.max_length = max_length
@@ -171,6 +180,7 @@ class Choice(Text):
 class Flag(Kind):
     noun = "true or false"
     expected = "true or false"
+    absent = False
 
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         # YAML 1.1 also reads yes/no/on/off as booleans; we ask for the unambiguous words.
@@ -398,8 +408,14 @@ class ContentPath(Text):
                              f"(expected {self.expected})")
         return text
 
+    def carried(self, value: Any) -> Any:
+        """The file's address on the site: media/files/plan.pdf -> /media/files/plan.pdf."""
+        return "/" + value
+
 
 class ListOf(Kind):
+    absent = ()
+
     def __init__(self, item: Kind, allow_single: bool = False, max_items: int | None = None, why: str = ""):
         self.item = item
         self.allow_single = allow_single
@@ -425,24 +441,46 @@ class ListOf(Kind):
             items.append(self.item.convert(item, ctx, label))
         return items
 
+    def carried(self, value: Any) -> Any:
+        return tuple(self.item.carried(each) for each in value)
+
+
+class _KindsOwn:
+    def __repr__(self) -> str:
+        return "the kind's"
+
+
+KINDS_OWN: Any = _KindsOwn()
+
 
 @dataclass(frozen=True)
 class Field:
-    """One front matter field: its name, how it is read, and what it is for."""
+    """One front matter field: its name, how it is read, and what it is for. Every item of its type carries
+    it, as `item.<name>` (or `item.<attribute>`), in templates and feeds alike: declaring it here is all a
+    new field takes."""
 
     name: str
     kind: Kind
     doc: str
     required: bool = False
     example: str = ""
+    default: Any = KINDS_OWN  # what items carry when a file leaves it out; else its kind's (`Kind.absent`)
+    attribute: str = ""  # the items' name for it, where its own is taken (every item's `url` is its address)
+
+    @property
+    def carried_as(self) -> str:
+        return self.attribute or self.name
 
 
 class Fields(Kind):
-    """A mapping with its own fields, such as `venue: {name, address, postcode}`."""
+    """A mapping with its own fields, such as `venue: {name, address, postcode}`; items carry it as a
+    `model` (model.Venue) made with the fields given, or else as a dict."""
 
-    def __init__(self, *fields: Field, check: Callable[[dict, Value, Context, str], None] | None = None):
+    def __init__(self, *fields: Field, check: Callable[[dict, Value, Context, str], None] | None = None,
+                 model: Callable[..., Any] | None = None):
         self.fields = {f.name: f for f in fields}
         self.check = check
+        self.model = model
         self.noun = "a set of fields"
         self.expected = "the fields " + ", ".join(self.fields) + ", each on its own line, indented under it"
 
@@ -453,6 +491,10 @@ class Fields(Kind):
         if self.check and not any(v is INVALID for v in result.values()):
             self.check(result, value, ctx, name)
         return result
+
+    def carried(self, value: Any) -> Any:
+        given = {name: self.fields[name].kind.carried(each) for name, each in value.items() if name in self.fields}
+        return self.model(**given) if self.model is not None else given
 
 
 def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Context, line: int,
@@ -579,22 +621,23 @@ EVENT = (
         Field("postcode", Text(12), "Postcode", example="B1 1AA"),
         Field("town", Text(), "The town or city, if not the last part of the address", example="Leeds"),
         Field("country", CountryCode(), "Its country as a two-letter code, if not the site's", example="GB"),
+        model=Venue,
     ), "Where it happens (not needed for online events)"),
     Field("online", Fields(
         Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
         Field("joining", Text(prose=True), "How people get the joining link (never the link itself)"),
         Field("url", Link("https", example="https://www.youtube.com/live/abc"), "A public page anyone may join "
               "from, such as a livestream (never a private meeting link)"),
-        check=_check_joining,
+        check=_check_joining, model=Online,
     ), "How to join online"),
-    Field("booking", Fields(*CONTACT, check=_check_contact), "How to book"),
-    Field("cost", Text(), "What it costs (default Free)", example="Free"),
+    Field("booking", Fields(*CONTACT, check=_check_contact, model=Contact), "How to book"),
+    Field("cost", Text(), "What it costs (default Free)", example="Free", default="Free"),
     Field("capacity", Count(), "How many places", example="30"),
     Field("accessibility", ListOf(Text(), allow_single=True), "Access provisions, e.g. BSL interpretation, "
           "Live captions, Step-free access, Hearing loop, Quiet room"),
     Field("audience", Text(prose=True), "Who it is for"),
     Field("status", Choice("scheduled", "cancelled", "postponed", "full", noun="one of the statuses"),
-          "scheduled, cancelled, postponed or full (default scheduled)"),
+          "scheduled, cancelled, postponed or full (default scheduled)", default="scheduled"),
     Field("rescheduled_from", Moment(), "The start it had before it moved to a new date (then set `updated` too)",
           example="2027-03-03 12:00"),
     Field("presenter", Text(), "The person who leads it", example="Amara Okafor"),
@@ -610,7 +653,7 @@ CLUSTER = (
     Field("costs_covered", ListOf(Text(), allow_single=True), "Costs paid for members, e.g. travel, "
           "accommodation, childcare"),
     Field("who_can_join", Text(prose=True), "Who can join"),
-    Field("apply", Fields(*CONTACT, check=_check_contact), "How to apply"),
+    Field("apply", Fields(*CONTACT, check=_check_contact, model=Contact), "How to apply"),
 )
 
 OFFER = (
@@ -618,13 +661,14 @@ OFFER = (
         Field("name", Text(), "The partner organisation", required=True),
         Field("url", Link("https", example="https://partner.example.org/"), "Its website", required=True,
               example="https://partner.example.org/"),
+        model=Partner,
     ), "The partner organisation that offers the support", required=True),
     Field("match_funding", Flag(), "true if areas must match-fund the support"),
-    Field("early_conversation_funded", Flag(), "true if early conversations are paid for"),
+    Field("early_conversation_funded", Flag(), "true if early conversations are paid for", default=None),
     Field("windows", ListOf(Fields(
         Field("opens", Day(), "First day areas can express interest", required=True, example="2027-01-01"),
         Field("closes", Day(), "Last day", required=True, example="2027-02-28"),
-        check=_check_window,
+        check=_check_window, model=Window,
     )), "When areas can express interest"),
     Field("available_until", Day(), "The last day the offer runs", example="2028-12-31"),
     Field("areas", ListOf(Text(), allow_single=True), "Places that have used the offer"),
@@ -637,6 +681,7 @@ STORY = (
     Field("figures", ListOf(Fields(
         Field("value", Text(40), "The number, in quotes", required=True, example='"75%"'),
         Field("label", Text(), "What it counts", required=True),
+        model=Figure,
     )), "Key figures, each {value, label}"),
 )
 
@@ -646,7 +691,8 @@ RESOURCE = (
     Field("kind", Choice("toolkit", "guide", "plan", "report", noun="one of the kinds"),
           "toolkit, guide, plan or report"),
     Field("file", ContentPath("media/", example="media/files/plan.pdf"), "A file to download, under media/", example="media/files/plan.pdf"),
-    Field("url", Link("https", "http", example="https://example.org/guide"), "Where the resource lives, if elsewhere"),
+    Field("url", Link("https", "http", example="https://example.org/guide"), "Where the resource lives, if elsewhere",
+          attribute="external_url"),
     Field("actions", ListOf(Fields(
         Field("area", Text(), "The heading this action is grouped under", required=True),
         Field("what", Text(prose=True), "The aim", required=True),
@@ -655,6 +701,7 @@ RESOURCE = (
         Field("when", Text(), "By when"),
         Field("status", Choice(*ACTION_STATUSES, noun="one of the statuses"),
               "not-started, in-progress, done or ongoing"),
+        model=Action,
     )), "An action plan table"),
 )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import display_path
 from ..output.markup import BodyRenderer
-from ..site.model import LINKS, Item, Site, link
+from ..site.model import Item, Site, link
 from ..pipeline import Options, read_source
 from ..output.render import render_item_page
 from ..site.resolve import in_site_order, make_item
@@ -54,7 +54,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     new, body, named = read
     if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old, site):
         return None
-    link(new, **{name: getattr(old, name) for name in LINKS if hasattr(old, name)})  # the last build's links
+    link(new, **{name: getattr(old, name) for name in site.types.links if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
     kind = new.content_type
     mine = in_site_order(site.types[kind], [new if item is old else item for item in site.collection(kind)],

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..content.types import STANDARD_TYPES
 from ..content.schema import (NO_ALT_TEXT, PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Choice, ContentPath, Count,
                               Day, Email, Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text, too_long)
 
@@ -63,8 +64,9 @@ ADMIN_CSP = "; ".join((
     "form-action 'self' https://github.com",
 ))
 
-# Which collection a field's slug names: the event's `series` and `cluster` (resolve.py links them).
-REFERENCES = {("events", "series"): "series", ("events", "cluster"): "clusters"}
+# Which collection a field's slug names, as the types declare it (types.ContentType.references): the event's
+# `series` and `cluster`.
+REFERENCES = {(t.folder, name): folder for t in STANDARD_TYPES for name, folder, _ in t.references}
 LABELS = {"events": "Events", "series": "Series", "clusters": "Learning clusters", "offers": "Offers",
           "stories": "Stories", "resources": "Resources", "pages": "Pages"}
 

@@ -223,11 +223,13 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
+    def macro(name: str) -> Any:
+        return getattr(env.get_template("_macros.html").module, name)
+
     def card(item: Item, heading: str = "h3") -> str:
-        # An item's card is the same on every page that lists it (up to a dozen).
+        # An item's card, by the macro its type names, is the same on every page that lists it (up to a dozen).
         def make() -> str:
-            macros: Any = env.get_template("_macros.html").module
-            return (macros.event_card if item.content_type == "events" else macros.item_card)(item, heading)
+            return macro(site.types[item.content_type].card)(item, heading)
         return env.part(("card", id(item), heading), make)
 
     def site_nav(url: str) -> Markup:
@@ -243,6 +245,8 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
 
     env.globals.update(
         card=card,
+        card_meta=lambda item: macro(site.types[item.content_type].card_meta)(item),
+        type_of=lambda item: site.types[item.content_type],  # the declaration of an item's type
         site_nav=site_nav,
         type_labels={t.folder: (t.singular, t.plural) for t in site.types},  # as site.types, by folder
         content_security_policy=CONTENT_SECURITY_POLICY,
@@ -250,6 +254,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         search_sort_key=sort_key,
         month_url=month_url,
         event_json_ld=reading(event_json_ld),
+        structured_data=lambda item: site.types[item.content_type].structured_data(item, site),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
         subscribe_links=lambda url, name: subscribe_links(site, url, name),
@@ -364,15 +369,15 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
                           alternates=feeds), items=chunk, content_type=content_type.folder, pager=pager)
         for each in items:
             own_page(each)
-    # A calendar with no events to hold is not made, and its page does not link to one.
-    for series in site.series:
-        if series.events:
-            gathered_calendar(series.ics_url.lstrip("/"), series.events, f"{series.title} ({config.title})",
-                              series.summary, series.url)
-    for cluster in site.clusters:
-        if cluster.meetings:
-            gathered_calendar(cluster.ics_url.lstrip("/"), cluster.meetings,
-                              f"{cluster.title} meetings ({config.title})", cluster.summary, cluster.url)
+    # Each item's calendar of its events, where its type has one (a series'); a calendar with no events to hold
+    # is not made, and its page does not link to one.
+    for content_type in site.types:
+        if content_type.calendar:
+            for owner in site.collection(content_type.folder):
+                if held := getattr(owner, content_type.calendar):
+                    name = content_type.calendar_name.format(title=owner.title)
+                    gathered_calendar(owner.ics_url.lstrip("/"), held, f"{name} ({config.title})", owner.summary,
+                                      owner.url)
 
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
@@ -465,8 +470,8 @@ def item_page(item: Item, site: Site) -> tuple[str, str, PageMeta]:
     elif not site.types[item.content_type].listing:  # no section to be in: plain pages
         meta = _item_meta(item, site, breadcrumbs=(("Home", "/"),))
     else:
-        held = getattr(item, "events", None) or getattr(item, "meetings", None)  # no calendar without events
-        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if getattr(item, "ics_url", "") and held else ()
+        calendar = site.types[item.content_type].calendar  # no calendar without events
+        own = ((ICS, f"{item.title} (calendar)", item.ics_url),) if calendar and getattr(item, calendar) else ()
         meta = _item_meta(item, site, alternates=own)
     return item.output_path, site.types[item.content_type].template, meta
 

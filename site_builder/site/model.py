@@ -1,21 +1,23 @@
 """The Site model: everything templates and feeds read, with cross references resolved.
 
-All classes are frozen. Cross references (an event's series, a series' events)
-are cycles, so `build_model` creates the items first and then links them, once,
-with `_link`; nothing changes them afterwards.
+All classes are frozen. An item carries every field its type declares
+(types.ContentType.fields), by the field's name, as `carry` sets them: the
+classes here add only what is worked out from those fields (an event's `when`).
+Cross references (an event's series, a series' events) are cycles, so
+`resolve.resolve_site` makes the items first and then links them, once, with
+`link`; nothing changes them afterwards.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from ..content.config import Config
 from .dates import as_datetime, event_when, iso, local_day, moment_when, month_year
 
 if TYPE_CHECKING:
+    from ..content.config import Config
     from ..content.types import ContentType, ContentTypes
 
 # ---------------------------------------------------------------- parts
@@ -46,7 +48,7 @@ class Image:
 class Venue:
     name: str
     address: str
-    postcode: str
+    postcode: str = ""
     town: str = ""  # when not the address's last part
     country: str = ""  # ISO 3166 two letters, when not the site's
 
@@ -72,8 +74,8 @@ class Venue:
 
 @dataclass(frozen=True)
 class Online:
-    platform: str
-    joining: str
+    platform: str = ""
+    joining: str = ""
     url: str = ""  # a public page to join from, never a private meeting link
 
 
@@ -81,15 +83,15 @@ class Online:
 class Contact:
     """How to book an event or apply to a cluster."""
 
-    url: str
-    email: str
-    deadline: date | None
+    url: str = ""
+    email: str = ""
+    deadline: date | None = None
 
 
 @dataclass(frozen=True)
 class Partner:
     name: str
-    url: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,9 @@ class Action:
     area: str
     what: str
     how: str
-    who: str
-    when: str
-    status: str
+    who: str = ""
+    when: str = ""
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ Bodies = dict[str, Body]  # by the item's URL
 
 @dataclass(frozen=True, eq=False)
 class Item:
-    """What every content type has (content contract, "Fields every type has")."""
+    """What every content type has (content contract, "Fields every type has"). Besides these, an item
+    carries each field its type declares, by its name (`item.start`, `item.venue`: `carry`), and the items
+    that name it (`link`)."""
 
     content_type: str  # the folder: events, series, ...
     slug: str
@@ -158,27 +162,23 @@ class Item:
     related: tuple["Item", ...] = ()
     label: str = ""  # the type as a visitor reads it, singular (its declaration's, types.ContentType)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only what the item does not carry comes here: its declared fields are in its __dict__ (`carry`).
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"{self.__dict__.get('content_type', 'this item')!r} has no field {name!r} "
+                             "(declared fields are types.ContentType.fields)")
+
+
+# The classes of the standard types: only what is worked out from the fields each type declares.
 
 @dataclass(frozen=True, eq=False)
 class Event(Item):
-    start: date | datetime = date.min
-    end: date | datetime = date.min
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    format: str = "online"
-    venue: Venue | None = None
-    online: Online | None = None
-    booking: Contact | None = None
-    cost: str = "Free"
-    capacity: int | None = None
-    accessibility: tuple[str, ...] = ()
-    audience: str = ""
-    status: str = "scheduled"
-    rescheduled_from: date | datetime | None = None  # the start it had before it moved
-    presenter: str = ""
-    is_past: bool = False
-    ics_url: str = ""
-    series: "Series | None" = None
-    cluster: "Cluster | None" = None
+    """Carries the fields of schema.EVENT, and `tz` and `is_past` (resolve.event_derived)."""
+
+    @property
+    def ics_url(self) -> str:
+        return f"/{self.content_type}/{self.slug}.ics"
 
     @property
     def all_day(self) -> bool:
@@ -231,8 +231,7 @@ class Event(Item):
 
 @dataclass(frozen=True, eq=False)
 class Series(Item):
-    events: tuple[Event, ...] = ()
-    ics_url: str = ""
+    """Its `events` are linked by resolve (the events' `series`); `ics_url` is its calendar's."""
 
     @property
     def upcoming(self) -> tuple[Event, ...]:
@@ -245,14 +244,8 @@ class Series(Item):
 
 @dataclass(frozen=True, eq=False)
 class Cluster(Item):
-    status: str = "open"
-    meetings_per_year: int | None = None
-    places_per_area: int | None = None
-    costs_covered: tuple[str, ...] = ()
-    who_can_join: str = ""
-    apply: Contact | None = None
-    meetings: tuple[Event, ...] = ()
-    ics_url: str = ""
+    """Carries the fields of schema.CLUSTER; its `meetings` are linked by resolve (the events' `cluster`);
+    `ics_url` is its calendar's."""
 
     @property
     def status_label(self) -> str:
@@ -266,32 +259,19 @@ class Cluster(Item):
 
 @dataclass(frozen=True, eq=False)
 class Offer(Item):
-    partner: Partner = Partner("", "")
-    match_funding: bool = False
-    early_conversation_funded: bool | None = None
-    windows: tuple[Window, ...] = ()
-    available_until: date | None = None
-    areas: tuple[str, ...] = ()
-    current_window: Window | None = None
-    next_window: Window | None = None
-    ended: bool = False
+    """Carries the fields of schema.OFFER (its windows in order), and `current_window`, `next_window` and
+    `ended` (resolve.offer_derived)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Story(Item):
-    organisation: str = ""
-    area: str = ""
-    category: str = ""
-    figures: tuple[Figure, ...] = ()
+    """Carries the fields of schema.STORY."""
 
 
 @dataclass(frozen=True, eq=False)
 class Resource(Item):
-    kind: str = ""
-    file: str = ""  # root-relative URL of a download
-    file_size: int = 0  # its size in bytes, for feeds' enclosures
-    external_url: str = ""
-    actions: tuple[Action, ...] = ()
+    """Carries the fields of schema.RESOURCE (its `file` as a root-relative URL, its `url` as
+    `external_url`), and `file_size` (resolve.resource_derived)."""
 
     @property
     def action_groups(self) -> tuple[ActionGroup, ...]:
@@ -398,15 +378,22 @@ def past(events: tuple[Event, ...]) -> tuple[Event, ...]:
     return tuple(reversed([e for e in events if e.is_past]))
 
 
-# The fields resolve sets from other items, by link(). Every other field of an item is a pure function of
-# its own front matter, the settings and the build date.
-LINKS = ("series", "cluster", "events", "meetings", "topics", "related")
+# The fields resolve sets from other items, by link(), besides those the types name (an event's `series`, a
+# series' `events`: types.ContentTypes.links). Every other field of an item is a pure function of its own
+# front matter, the settings and the build date.
+LINKS = ("topics", "related")
+
+
+def carry(item: Item, values: dict[str, Any]) -> None:
+    """Give a new item the fields its type declares; only resolve.make_item calls this, as it makes it."""
+    for name, value in values.items():
+        object.__setattr__(item, name, value)
 
 
 def link(item: Any, **attributes: Any) -> None:
-    """Set cross references on a frozen item; only resolve calls this, before anyone reads it."""
+    """Set cross references on a frozen item; only resolve (and the preview) calls this, before anyone
+    reads it."""
     for name, value in attributes.items():
-        assert name in LINKS, f"{name} is not one of model.LINKS"
         object.__setattr__(item, name, value)
 
 

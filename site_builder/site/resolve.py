@@ -21,8 +21,7 @@ from ..content.config import Config
 from .dates import as_datetime, local_day
 from ..errors import Problem, error
 from ..output.images import image_of
-from .model import (Action, Bodies, Body, Contact, Event, Figure, Item, Online, Partner, Picture, Site, Topic, Venue,
-                    Window, link)
+from .model import Bodies, Body, Event, Item, Picture, Site, Topic, carry, link
 from ..content.validate import Record
 
 if TYPE_CHECKING:
@@ -268,8 +267,8 @@ def bodies_of(records: list[Record], types: ContentTypes) -> Bodies:
 def make_item(record: Record, config: Config, today: date, types: ContentTypes,
               pictures: dict[str, Picture] | None = None) -> Item:
     """One record as an item of the site, before resolve links it to others (the preview links it itself):
-    the fields every type has, and those its type's declaration makes (types.ContentType.item_fields);
-    `pictures` are the image stage's, by original."""
+    the fields every type has, and those its type declares (types.ContentType.carried); `pictures` are the
+    image stage's, by original."""
     data = record.data
     kind = record.kind
     content_type = types[kind]
@@ -290,98 +289,27 @@ def make_item(record: Record, config: Config, today: date, types: ContentTypes,
         output_path=url.strip("/") + "/index.html",
         label=content_type.singular,
     )
-    return content_type.model(**common, **content_type.item_fields(record, config, today))
+    item = content_type.model(**common)
+    carry(item, {**content_type.carried(record, config, today), **types.linked(kind)})
+    return item
 
 
-# Each type's own fields, from a checked record (types.STANDARD_TYPES).
+# What the standard types' items take from the build besides their fields (types.STANDARD_TYPES, `derive`).
 
-def event_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
-    data = record.data
-    start, end = data["start"], data["end"]
+def event_derived(values: dict[str, Any], record: Record, config: Config, today: date) -> dict[str, Any]:
+    return dict(tz=config.tz, is_past=local_day(values["end"], config.tz) < today)
+
+
+def offer_derived(values: dict[str, Any], record: Record, config: Config, today: date) -> dict[str, Any]:
+    windows = tuple(sorted(values["windows"], key=lambda w: w.opens))
+    until = values["available_until"]
     return dict(
-        start=start,
-        end=end,
-        tz=config.tz,
-        format=data["format"],
-        venue=_venue(data.get("venue")),
-        online=Online(data["online"].get("platform", ""), data["online"].get("joining", ""),
-                      data["online"].get("url", "")) if data.get("online") else None,
-        booking=_contact(data.get("booking")),
-        cost=data.get("cost", "Free"),
-        capacity=data.get("capacity"),
-        accessibility=tuple(data.get("accessibility", ())),
-        audience=data.get("audience", ""),
-        status=data.get("status", "scheduled"),
-        rescheduled_from=data.get("rescheduled_from"),
-        presenter=data.get("presenter", ""),
-        is_past=local_day(end, config.tz) < today,
-        ics_url=f"/events/{record.slug}.ics",
-    )
-
-
-def series_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
-    return dict(ics_url=f"/series/{record.slug}.ics")
-
-
-def cluster_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
-    data = record.data
-    return dict(
-        status=data["status"],
-        meetings_per_year=data.get("meetings_per_year"),
-        places_per_area=data.get("places_per_area"),
-        costs_covered=tuple(data.get("costs_covered", ())),
-        who_can_join=data.get("who_can_join", ""),
-        apply=_contact(data.get("apply")),
-        ics_url=f"/clusters/{record.slug}.ics",
-    )
-
-
-def offer_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
-    data = record.data
-    windows = tuple(sorted((Window(w["opens"], w["closes"]) for w in data.get("windows", ())),
-                           key=lambda w: w.opens))
-    until = data.get("available_until")
-    return dict(
-        partner=Partner(data["partner"]["name"], data["partner"].get("url", "")),
-        match_funding=data.get("match_funding", False),
-        early_conversation_funded=data.get("early_conversation_funded"),
         windows=windows,
-        available_until=until,
-        areas=tuple(data.get("areas", ())),
         current_window=next((w for w in windows if w.opens <= today <= w.closes), None),
         next_window=next((w for w in windows if w.opens > today), None),
         ended=bool(until and until < today),
     )
 
 
-def story_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
-    data = record.data
-    return dict(
-        organisation=data.get("organisation", ""),
-        area=data.get("area", ""),
-        category=data.get("category", ""),
-        figures=tuple(Figure(f["value"], f["label"]) for f in data.get("figures", ())),
-    )
-
-
-def resource_fields(record: Record, config: Config, today: date) -> dict[str, Any]:
-    data = record.data
-    return dict(
-        kind=data.get("kind", ""),
-        file="/" + data["file"] if data.get("file") else "",
-        file_size=data.get("file_size", 0),
-        external_url=data.get("url", ""),
-        actions=tuple(Action(a["area"], a["what"], a["how"], a.get("who", ""), a.get("when", ""),
-                             a.get("status", "")) for a in data.get("actions", ())),
-    )
-
-
-def _venue(data: dict | None) -> Venue | None:
-    return Venue(data["name"], data["address"], data.get("postcode", ""), data.get("town", ""),
-                 data.get("country", "")) if data else None
-
-
-def _contact(data: dict | None) -> Contact | None:
-    if not data:
-        return None
-    return Contact(data.get("url", ""), data.get("email", ""), data.get("deadline"))
+def resource_derived(values: dict[str, Any], record: Record, config: Config, today: date) -> dict[str, Any]:
+    return dict(file_size=record.data.get("file_size", 0))  # validate.check_resource measured the file

@@ -11,7 +11,7 @@ from functools import lru_cache
 from urllib.parse import urljoin
 
 from ...site.dates import as_datetime, rfc822
-from ...site.model import Bodies, Event, Item, Resource, Site
+from ...site.model import Bodies, Event, Item, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -56,10 +56,11 @@ def render_rss(site: Site, bodies: Bodies, items: list[Item], title: str, url: s
         _text(entry, "category", item.label)
         for topic in item.topics:
             _text(entry, "category", topic.name)
-        if isinstance(item, Resource) and item.file:
-            kind = mimetypes.guess_type(item.file)[0] or "application/octet-stream"
-            ET.SubElement(entry, "enclosure", {"url": config.absolute(item.file), "length": str(item.file_size),
-                                                "type": kind})
+        enclosure = site.types[item.content_type].enclosure  # a download, where its type has one
+        if enclosure and (download := getattr(item, enclosure[0])):
+            kind = mimetypes.guess_type(download)[0] or "application/octet-stream"
+            ET.SubElement(entry, "enclosure", {"url": config.absolute(download),
+                                                "length": str(getattr(item, enclosure[1])), "type": kind})
         _text(entry, f"{{{CONTENT}}}encoded", absolute_links(bodies[item.url].html, link))
     ET.indent(rss, space="  ")
     return plain_text_references(ET.tostring(rss, encoding="utf-8", xml_declaration=True)) + b"\n"
