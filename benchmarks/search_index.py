@@ -5,7 +5,10 @@ Usage: `.venv/bin/python benchmarks/search_index.py --sizes 1000,5000,20000 [--j
 For each size, the benchmark corpus (corpus.py, this project's shape) is built cold (no cache) twice in
 this process: as it is, and with the search stage replaced by nothing, so the difference is what the
 index costs a cold build. The Pagefind stage is also timed alone, on the pages of the built site
-(search.searchable of each, as the workers send them). Then the site is served on 127.0.0.1 and Debian's
+(search.searchable of each, as the workers send them), two ways: as the build makes it (AddDir over a
+temporary folder, which Pagefind indexes on every core) and as earlier builds did (one AddFile message a
+page, indexed one at a time), with the words it indexed, for a cost per page and per word. The 1-minute
+load average is recorded before each size, since the machine may be shared. Then the site is served on 127.0.0.1 and Debian's
 Chromium opens /search/?q=WORD for a common word and for a rare one: the bytes it fetched from /pagefind/
 (and the search script) are counted by the server, against the size of the whole index.
 """
@@ -17,6 +20,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -60,15 +64,39 @@ def cold_build(content: Path, out: Path, with_search: bool) -> tuple[float, floa
     return seconds, used
 
 
-def index_alone(out: Path) -> tuple[float, float]:
+def searched_pages(out: Path) -> list[tuple[str, str]]:
     pages = []
     for page in sorted(out.rglob("*.html")):
+        if page.relative_to(out).parts[0] == search.BUNDLE:
+            continue
         found = search.searchable(page.read_bytes())
         if found is not None:
             pages.append(("/" + page.relative_to(out).as_posix().removesuffix("index.html"), found))
+    return pages
+
+
+def by_messages(pages: list[tuple[str, str]]) -> None:
+    """The index as builds before AddDir made it: one AddFile message a page."""
+    with search.Service() as service:
+        index_id = service.ask([{"type": "NewIndex", "config": {"keep_index_url": False}}])[0]["index_id"]
+        service.ask([{"type": "AddFile", "index_id": index_id, "url": url, "file_contents": html,
+                      "file_path": None} for url, html in pages])
+        service.ask([{"type": "GetFiles", "index_id": index_id}])
+
+
+def index_alone(pages: list[tuple[str, str]], how: str) -> tuple[float, float]:
     started, used = time.perf_counter(), cpu()
-    search.index_files(pages)
+    search.index_files(pages) if how == "dir" else by_messages(pages)
     return time.perf_counter() - started, cpu() - used
+
+
+def indexed_words(pages: list[tuple[str, str]]) -> int:
+    """The words Pagefind reads: the text of each page's main content, less what it is told to ignore."""
+    words = 0
+    for _, html in pages:
+        html = re.sub(r"<(div|section)[^>]*data-pagefind-ignore[^>]*>.*?</\1>", " ", html, flags=re.S)
+        words += len(re.sub(r"<[^>]+>", " ", html).split())
+    return words
 
 
 class Counting(http.server.SimpleHTTPRequestHandler):
@@ -119,14 +147,22 @@ def measure(size: int, work: Path, repeat: int) -> dict:
     corpus = work / f"size-{size}"
     write_corpus(corpus, size, shapes=("ours",))
     content, out = corpus / "ours", corpus / "out"
+    load = os.getloadavg()[0]
     without = [cold_build(content, out, with_search=False) for _ in range(repeat)]
     with_index = [cold_build(content, out, with_search=True) for _ in range(repeat)]
     files = [p for p in (out / "pagefind").rglob("*") if p.is_file()]
     code = sum(p.stat().st_size for p in files if p.suffix in (".js", ".pagefind"))
     total = sum(p.stat().st_size for p in files)
-    alone = [index_alone(out) for _ in range(repeat)]
+    pages = searched_pages(out)
+    alone = [index_alone(pages, "dir") for _ in range(repeat)]
+    messages = [index_alone(pages, "messages") for _ in range(repeat)]
     result = {
         "events": size,
+        "load_average_1min": load,
+        "indexed_pages": len(pages),
+        "indexed_words": indexed_words(pages),
+        "index_by_messages_s": statistics.median(w for w, _ in messages),
+        "index_by_messages_cpu_s": statistics.median(c for _, c in messages),
         "cold_build_without_search_s": statistics.median(w for w, _ in without),
         "cold_build_with_search_s": statistics.median(w for w, _ in with_index),
         "index_alone_s": statistics.median(w for w, _ in alone),
@@ -143,17 +179,22 @@ def measure(size: int, work: Path, repeat: int) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| events | cold build without search, wall (CPU) | with search | Pagefind stage alone | index files "
+    lines = ["| events (load) | cold build without search, wall (CPU) | with search | Pagefind stage alone (AddDir) "
+             "| one AddFile a page | CPU a page, a word | index files "
              "| index size (+ Pagefind's code) | first query, common word | first query, rare word |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         extra = r["cold_build_with_search_cpu_s"] - r["cold_build_without_search_cpu_s"]
         q = r["first_query"]
+        per_page = 1e3 * r["index_alone_cpu_s"] / r["indexed_pages"]
+        per_word = 1e6 * r["index_alone_cpu_s"] / r["indexed_words"]
         lines.append(
-            f"| {r['events']:,} | {r['cold_build_without_search_s']:.2f} s ({r['cold_build_without_search_cpu_s']:.2f} s) "
+            f"| {r['events']:,} ({r['load_average_1min']:.1f}) | {r['cold_build_without_search_s']:.2f} s ({r['cold_build_without_search_cpu_s']:.2f} s) "
             f"| {r['cold_build_with_search_s']:.2f} s ({r['cold_build_with_search_cpu_s']:.2f} s; CPU "
             f"+{100 * extra / r['cold_build_without_search_cpu_s']:.0f}%) "
             f"| {r['index_alone_s']:.2f} s ({r['index_alone_cpu_s']:.2f} s) "
+            f"| {r['index_by_messages_s']:.2f} s ({r['index_by_messages_cpu_s']:.2f} s) "
+            f"| {per_page:.2f} ms, {per_word:.1f} µs "
             f"| {r['index_files']:,} | {r['index_bytes'] / 1e6:.1f} MB (+ {r['code_bytes'] / 1e3:.0f} kB) "
             f"| {q['common']['bytes'] / 1e3:.0f} kB ({q['common']['of_which_code'] / 1e3:.0f} kB code) "
             f"| {q['rare']['bytes'] / 1e3:.0f} kB ({q['rare']['of_which_code'] / 1e3:.0f} kB code) |")

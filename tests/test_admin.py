@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from site_builder.output.admin import (ADMIN_CSP, DECAP_INTEGRITY, DECAP_URL, DECAP_VERSION, REFERENCES, cms_config)
-from site_builder.output.render import CONTENT_SECURITY_POLICY
+from site_builder.output.render import CONTENT_SECURITY_POLICY, SEARCH_CONTENT_SECURITY_POLICY
 from site_builder.content.schema import MAX_SUMMARY, SCHEMAS, Choice, Fields, Moment
 from tests.conftest import PROJECT, Scratch, copy_site, run_main
 from site_builder.dev.serve import API_URL
@@ -98,10 +98,11 @@ def test_site_yaml_opts_in_and_admin_is_published_with_its_own_policy(scratch: S
     digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in script_src.split() and "'unsafe-inline'" not in script_src
     headers = (scratch.root / "output" / "_headers").read_text()
-    # The public pages' policy is unchanged; /admin/ drops it and has its own.
-    assert f"/*\n  Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'\n" in headers
+    # The public pages' policy is unchanged (the site-wide header's, which each page's <meta> may narrow, as
+    # all but the search page do); /admin/ drops it and has its own.
+    assert f"/*\n  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'\n" in headers
     assert f"/admin/*\n  ! Content-Security-Policy\n  Content-Security-Policy: {ADMIN_CSP};" in headers
-    assert "'unsafe" not in CONTENT_SECURITY_POLICY
+    assert "'unsafe" not in CONTENT_SECURITY_POLICY + SEARCH_CONTENT_SECURITY_POLICY
 
 
 def test_the_pinned_integrity_is_the_npm_packages_file() -> None:

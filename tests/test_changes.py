@@ -78,8 +78,8 @@ def test_moved_cancelled_added_and_removed_are_said_in_words(site: Scratch) -> N
     assert lines[:2] == [
         "What this change does to the site:",
         "1 page added, 1 removed and 10 changed; 9 pages change only in the navigation or footer; "
-        "2 events moved or changed; 4 calendars affected; 14 other files changed.",  # two month pages; the search index files
-    ]
+        "2 events moved or changed; 4 calendars affected; the search index changed (13 files); 1 other file changed.",
+    ]  # the search index in one line, however many of its files change
     text = run.out
     assert "\nPages added:\n  /contact/ Contact us\n" in text
     # What the pages say: the event pages, the listings and the series that show them, and search.
@@ -97,17 +97,18 @@ def test_moved_cancelled_added_and_removed_are_said_in_words(site: Scratch) -> N
             "  /events/grants-clinic/ Grants clinic: now cancelled (was going ahead)\n") in text
     assert ("\nCalendars affected (subscribers see the change):\n  /events.ics\n  /events/budget-workshop.ics\n"
             "  /events/grants-clinic.ics\n  /series/money-matters.ics\n") in text
-    assert "\nOther files:\n" in text and "  /pagefind/pagefind-entry.json\n" in text and "  /sitemap.xml\n" in text
+    assert "\nSearch index:\n  /pagefind/: 13 files added, removed or changed\n" in text
+    assert "\nOther files:\n  /sitemap.xml\n" in text and "/pagefind/pagefind" not in text
 
 
 def test_a_body_edit_changes_one_page_and_no_calendar(site: Scratch) -> None:
     site.write("pages/about.md", ABOUT.replace("a small team", "a team of four"))
     build_head(site)
     run = run_main("diff", "--base", "base", "--head", "head")
-    # The page, and the search index files that hold its words.
-    assert run.out.startswith("What this change does to the site:\n1 page changed; ")
-    assert "\nPages changed:\n  /about/ About\n" in run.out
-    assert all(line.startswith("  /pagefind/") for line in run.out.split("Other files:\n")[1].splitlines())
+    # The page, and the search index that holds its words, in one line: nothing else.
+    assert re.fullmatch(r"What this change does to the site:\n1 page changed; the search index changed \((\d+) files\)\.\n"
+                        r"\nPages changed:\n  /about/ About\n\nSearch index:\n  /pagefind/: \1 files added, removed or changed\n",
+                        run.out), run.out
 
 
 def test_markdown_for_a_job_summary_escapes_what_editors_typed(site: Scratch) -> None:
@@ -117,6 +118,7 @@ def test_markdown_for_a_job_summary_escapes_what_editors_typed(site: Scratch) ->
     assert run.code == 0
     assert run.out.startswith("### What this change does to the site\n\n1 page added and 1 changed; ")
     assert "**Pages added**\n\n- Contact \\*us\\* \\<now\\> (`/contact/`)\n" in run.out
+    assert re.search(r"\*\*Search index\*\*\n\n- `/pagefind/`: \d+ files added, removed or changed\n", run.out)
 
 
 def test_the_same_content_built_twice_changes_nothing(site: Scratch) -> None:

@@ -10,10 +10,12 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from site_builder.dev.serve import headers_for
 from tests.conftest import run_main
 from tests.search_site import TODAY, write_search_site
 from tests.test_browser import (AXE_TAGS, AXE_URL, NARROWEST, RUN_AXE, STICKING_OUT, Tab, _QuietHandler,  # noqa: F401
@@ -30,11 +32,22 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     run = run_main("build", "--content", str(content), "--output", str(root / "output"), "--today", TODAY)
     assert run.code == 0, run.err
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root / "output")))
+        ("127.0.0.1", 0), functools.partial(_Hosted, directory=str(root / "output")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+class _Hosted(_QuietHandler):
+    """Serves the built site with the headers of its own _headers file, as Netlify and Cloudflare Pages do,
+    so every page runs under both policies: the header's and its <meta>'s."""
+
+    def end_headers(self) -> None:
+        text = (Path(self.directory) / "_headers").read_text()
+        for name, value in headers_for(self.path.split("?")[0], text):
+            self.send_header(name, value)
+        super().end_headers()
 
 
 @pytest.fixture
@@ -182,3 +195,18 @@ def test_month_pages_are_tables_that_pass_axe_and_fit_320_pixels(origin: str, ax
             assert shown and all(d.text_content().split()[0].endswith("day") for d in shown)
     finally:
         narrow.close()
+
+
+# The smallest WebAssembly module: its magic number and version.
+COMPILE = "WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => 'compiled', e => e.name)"
+
+
+def test_only_the_search_page_may_compile_webassembly(origin: str, context: BrowserContext) -> None:
+    """Served with the site's _headers (whose policy allows it everywhere): each other page's <meta> forbids it."""
+    page = context.new_page()
+    try:
+        for path, expected in (("/search/", "compiled"), ("/events/garden-evening/", "CompileError"), ("/", "CompileError")):
+            page.goto(origin + path, wait_until="load")
+            assert page.evaluate(COMPILE) == expected, path
+    finally:
+        page.close()

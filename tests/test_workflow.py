@@ -138,6 +138,9 @@ def test_the_summary_says_what_the_pull_request_changes(workspace: Path, tmp_pat
     assert "- Listening to young people (`/events/listening-to-young-people/`): now cancelled (was going ahead)\n" \
         in summary
     assert "- `/events/listening-to-young-people.ics`\n" in summary
+    # The search index is one line, not each of its files.
+    assert re.search(r"\n\*\*Search index\*\*\n\n- `/pagefind/`: \d+ files added, removed or changed\n", summary)
+    assert "`/pagefind/pagefind" not in summary and "/fragment/" not in summary
 
 
 def test_the_summary_says_so_when_the_base_does_not_build(workspace: Path, tmp_path: Path) -> None:

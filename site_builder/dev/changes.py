@@ -3,8 +3,9 @@
 It compares two output folders, as published: the pages (each `.html` file, named by its
 address and its heading), the events (read from the calendars with the icalendar library, as
 calendar apps read them: when, where and whether it is cancelled), and the calendars and feeds
-whose bytes changed, which are what subscribers will see change. A pull request's job summary is
-this, in Markdown (docs/content-workflow.yml).
+whose bytes changed, which are what subscribers will see change. The search index (/pagefind/, hundreds
+of files named by digests of what they hold) is said in one line, with a count of its files. A pull
+request's job summary is this, in Markdown (docs/content-workflow.yml).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import icalendar
 
 from ..site.dates import event_when
 from ..errors import SiteError, count
+from ..output.search import BUNDLE as SEARCH_INDEX
 from ..output.write import MARKER
 
 # Past this many, a list says how many more there are rather than naming each.
@@ -47,12 +49,13 @@ class SiteChanges:
     events: tuple[EventChange, ...]
     calendars: tuple[str, ...]  # addresses of calendars added, removed or changed
     feeds: tuple[str, ...]
-    other_files: tuple[str, ...]  # media, stylesheets, the search index and the rest
+    other_files: tuple[str, ...]  # media, stylesheets and the rest
+    search_index: int = 0  # files of the search index (/pagefind/) added, removed or changed
 
     @property
     def is_empty(self) -> bool:
         return not (self.added or self.removed or self.changed or self.surroundings or self.events
-                    or self.calendars or self.feeds or self.other_files)
+                    or self.calendars or self.feeds or self.other_files or self.search_index)
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,13 @@ def compare_sites(base: Path, head: Path) -> SiteChanges:
         calendars=tuple(_address(rel) for rel in every if rel.endswith(".ics")),
         feeds=tuple(_address(rel) for rel in every if _is_feed(rel)),
         other_files=tuple(_address(rel) for rel in every
-                          if not rel.endswith((".html", ".ics")) and not _is_feed(rel)),
+                          if not rel.endswith((".html", ".ics")) and not _is_feed(rel) and not _is_index(rel)),
+        search_index=sum(1 for rel in every if _is_index(rel)),
     )
+
+
+def _is_index(rel: str) -> bool:
+    return rel.startswith(SEARCH_INDEX + "/")
 
 
 def _is_feed(rel: str) -> bool:
@@ -234,6 +242,8 @@ def describe(changes: SiteChanges, markdown: bool = False) -> str:
         counts.append(f"{count(len(changes.calendars), 'calendar')} affected")
     if changes.feeds:
         counts.append(f"{count(len(changes.feeds), 'feed')} affected")
+    if changes.search_index:
+        counts.append(f"the search index changed ({count(changes.search_index, 'file')})")
     if changes.other_files:
         counts.append(f"{count(len(changes.other_files), 'other file')} changed")
     summary = "; ".join(counts) + "."
@@ -256,6 +266,10 @@ def describe(changes: SiteChanges, markdown: bool = False) -> str:
     if nearby:
         sections.append(("Pages that change only in the navigation or footer",
                          [_page(page, markdown) for page in nearby]))
+    if changes.search_index:
+        where = f"`/{SEARCH_INDEX}/`" if markdown else f"/{SEARCH_INDEX}/"
+        sections.append(("Search index", [f"{where}: {count(changes.search_index, 'file')} added, removed or "
+                                          "changed"]))
     if changes.other_files:
         sections.append(("Other files", [f"`{url}`" if markdown else url for url in changes.other_files]))
 

@@ -62,10 +62,14 @@ SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'se
 # What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
 # frame-ancestors works only as a header, not in a <meta>. A file opened from media/ is downloaded, never
 # shown as a page, and could run nothing if it were (media_policy decides what media/ may hold at all).
-# Cloudflare Pages sends the headers of every rule a path matches: "! Content-Security-Policy" drops the
-# site-wide policy where search widens it.
+# The header allows what the search page needs ('wasm-unsafe-eval', for Pagefind's WebAssembly, which its
+# worker script compiles too), and every other page narrows it in its <meta> policy (a browser enforces
+# both, so a page runs only what each allows): no rule has to remove the site-wide policy for /search/.
+# That removal ("! Content-Security-Policy") is Cloudflare Pages' syntax alone: Netlify's _headers parser
+# skips a line without a colon, and either host may send both rules' values for one path, the stricter
+# of which would stop search.
 HEADERS = f"""/*
-  Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
+  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
   X-Content-Type-Options: nosniff
   Referrer-Policy: strict-origin-when-cross-origin
   X-Frame-Options: DENY
@@ -73,11 +77,7 @@ HEADERS = f"""/*
   Content-Disposition: attachment
   X-Content-Type-Options: nosniff
   Content-Security-Policy: default-src 'none'; sandbox
-""" + "".join(f"""
-{path}
-  ! Content-Security-Policy
-  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
-""" for path in ("/search/*", "/pagefind/pagefind-worker.js"))
+"""
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,16 @@ Pagefind (https://pagefind.app) splits the index into small files, so a browser 
 query needs, and stems words ("review" finds "reviewing"). Its binary ships inside the `pagefind_bin` wheel;
 this module talks to it over its service protocol (what `pagefind.index.PagefindIndex` speaks: base64 JSON
 messages ended by a comma, on its standard input and output), and receives the index files as bytes, so
-they go into the build's atomic write beside the pages.
+they go into the build's atomic write beside the pages. Pagefind reads the pages from a private
+temporary folder (AddDir), so it indexes them in parallel; nothing it reads or writes is in the output.
 
 Which pages are found, and how, is said in the templates: `data-pagefind-body` on the main content of an
 item's own page (base.html), `data-pagefind-filter`, `-meta` and `-sort` in `_search_data.html`. A page
 without `data-pagefind-body` is not indexed.
 
 Why not `PagefindIndex` itself: its reader waits a tenth of a second before each response it reads, so
-20,000 pages would take over half an hour whatever Pagefind does. Here every page is sent at once by one
-thread while the responses are read as they come.
+20,000 pages would take over half an hour whatever Pagefind does. Here requests are written by one thread
+while the responses are read as they come.
 """
 
 from __future__ import annotations
@@ -52,12 +53,25 @@ def searchable(page: bytes) -> str | None:
 
 
 def index_files(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
-    """The Pagefind index of these pages ((URL, HTML as `searchable` gives it), in a stable order): each
-    index file's path in the output folder and its bytes."""
-    with Service() as service:
+    """The Pagefind index of these pages ((URL, HTML as `searchable` gives it)): each index file's path in
+    the output folder and its bytes.
+
+    The pages are written to a private temporary folder for Pagefind's AddDir, which reads and indexes
+    them on every core, where AddFile messages are indexed one at a time (benchmarks/README.md measures
+    both); the index comes back as bytes, so it is written with the rest of the site, in one swap."""
+    with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch, Service() as service:
+        folder = Path(scratch)
+        count = 0
+        for url, html in pages:
+            target = folder / (url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            count += 1
         index_id = service.ask([{"type": "NewIndex", "config": {"keep_index_url": False}}])[0]["index_id"]
-        service.ask([{"type": "AddFile", "index_id": index_id, "url": url, "file_contents": html,
-                      "file_path": None} for url, html in pages])
+        indexed = service.ask([{"type": "AddDir", "index_id": index_id, "path": str(folder), "glob": None}])[0]
+        if indexed.get("page_count") != count:
+            raise SiteError(f"Pagefind indexed {indexed.get('page_count')} of the site's {count} searchable "
+                            "pages", 3)
         files = service.ask([{"type": "GetFiles", "index_id": index_id}])[0]["files"]
     return canonical({f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"]) for file in sorted(
         files, key=lambda file: file["path"]) if not file["path"].startswith(UNUSED)})
