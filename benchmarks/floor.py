@@ -61,11 +61,11 @@ def io_floor(inputs: Path, outputs: Path, scratch: Path) -> dict:
             while parent not in made:
                 made.add(parent)
                 parent = os.path.dirname(parent)
-        handle = os.open(os.path.join(root, rel), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(os.path.join(root, rel), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            os.write(handle, data)
+            os.write(fd, data)
         finally:
-            os.close(handle)
+            os.close(fd)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     shutil.rmtree(target, ignore_errors=True)
     return {"wall": wall, "cpu": cpu, "files_read": len(sources), "bytes_read": read,

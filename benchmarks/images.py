@@ -35,7 +35,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from site_builder.content.config import load_config  # noqa: E402
+from site_builder.content.config import Config, load_config  # noqa: E402
 from site_builder.content.sources import MediaFile  # noqa: E402
 from site_builder.content.validate import Record  # noqa: E402
 from site_builder.output import images  # noqa: E402
@@ -112,13 +112,13 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
-def run_stage(repeat: int, kind: str, records: list[Record], config: object, media: list[MediaFile], root: Path,
+def run_stage(repeat: int, kind: str, records: list[Record], config: Config, media: list[MediaFile], root: Path,
               cache: Path, workers: int) -> Run:
     """The stage as a build runs it: prepare_images, then (once the build has succeeded) save_images, which
     keeps what was made in the cache; a warm run finds everything there and saves nothing."""
     load_before = os.getloadavg()[0]
     cpu, started = _cpu(), time.perf_counter()
-    made = images.prepare_images(records, config, media, root, cache, True, workers)  # type: ignore[arg-type]
+    made = images.prepare_images(records, config, media, root, cache, True, workers)
     images.save_images(made, cache, root / "output")
     wall, cpu = time.perf_counter() - started, _cpu() - cpu
     assert not made.problems, made.problems[:3]
@@ -164,16 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.report:
         saved = json.loads(args.report.read_text())
-        print(report([Run(**run) for run in saved["runs"]], saved["count"], tuple(saved["size"]),  # type: ignore[arg-type]
+        print(report([Run(**run) for run in saved["runs"]], saved["count"], tuple(saved["size"]),
                      saved["workers"], saved["originals_mb"], saved["derived_mb"]))
         return 0
-    size = tuple(int(n) for n in args.size.split("x"))
+    width, height = (int(n) for n in args.size.split("x"))
+    size = (width, height)
     assert len(size) == 2
     folder = args.originals or Path(tempfile.gettempdir()) / f"site-builder-image-originals-{args.count}-{args.size}"
     content = folder
     content.mkdir(parents=True, exist_ok=True)
     (content / "site.yaml").write_text("title: Bench\nbase_url: https://bench.example.org/\n")
-    media = make_originals(content, args.count, size, args.workers)  # type: ignore[arg-type]
+    media = make_originals(content, args.count, size, args.workers)
     originals_mb = sum(file.path.stat().st_size for file in media) / 1048576
     config, _ = load_config(content, content.parent)
     assert config is not None
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             derived_mb = _derived_mb(cache)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print(report(runs, args.count, size, args.workers, originals_mb, derived_mb))  # type: ignore[arg-type]
+    print(report(runs, args.count, size, args.workers, originals_mb, derived_mb))
     return 0
 
 

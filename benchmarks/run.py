@@ -330,7 +330,7 @@ def _empty_trash(work: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def cold_run(tool: Tool, site: Path, size: int, work: Path, label: str, args) -> Run:
+def cold_run(tool: Tool, site: Path, size: int, work: Path, label: str, args: argparse.Namespace) -> Run:
     """One cold build: a fresh scratch folder holds the output, the working folder and any
     cache (this project keeps its cache beside the output, as .out.cache), so nothing is reused."""
     scratch = _fresh(work / "scratch" / tool.name)
@@ -345,7 +345,7 @@ def cold_run(tool: Tool, site: Path, size: int, work: Path, label: str, args) ->
 
 
 def warm_run(tool: Tool, site: Path, size: int, work: Path, label: str, rep: int,
-             cold_code: str, args, edit: str = "body", variant: str = "") -> Run:
+             cold_code: str, args: argparse.Namespace, edit: str = "body", variant: str = "") -> Run:
     """This project's rebuild after one event changed, into the output of the build just made (with
     whatever cache that build left beside it). A `body` edit adds a paragraph (the event's page alone
     shows it); a `title` edit changes the front matter, which listings, feeds, calendars and related
@@ -382,7 +382,7 @@ def _progress(summary: Summary, rep: int, repeat: int, run: Run) -> None:
     log(f"size {summary.size} {summary.tool} {summary.kind} {rep + 1}/{repeat}: {what}")
 
 
-def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args) -> list[Summary]:
+def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args: argparse.Namespace) -> list[Summary]:
     """Every generator's cold builds (and ours warm) at one size, repeats interleaved."""
     work = args.work / f"size-{size}"
     names = ["ours"] + [n for n in tools if n != "ours"]
@@ -443,7 +443,7 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args) 
     return [*summaries.values(), *indexed.values(), first, warm, retitled, *floors]
 
 
-def index_run(build: Run, out: Path, work: Path, label: str, args) -> Run:
+def index_run(build: Run, out: Path, work: Path, label: str, args: argparse.Namespace) -> Run:
     """Pagefind run over a peer's output after its build: the two together, as one Run (times added, the
     larger memory)."""
     run = measure([args.pagefind, "--site", str(out)], out, work / "logs" / f"{label}.log", args.timeout,
@@ -465,7 +465,7 @@ def pagefind_binary(python: str) -> tuple[str, str]:
     return found, version
 
 
-def measure_floor(site: Path, out: Path, work: Path, args) -> dict | None:
+def measure_floor(site: Path, out: Path, work: Path, args: argparse.Namespace) -> dict | None:
     """benchmarks/floor.py over this corpus and the output a build of ours just made (floor.py says what)."""
     wait_for_quiet()
     done = subprocess.run([args.python_path, str(BENCHMARKS / "floor.py"), "--inputs", str(site), "--outputs",
@@ -480,7 +480,7 @@ def measure_floor(site: Path, out: Path, work: Path, args) -> dict | None:
     return floor
 
 
-def bench_own_content(tool: Tool, args) -> Summary:
+def bench_own_content(tool: Tool, args: argparse.Namespace) -> Summary:
     """Cold builds of the project's own content/ folder."""
     summary = Summary("ours", "own-content", 0, tool.version)
     content = PROJECT / "content"
@@ -555,8 +555,8 @@ def markdown(results: list[Summary], machine: dict) -> str:
             f"| {summary.size} | {name} | {version} | {_s(summary.median('wall'))} | "
             f"{wall_range} | {_s(summary.median('cpu'))} | {summary.median('maxrss_mib'):.0f} | "
             f"{summary.median('tree_pss_mib'):.0f} | "
-            f"{'1.00×' if is_ours else _ratio(summary.median('wall'), ours and ours.median('wall'))} | "
-            f"{'1.00×' if is_ours else _ratio(summary.median('cpu'), ours and ours.median('cpu'))}"
+            f"{'1.00×' if is_ours else _ratio(summary.median('wall'), ours.median('wall') if ours else None)} | "
+            f"{'1.00×' if is_ours else _ratio(summary.median('cpu'), ours.median('cpu') if ours else None)}"
             f"{_partial(summary)} |")
     lines += [
         "",
@@ -621,6 +621,7 @@ def floor_table(results: list[Summary]) -> list[str]:
              "| ours / floor (wall) | ours / floor (CPU) |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for summary in floors:
+        assert summary.floor is not None  # floors are the summaries that have one
         io, page = summary.floor["io"], summary.floor["per_page_ms"]
         per_page = sum(v for v in page.values() if v is not None) / 1000
         wall_floor = io["wall"] + per_page * summary.size

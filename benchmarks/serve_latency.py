@@ -90,6 +90,14 @@ def pick_event(content: Path) -> Path:
     raise SystemExit(f"no event in {content} to edit")
 
 
+def _find(pattern: str, line: str) -> str:
+    """The part of a line of serve's output that the pattern finds; a line without it ends the benchmark."""
+    found = re.search(pattern, line)
+    if found is None:
+        raise SystemExit(f"expected {pattern!r} in serve's line {line!r}")
+    return found.group(0)
+
+
 class Serve:
     """A `build.py serve` process, its stdout read as it comes."""
 
@@ -106,12 +114,12 @@ class Serve:
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise SystemExit(f"serve did not start: {self.lines}")
             time.sleep(0.05)
-        self.url = re.search(r"http://\S+/", next(l for l in self.lines if l.startswith("Serving "))).group(0)
+        self.url = _find(r"http://\S+/", next(l for l in self.lines if l.startswith("Serving ")))
         built = next((l for l in self.lines if l.startswith("Built in ")), None)
         if built is None:
             self.stop()
             raise SystemExit(f"the first build of {content} failed; run `build.py check --content {content}`")
-        self.first_build = float(re.search(r"([\d.]+)s", built).group(1))
+        self.first_build = float(_find(r"[\d.]+(?=s)", built))
 
     def _read(self) -> None:
         assert self.process.stdout is not None

@@ -15,7 +15,7 @@ import sys
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import NoReturn, Sequence, TextIO
 
 from .content.config import check_base_url
 from .errors import ContentErrors, SiteError, count, github_annotation, print_problems, sort_problems
@@ -31,7 +31,7 @@ COMMANDS = ("build", "check", "serve", "new", "diff", "reference")
 class _Parser(argparse.ArgumentParser):
     """argparse exits on bad usage; we raise so main reports it once, with exit status 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise SiteError(f"{message}\n{self.format_usage().strip()}", 2)
 
 

@@ -19,14 +19,15 @@ except ImportError:  # Windows (tests/test_lock.py runs this branch with fcntl t
     def _try_lock(handle: int) -> bool:
         os.lseek(handle, 0, os.SEEK_SET)
         try:
-            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)  # the first byte stands for the whole file
+            # The first byte stands for the whole file. (The stubs have msvcrt's names only when checking for Windows.)
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         except OSError:
             return False
         return True
 
     def _unlock(handle: int) -> None:
         os.lseek(handle, 0, os.SEEK_SET)
-        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]  # as in _try_lock
 else:
     def _try_lock(handle: int) -> bool:
         try:

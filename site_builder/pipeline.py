@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 import time
 from functools import partial
-from typing import Callable
+from typing import Callable, cast
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -127,7 +127,8 @@ def load_site(options: Options) -> Loaded:
     hidden: dict[str, set[str]] = {}
     broken: dict[str, set[str]] = {}  # files with errors of their own, by folder: their slugs
     pages: dict[str, str] = {}  # each content file, like events/x.md, to its page's URL
-    for source, (record, found) in zip(sources, results):  # type: ignore[misc]
+    filled = cast("list[tuple[Record | None, list[Problem]]]", results)  # every None was made just above
+    for source, (record, found) in zip(sources, filled):
         problems += found
         pages[f"{source.kind}/{source.path.name}"] = item_url(source.kind, record.slug if record else
                                                               source.path.stem, options.types)

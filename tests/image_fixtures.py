@@ -30,7 +30,7 @@ def _texture(size: tuple[int, int]) -> Image.Image:
     texture = None
     for octave, weight in ((64, 0.35), (16, 0.3), (4, 0.2), (1, 0.15)):
         layer = Image.effect_noise((max(1, width // octave), max(1, height // octave)), 60).resize(size,
-                                                                                                 Image.BICUBIC)
+                                                                                                 Image.Resampling.BICUBIC)
         texture = layer if texture is None else Image.blend(texture, layer, weight / (weight + 0.5))
     assert texture is not None
     return texture

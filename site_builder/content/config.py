@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -46,7 +47,7 @@ class Language(Text):
     noun = "a language tag"
     expected = "a language tag like en-GB"
 
-    def convert(self, value, ctx, name):
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
         if text is not INVALID and not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", text):
             return self.mismatch(value, ctx, name)
@@ -62,7 +63,7 @@ class TimeZoneName(Kind):
     noun = "a time zone name"
     expected = "an IANA time zone name like Europe/London"
 
-    def convert(self, value, ctx, name):
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = str(value.data).strip() if value.is_scalar else ""
         try:
             ZoneInfo(text)
@@ -77,7 +78,7 @@ class TimeZoneName(Kind):
 class SiteAddress(Link):
     """The site's own address: absolute, and the root of its host (pages link from /)."""
 
-    def convert(self, value, ctx, name):
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
         if text is not INVALID and urlsplit(text).path not in ("", "/"):
             return ctx.error(value.line, name, f"{text!r} is below the root of its host (expected the root, like "
@@ -108,7 +109,7 @@ class ColorName(Text):
     noun = "a colour name"
     expected = "a CSS colour name like teal or darkorange"
 
-    def convert(self, value, ctx, name):
+    def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
         if text is not INVALID and text.lower() not in CSS_COLORS:
             close = difflib.get_close_matches(text.lower().replace(" ", ""), sorted(CSS_COLORS), n=1)
@@ -170,7 +171,7 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
         return None, problems + [error(shown, 1, "", "site.yaml is not a set of settings (expected settings, one a "
                                                    "line, like `title: Big Local learning`)")]
     ctx = Context(shown, ZoneInfo("UTC"), content_dir, problems)
-    values = convert_fields(root.data, SITE_FIELDS, ctx, 1)  # type: ignore[arg-type]
+    values = convert_fields(root.mapping, SITE_FIELDS, ctx, 1)
     if any(v is INVALID for v in values.values()):
         return None, problems
     base_url = values["base_url"]

@@ -23,6 +23,7 @@ from .sources import Source
 try:  # the C composer is several times faster; fall back where libyaml is missing
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # The pure-Python loader: another class with the same interface, which the stubs cannot say.
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 # python-frontmatter's own boundary is `^-{3,}\s*$`, whose `\s*` swallows the
@@ -67,6 +68,18 @@ class Value:
     @property
     def is_scalar(self) -> bool:
         return self.tag not in ("map", "seq")
+
+    @property
+    def mapping(self) -> dict[str, Value]:
+        """A `map`'s fields by name."""
+        assert isinstance(self.data, dict), self.tag
+        return self.data
+
+    @property
+    def items(self) -> list[Value]:
+        """A `seq`'s items in order."""
+        assert isinstance(self.data, list), self.tag
+        return self.data
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,7 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
         return None, [error(shown, 2, "", f"the front matter is {_describe(root)} (expected fields, one a line, "
                             "like `title: My event`)")]
     else:
-        fields = root.data  # type: ignore[assignment]
+        fields = root.mapping
     return Document(source, fields, body, closing_line + 1), problems
 
 

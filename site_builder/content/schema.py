@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -433,7 +433,7 @@ class ListOf(Kind):
             return ctx.error(value.line, name, f"has {len(value.data):,} items (expected at most {self.max_items}"
                              f"{self.why})")
         items = []
-        for index, item in enumerate(value.data, start=1):  # type: ignore[arg-type]
+        for index, item in enumerate(value.items, start=1):
             label = f"{name}[{index}]"
             if self.item.is_blank(item):
                 ctx.error(item.line, label, "this list item is empty (expected it filled in, or removed)")
@@ -487,7 +487,7 @@ class Fields(Kind):
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         if value.tag != "map":
             return self.mismatch(value, ctx, name)
-        result = convert_fields(value.data, self.fields, ctx, value.line, prefix=f"{name}.")  # type: ignore[arg-type]
+        result = convert_fields(value.mapping, self.fields, ctx, value.line, prefix=f"{name}.")
         if self.check and not any(v is INVALID for v in result.values()):
             self.check(result, value, ctx, name)
         return result
@@ -535,7 +535,7 @@ NO_ALT_TEXT = ("the image has no alt text (expected words saying what it shows, 
 
 def _check_image(value: dict, node: Value, ctx: Context, name: str) -> None:
     if not value.get("alt") and not value.get("decorative"):
-        line = node.data["alt"].line if "alt" in node.data else node.line  # type: ignore[operator,index]
+        line = node.mapping["alt"].line if "alt" in node.mapping else node.line
         ctx.error(line, f"{name}.alt", NO_ALT_TEXT)
     if value.get("decorative") and value.get("alt"):
         ctx.warn(node.line, f"{name}.decorative", "the image is marked decorative but has alt text (expected "
@@ -560,18 +560,18 @@ _PRIVATE_MEETING = re.compile(r"zoom\.us/(j|my|w)/|teams\.microsoft\.com/l/meetu
 
 def _check_joining(value: dict, node: Value, ctx: Context, name: str) -> None:
     if _MEETING_LINK.search(value.get("joining", "")):
-        line = node.data["joining"].line  # type: ignore[index]
+        line = node.mapping["joining"].line
         ctx.error(line, f"{name}.joining", "contains a meeting link, which would be published in the page, feeds "
                   "and calendars (expected how people get the link, like 'We email the link the day before')")
     if _PRIVATE_MEETING.search(value.get("url", "")):
-        line = node.data["url"].line  # type: ignore[index]
+        line = node.mapping["url"].line
         ctx.error(line, f"{name}.url", "is a private meeting link, which would be published in the page, feeds "
                   "and calendars (expected a public page, such as a livestream, or no `url`)")
 
 
 def _check_window(value: dict, node: Value, ctx: Context, name: str) -> None:
     if value["closes"] <= value["opens"]:
-        line = node.data["closes"].line  # type: ignore[index]
+        line = node.mapping["closes"].line
         ctx.error(line, f"{name}.closes", f"closes on {value['closes']:%Y-%m-%d}, not after it opens on "
                   f"{value['opens']:%Y-%m-%d} (expected a day after it opens)")
 
@@ -706,6 +706,10 @@ RESOURCE = (
 )
 
 PAGE: tuple[Field, ...] = ()
+
+if TYPE_CHECKING:  # what __getattr__ gives, as the type checker should see it
+    SCHEMAS: dict[str, dict[str, Field]]
+    PUBLISHED_REQUIRED: tuple[str, ...]
 
 
 def __getattr__(name: str) -> object:

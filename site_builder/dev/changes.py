@@ -274,11 +274,11 @@ def describe(changes: SiteChanges, markdown: bool = False) -> str:
         sections.append(("Other files", [f"`{url}`" if markdown else url for url in changes.other_files]))
 
     lines = [f"### {heading}", "", summary] if markdown else [f"{heading}:", summary]
-    for title, items in sections:
+    for title, listed in sections:
         lines += ["", f"**{title}**", ""] if markdown else ["", f"{title}:"]
-        shown = items[:MAX_LISTED]
-        if len(items) > len(shown):
-            shown.append(f"and {len(items) - len(shown)} more")
+        shown = listed[:MAX_LISTED]
+        if len(listed) > len(shown):
+            shown.append(f"and {len(listed) - len(shown)} more")
         lines += [f"- {item}" if markdown else f"  {item}" for item in shown]
     return "\n".join(lines) + "\n"
 

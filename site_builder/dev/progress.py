@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 # Quick builds stay quiet: the bar appears only once a build has run this long.
@@ -13,7 +14,7 @@ WIDTH = 30
 class ProgressBar:
     """Draws `Rendering [#####.....] 512/2054` on one line of the terminal, and clears it when done."""
 
-    def __init__(self, stream: TextIO, delay: float = DELAY_SECONDS, clock=time.monotonic):
+    def __init__(self, stream: TextIO, delay: float = DELAY_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.stream = stream
         self.delay = delay
         self.clock = clock

@@ -7,6 +7,8 @@ ones the build's own error messages use (each kind's `expected`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..content.config import SITE_FIELDS
 from ..content.schema import (
     SLUG_PATTERN, Choice, ContentPath, Count, Day, Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text,
@@ -64,14 +66,14 @@ def _required_in_common(field: Field, published_required: list[str]) -> str:
     return "no"
 
 
-def _table(fields: list[Field], required: object) -> list[str]:
+def _table(fields: list[Field], required: Callable[[Field], str]) -> list[str]:
     rows = ["| field | type | required | accepts | example | what it is |", "| --- | --- | --- | --- | --- | --- |"]
     for field in fields:
-        rows += _rows(field, field.name, required)  # type: ignore[arg-type]
+        rows += _rows(field, field.name, required)
     return rows
 
 
-def _rows(field: Field, name: str, required) -> list[str]:  # type: ignore[no-untyped-def]
+def _rows(field: Field, name: str, required: Callable[[Field], str]) -> list[str]:
     kind = field.kind
     value = field.example or _example(kind)
     example = f"`{field.name}: {value}`" if value else ""

@@ -32,6 +32,7 @@ from typing import BinaryIO, Callable, TextIO
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from ..output.admin import ADMIN_HEADERS, LocalRepository, admin_page, api_answer, cms_config, config_yaml
 from ..errors import ContentErrors, Problem, SiteError, print_problems
@@ -268,6 +269,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     def port(self) -> int:
         return self.server_address[1]
 
+    # A TCP server's request is its socket; the stubs' type covers a UDP server's (bytes, socket) too.
     def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
         # One thread per connection, up to the cap: a crowd of slow clients cannot take every thread.
         if not self._slots.acquire(blocking=False):
@@ -280,13 +282,14 @@ class PreviewHTTPServer(ThreadingHTTPServer):
             self._slots.release()
             raise
 
+    # A socket, as for process_request.
     def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
         try:
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         # A browser that closes a tab mid-response is ordinary, not an error to print; anything else is a
         # fault in the preview and still goes to stderr.
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -315,6 +318,7 @@ class DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # BufferedReader passes a memoryview; the stubs' Buffer (collections.abc.Buffer) is Python 3.12's.
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         left = self._handler.deadline - time.monotonic()
         if left <= 0:
@@ -333,7 +337,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     deadline = 0.0
 
     def setup(self) -> None:
-        self.timeout = self.server.request_seconds  # every send and receive on the socket
+        # Every send and receive on the socket. The stubs call `timeout` a ClassVar; StreamRequestHandler reads
+        # it from the instance, which is where this server's limit belongs.
+        self.timeout = self.server.request_seconds  # type: ignore[misc]
         super().setup()
         self.rfile.close()  # the base class's reader; left open, it would keep the socket from closing
         self.rfile = io.BufferedReader(DeadlineReader(self.connection, self))
@@ -438,7 +444,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass  # one line per request would bury the build's problems in the terminal
 
-    def send_head(self) -> BinaryIO | None:  # type: ignore[override]
+    def send_head(self) -> BinaryIO | None:
         if self.path.split("?", 1)[0] == SCRIPT_URL:
             return self._send_bytes(HTTPStatus.OK, "text/javascript; charset=utf-8", LIVE_RELOAD_JS)
         root = Path(self.directory)
@@ -516,13 +522,14 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             live.unsubscribe(events)
 
 
-def open_server(host: str, port: int, output_dir: Path, live: LiveState, **limits: float) -> PreviewHTTPServer:
+def open_server(host: str, port: int, output_dir: Path, live: LiveState, max_connections: int = MAX_CONNECTIONS,
+                request_seconds: float = REQUEST_SECONDS) -> PreviewHTTPServer:
     """Bind the server now, so a taken port is reported before anything is built."""
     if not 0 <= port <= 65535:
         raise SiteError(f"--port must be between 0 and 65535, got {port}", 2)
     handler = partial(PreviewHandler, directory=str(output_dir.absolute()))
     try:
-        return PreviewHTTPServer((host, port), handler, live, **limits)  # type: ignore[arg-type]
+        return PreviewHTTPServer((host, port), handler, live, max_connections, request_seconds)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SiteError(f"port {port} on {host} is already in use; stop what is using it, or choose "
@@ -624,7 +631,7 @@ class Rebuilder:
                 return True
 
 
-def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> Observer:
+def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> BaseObserver:
     """Watch each folder (that exists) and everything under it."""
     observer = Observer()
     for root in roots:
@@ -669,7 +676,7 @@ class PreviewServer:
             httpd.editing = LocalRepository(self.options.content_dir)
             httpd.token = secrets.token_urlsafe(24)
         rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
-        observer: Observer | None = None
+        observer: BaseObserver | None = None
         server_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                          name="http", daemon=True)
         try:
@@ -693,15 +700,15 @@ class PreviewServer:
         return 0
 
     def url(self, httpd: PreviewHTTPServer) -> str:
-        host, port = httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
-        return f"http://{shown}:{port}/"
+        host = str(httpd.server_address[0])
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{httpd.port}/"
 
     def build_once(self, verb: str, first: bool = False, changed: frozenset[Path] = frozenset()) -> None:
         """Build into the output folder and tell the open pages; on problems keep the last good site.
         When one content file changed, its own page is previewed first (see preview.py)."""
         if len(changed) == 1 and self.site is not None:
-            self._preview(next(iter(changed)))
+            self._preview(self.site, next(iter(changed)))
         try:
             result = build(self.options)
         except ContentErrors as exc:
@@ -730,10 +737,10 @@ class PreviewServer:
         self.live.built()
         self._say(f"{verb} in {result.seconds:.2f}s")
 
-    def _preview(self, path: Path) -> None:
+    def _preview(self, site: Site, path: Path) -> None:
         started = time.perf_counter()
         try:
-            shown = preview_page(self.options, self.site, path)  # type: ignore[arg-type]
+            shown = preview_page(self.options, site, path)
         except Exception as exc:  # the full build that follows reports any real problem
             if self.debug:
                 traceback.print_exc(file=self.err)
@@ -757,7 +764,7 @@ class PreviewServer:
     def _say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
 
-    def _stop(self, httpd: PreviewHTTPServer, server_thread: threading.Thread, observer: Observer | None,
+    def _stop(self, httpd: PreviewHTTPServer, server_thread: threading.Thread, observer: BaseObserver | None,
               rebuilder: Rebuilder) -> None:
         if observer is not None:
             observer.stop()

@@ -112,11 +112,11 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
             return {"widget": "list", "fields": fields(item.fields.values(), type_name, item)}
         return {"widget": "list", "field": {"name": "item", "label": label(name), **widget(item, "item", type_name)}}
     if isinstance(kind, Fields):
-        options = {"widget": "object", "collapsed": False, "fields": fields(kind.fields.values(), type_name, kind)}
+        options: dict[str, Any] = {"widget": "object", "collapsed": False, "fields": fields(kind.fields.values(), type_name, kind)}
         if {"src", "alt", "decorative"} <= set(kind.fields):
             options["pattern"] = [IMAGE_HAS_ALT, NO_ALT_TEXT]
         return options
-    options: dict[str, Any] = {"widget": "string"}
+    options = {"widget": "string"}
     if isinstance(kind, Slug):
         options["pattern"] = [f"^{SLUG_PATTERN.pattern}$", kind.is_not()]
     elif isinstance(kind, Link):
@@ -276,7 +276,7 @@ class LocalRepository:
     def shown(self, target: Path) -> str:
         return f"{self.prefix}/{target.relative_to(self.root).as_posix()}"
 
-    def entry(self, path: str) -> dict[str, Any]:
+    def entry(self, path: Any) -> dict[str, Any]:  # a request's path, which target() checks
         target = self.target(path, media=False)
         try:
             data = target.read_bytes() if target.is_file() else None
@@ -313,10 +313,10 @@ class LocalRepository:
             files = sorted(p for p in folder.glob(f"*.{extension}") if p.is_file() and not p.name.startswith("."))
             return [self.entry(self.shown(p)) for p in files if p.resolve().is_relative_to(self.root)]
         if action == "entriesByFiles":
-            files = params.get("files")
-            if not isinstance(files, list):
+            named = params.get("files")
+            if not isinstance(named, list):
                 raise Refused("files must be a list", 400)
-            return [self.entry(f.get("path") if isinstance(f, dict) else f) for f in files]
+            return [self.entry(f.get("path") if isinstance(f, dict) else f) for f in named]
         if action == "getEntry":
             return self.entry(params.get("path"))
         if action == "persistEntry":

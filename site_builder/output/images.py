@@ -37,7 +37,7 @@ from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from ..speed.cache import replace_file
 from ..content.config import Config
@@ -76,12 +76,12 @@ MIME = {"avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg", "png": 
 
 # Encoder settings. Pillow's encoders give the same bytes for the same pixels and settings (the tests build
 # twice and compare); AVIF on one thread, since the originals already run in parallel.
-PHOTO = {"avif": dict(quality=55, speed=9, max_threads=1, subsampling="4:2:0"),
+PHOTO: dict[str, dict[str, Any]] = {"avif": dict(quality=55, speed=9, max_threads=1, subsampling="4:2:0"),
          "webp": dict(quality=76, method=4),
          "jpg": dict(quality=80, optimize=True, progressive=True, subsampling="4:2:0")}
-GRAPHIC = {"webp": dict(lossless=True, quality=80, method=4),
+GRAPHIC: dict[str, dict[str, Any]] = {"webp": dict(lossless=True, quality=80, method=4),
            "png": dict(optimize=True)}
-SOCIAL = dict(quality=82, optimize=True, progressive=True, subsampling="4:2:0")
+SOCIAL: dict[str, Any] = dict(quality=82, optimize=True, progressive=True, subsampling="4:2:0")
 # Unique colours up to which a lossless original is a graphic (a screenshot, a diagram); a photo has more.
 GRAPHIC_COLOURS = 32768
 
@@ -321,7 +321,7 @@ def _open(original: bytes, full: bool, products: frozenset[str]) -> tuple[PILIma
         # A decompression bomb: an image whose pixels would take more memory than any photo (Pillow's limit).
         warnings.simplefilter("error", PILImage.DecompressionBombWarning)
         try:
-            image = PILImage.open(io.BytesIO(original))
+            image: PILImage.Image = PILImage.open(io.BytesIO(original))
             image_format = image.format or ""
             width, height = image.size
             frames = getattr(image, "n_frames", 1)
@@ -336,7 +336,7 @@ def _open(original: bytes, full: bool, products: frozenset[str]) -> tuple[PILIma
             image.load()
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
             raise _Refused("the image has more pixels than any photo (over "
-                           f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} million): it may be built to exhaust the "
+                           f"{(PILImage.MAX_IMAGE_PIXELS or 0) // 1_000_000} million): it may be built to exhaust the "
                            "machine that opens it (expected a photo or picture exported at a normal size)") from None
         except UnidentifiedImageError:
             raise _Refused("this file is not an image its name says it is, or not one the site can read "
@@ -377,7 +377,7 @@ def _upright(image: PILImage.Image) -> PILImage.Image:
     """The EXIF orientation applied to the pixels, as a phone meant it (ImageOps.exif_transpose)."""
     from PIL import ImageOps
     try:
-        return ImageOps.exif_transpose(image) or image
+        return ImageOps.exif_transpose(image)
     except Exception:  # a malformed orientation tag: the pixels as stored
         return image
 
@@ -409,7 +409,8 @@ def _has_alpha(image: PILImage.Image) -> bool:
             alpha = image.convert("RGBA").getchannel("A")
         except (ValueError, OSError):
             return False
-        return alpha.getextrema()[0] < 255
+        lowest, _ = cast("tuple[int, int]", alpha.getextrema())  # one band: its (lowest, highest)
+        return lowest < 255
     return False
 
 
@@ -450,13 +451,13 @@ def _make(product: str, image: PILImage.Image, info: Info) -> list[tuple[Variant
         formats = GRAPHIC if info.kind == "graphic" else {k: v for k, v in PHOTO.items() if avif() or k != "avif"}
         for width in display_widths(info.width):
             height = max(1, round(info.height * width / info.width))
-            sized = image if image.size == (width, height) else image.resize((width, height), PILImage.LANCZOS,
+            sized = image if image.size == (width, height) else image.resize((width, height), PILImage.Resampling.LANCZOS,
                                                                               reducing_gap=3.0)
             for ext, settings in formats.items():
                 made.append(_encode(product, sized, ext, settings))
     elif product == "social":
         flat = _flatten(image)
-        crop = ImageOps.fit(flat, SOCIAL_SIZE, PILImage.LANCZOS, centering=(0.5, 0.5))
+        crop = ImageOps.fit(flat, SOCIAL_SIZE, PILImage.Resampling.LANCZOS, centering=(0.5, 0.5))
         made.append(_encode(product, crop, "jpg", SOCIAL))
     else:  # full size, in the format its name promises (so the link's name tells the truth)
         ext = {"JPEG": "jpg", "PNG": "png", "WebP": "webp", "GIF": "gif", "AVIF": "avif"}[info.format]
@@ -719,6 +720,7 @@ def _picture(done: Prepared, products: set[str]) -> Picture:
     def srcset(ext: str) -> str:
         return ", ".join(f"{url('display', ext, w)} {w}w" for w in widths)
 
+    better: tuple[str, ...]
     if info.kind == "graphic":
         better, fallback = ("webp",), "png"
     else:

@@ -210,6 +210,12 @@ def _environment(templates_dir: Path) -> PartsEnvironment:
     )
 
 
+def _structured_data(item: Item, site: Site) -> dict[str, Any]:
+    make = site.types[item.content_type].structured_data
+    assert make is not None, "base.html asks only for the types that declare it"
+    return make(item, site)
+
+
 def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
     """Jinja with autoescaping on and StrictUndefined, so a typo fails the build instead of rendering blank."""
     env = _environment(templates_dir)
@@ -245,7 +251,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
 
     env.globals.update(
         card=card,
-        card_meta=lambda item: macro(site.types[item.content_type].card_meta)(item),
+        card_meta=lambda item: macro(site.types[item.content_type].card_meta or "")(item),  # where declared
         type_of=lambda item: site.types[item.content_type],  # the declaration of an item's type
         site_nav=site_nav,
         type_labels={t.folder: (t.singular, t.plural) for t in site.types},  # as site.types, by folder
@@ -254,7 +260,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         search_sort_key=sort_key,
         month_url=month_url,
         event_json_ld=reading(event_json_ld),
-        structured_data=lambda item: site.types[item.content_type].structured_data(item, site),
+        structured_data=lambda item: _structured_data(item, site),
         add_links=reading(add_links),
         webcal=lambda url: f"webcal://{host}{url}",
         subscribe_links=lambda url, name: subscribe_links(site, url, name),
@@ -361,12 +367,12 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
         if content_type.listing != "list.html":
             continue
         items = site.collection(content_type.folder)
-        feeds = _type_feeds(content_type, config.title)
+        type_feeds = _type_feeds(content_type, config.title)
         for pager, chunk in paginate(items, f"/{content_type.folder}/", ITEMS_PER_PAGE):
             url = pager.urls[pager.number - 1]
             page(url.strip("/") + "/index.html", "list.html",
                  PageMeta(url, _paged_title(content_type.plural, pager), content_type.description, (home,),
-                          alternates=feeds), items=chunk, content_type=content_type.folder, pager=pager)
+                          alternates=type_feeds), items=chunk, content_type=content_type.folder, pager=pager)
         for each in items:
             own_page(each)
     # Each item's calendar of its events, where its type has one (a series'); a calendar with no events to hold
@@ -382,7 +388,7 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     page("topics/index.html", "topics.html",
          PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
     for topic in site.topics:
-        own = ((RSS, f"{topic.name}: new on {config.title}", topic.url + "feed.xml"),)
+        own: tuple[tuple[str, str, str], ...] = ((RSS, f"{topic.name}: new on {config.title}", topic.url + "feed.xml"),)
         own += ((ICS, f"{topic.name} events (calendar)", topic.ics_url),) if topic.events else ()
         page(topic.output_path, "topic.html",
              PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "

@@ -21,12 +21,13 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 import json
 import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 from ..errors import SiteError
 
@@ -115,7 +116,8 @@ class Service:
         first = self.next_id + 1
         self.next_id += len(payloads)
         assert self.process.stdin is not None and self.process.stdout is not None
-        stdin, stdout = self.process.stdin, self.process.stdout
+        # The pipe Popen opened (buffered, its default), which has read1, unlike any IO[bytes].
+        stdin, stdout = self.process.stdin, cast(io.BufferedReader, self.process.stdout)
 
         def write() -> None:
             try:

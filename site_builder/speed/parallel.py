@@ -11,7 +11,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -72,7 +72,8 @@ def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress |
     finally:
         gc.unfreeze()
         _tasks = ()
-    return [result for chunk in chunks for result in chunk]  # type: ignore[misc]
+    # The workers ran `tasks` (through _tasks, which cannot keep their type), so every result is a T.
+    return cast("list[T]", [result for chunk in chunks for result in chunk])
 
 
 def _run_range(bounds: tuple[int, int]) -> list[object]:

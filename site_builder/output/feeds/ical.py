@@ -160,7 +160,7 @@ def vtimezone(tz: ZoneInfo, first_year: int, last_year: int) -> bytes:
     start = datetime(first_year, 1, 1, tzinfo=timezone.utc) - timedelta(days=2)
     end = datetime(last_year + 1, 1, 1, tzinfo=timezone.utc) + timedelta(days=2)
     shown = transitions(tz, start, end)
-    earlier = []
+    earlier: list[Transition] = []
     reach = start
     while not earlier and reach > start - timedelta(days=366 * 20):
         earlier = transitions(tz, reach - timedelta(days=366), reach)
@@ -270,6 +270,7 @@ def vevent_properties(site: Site, event: Event) -> tuple[tuple[str, Any], ...]:
         properties.append(("dtstart", event.start))
         properties.append(("dtend", day_after(event.end)))  # an all-day DTEND is exclusive (RFC 5545 3.6.1)
     else:
+        assert isinstance(event.start, datetime) and isinstance(event.end, datetime)  # not all day: times
         properties.append(("dtstart", calendar_time(event.start, config.tz)))
         properties.append(("dtend", calendar_time(event.end, config.tz)))
     properties.append(("status", STATUS[event.status]))
@@ -317,7 +318,9 @@ def _encode(name: str, value: Any) -> tuple[str, str]:
         stamp = f"{value.year:04}{value.month:02}{value.day:02}T{value.hour:02}{value.minute:02}{value.second:02}"
         if value.tzinfo is timezone.utc:
             return "", stamp + "Z"
-        return f"TZID={value.tzinfo.key}", stamp  # type: ignore[union-attr]
+        zone = value.tzinfo
+        assert isinstance(zone, ZoneInfo), "a time is written in UTC or in the site's named zone"
+        return f"TZID={zone.key}", stamp
     if isinstance(value, date):
         return "VALUE=DATE", f"{value.year:04}{value.month:02}{value.day:02}"
     if isinstance(value, int):
@@ -361,6 +364,7 @@ def add_links(event: Event, site: Site) -> dict[str, str]:
         google_dates = f"{event.start:%Y%m%d}/{day_after(event.end):%Y%m%d}"
         outlook_start, outlook_end = event.start.isoformat(), day_after(event.end).isoformat()
     else:
+        assert isinstance(event.start, datetime) and isinstance(event.end, datetime)  # not all day: times
         start, end = event.start.astimezone(timezone.utc), event.end.astimezone(timezone.utc)
         google_dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
         outlook_start, outlook_end = f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}"

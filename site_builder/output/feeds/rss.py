@@ -87,7 +87,9 @@ def _title(item: Item) -> str:
 
 
 def _when(item: Item) -> date | datetime:
-    return item.updated or item.published  # type: ignore[return-value]
+    when = item.updated or item.published
+    assert when is not None, "feed_items keeps only dated items"
+    return when
 
 
 def _stamp(item: Item, site: Site) -> float:
