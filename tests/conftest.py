@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from collections.abc import Iterator
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from site_builder.cli import main
 
@@ -39,6 +43,29 @@ SLOW_MODULES = {"test_browser", "test_html_validity", "test_interrupted_builds",
                 "test_same_output", "test_cache_damage", "test_write", "test_workflow"}
 
 
+# The fast subset runs each property test with a tenth of its examples (at least one), so it takes seconds; the
+# whole suite runs every example. Set by pytest_configure, before the test modules are imported.
+FAST_SHARE = 10
+_fast = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _fast
+    # Hypothesis keeps its examples and caches (Unicode tables, a few seconds to make) in the virtual environment,
+    # never in ./.hypothesis: tests write only to temporary folders.
+    set_hypothesis_home_dir(Path(sys.prefix) / "hypothesis" if sys.prefix != sys.base_prefix
+                            else tempfile.mkdtemp(prefix="hypothesis-"))
+    _fast = "not slow" in (config.getoption("markexpr") or "")
+    settings.register_profile("fast", max_examples=FAST_SHARE)  # for a property test with no count of its own
+    if _fast:
+        settings.load_profile("fast")
+
+
+def examples(full: int) -> int:
+    """A property test's `max_examples`: `full` in the whole suite, a tenth of it in the fast subset."""
+    return max(1, round(full / FAST_SHARE)) if _fast else full
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         module = item.module.__name__.rpartition(".")[2] if item.module else ""
@@ -50,8 +77,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_writes_to_the_home_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The builder's per-user cache goes to a temporary folder, so tests leave the home folder alone."""
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    """The home folder, and the per-user folders inside it, are a temporary folder for the whole session, for
+    this process and every program the tests run: the builder's per-user cache, Chromium's and Java's own
+    files, anything else that writes to ~ lands there. pip is still pointed at its user settings (the
+    package index), which it only reads."""
+    real_pip_settings = [path for path in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf")
+                         if path.is_file()]
+    home = tmp_path_factory.mktemp("home")
+    if real_pip_settings and "PIP_CONFIG_FILE" not in os.environ:
+        os.environ["PIP_CONFIG_FILE"] = str(real_pip_settings[0])
+    os.environ["HOME"] = str(home)
+    for name, folder in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
+                         ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state")):
+        os.environ[name] = str(home / folder)
+
+
+# What the programs that run the tests keep in the project folder: none of it is the tests' own doing.
+TOOL_STATE = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `root` with its modification time and size, and every folder (as (0, 0)), leaving
+    out the tools' own state (TOOL_STATE, and the egg-info that an editable install keeps)."""
+    state: dict[str, tuple[int, int]] = {}
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in TOOL_STATE and not name.endswith(".egg-info")]
+        here = Path(folder)
+        for name in subfolders:
+            state[(here / name).relative_to(root).as_posix() + "/"] = (0, 0)
+        for name in names:
+            info = (here / name).lstat()
+            state[(here / name).relative_to(root).as_posix()] = (info.st_mtime_ns, info.st_size)
+    return state
+
+
+def tree_changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    """What differs between two tree_state()s, one line a path."""
+    return sorted([f"added {path}" for path in after.keys() - before.keys()]
+                  + [f"removed {path}" for path in before.keys() - after.keys()]
+                  + [f"changed {path}" for path in before.keys() & after.keys() if before[path] != after[path]])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_writes_to_the_project_folder() -> Iterator[None]:
+    """Tests write only to temporary folders: the project folder is as it was when the session ends."""
+    before = tree_state(PROJECT)
+    yield
+    changes = tree_changes(before, tree_state(PROJECT))
+    assert not changes, ("the tests wrote into the project folder, where they must not (tmp_path is theirs); "
+                         "if you changed these files yourself during the run, run again:\n" + "\n".join(changes))
 
 
 def run_main(*args: str) -> Run:

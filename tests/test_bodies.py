@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from site_builder.output import markup
 from site_builder.site.checks import site_links
 from site_builder.output.markup import BodyRenderer
+from tests.conftest import examples
 
 
 def render(body: str, trust_html: bool = False, content: Path = Path("/nonexistent")) -> tuple[str, list[str]]:
@@ -87,7 +88,7 @@ def test_raw_html_is_sanitised_unless_the_site_trusts_it() -> None:
     assert "<script>alert(1)</script>" in trusted
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.sampled_from([
     "# ", "## ", "### ", "\n", "\n\n", "text", "Café", " ", "*", "**", "`", "[", "]", "(", ")", "/events/",
     "media/x.png", "&", "&amp;", '"', "'", "-", "--", "{#id}", "![", "[^1]", "<b>", "~~", "| a | b |\n|---|---|\n",
@@ -133,7 +134,7 @@ class Tokens(HTMLParser):
             self.tokens.append(("text", data))
 
 
-@settings(max_examples=600, deadline=None, derandomize=True)
+@settings(max_examples=examples(600), deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from([
     "## ", "\n", "\n\n", "text", "Café", " ", "*", "**", "***", "`", "```py\n", "- ", "1. ", "> ", "  \n",
     "| a | b |\n|---|---|\n", "[a](", ")", "](", "[", "]", "javascript", ":", "alert(1)", "https://", "http://",
@@ -157,7 +158,7 @@ LINK_TARGETS = st.tuples(
 
 
 # The same examples on every run, here and in CI: a property test must not turn CI red by chance.
-@settings(max_examples=1500, deadline=None, derandomize=True)
+@settings(max_examples=examples(1500), deadline=None, derandomize=True)
 @given(st.lists(st.tuples(st.sampled_from(["[a](", "[a](<", "[b]: ", "![i]("]), LINK_TARGETS,
                           st.sampled_from([")", ">)", " \"t\")", "\n\n[b]\n\n"])).map("".join), max_size=4)
        .map(" and ".join))

@@ -3,7 +3,8 @@
 axe-core (WCAG 2.0, 2.1 and 2.2 A and AA, and best practices) finds nothing in light or dark mode; the skip
 link comes first and moves focus to <main>; nothing scrolls sideways at 320px; focus is visible; reduced
 motion turns transitions off; the events filter and the site search work with and without JavaScript.
-Screenshots of the home page, an event and the events list go to test-artifacts/screenshots/.
+Screenshots of the home page, an event and the events list go to the session's temporary folder, which
+pytest keeps for the last three runs (/tmp/pytest-of-$USER/pytest-current/screenshots0/).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 NARROWEST = {"width": 320, "height": 640}
@@ -355,8 +355,9 @@ def test_reduced_motion_leaves_nothing_moving(servers: dict[str, Served], browse
         ctx.close()
 
 
-def test_screenshots_of_home_an_event_and_the_events_list(servers: dict[str, Served], browser: Browser) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_screenshots_of_home_an_event_and_the_events_list(servers: dict[str, Served], browser: Browser,
+                                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+    screenshots = tmp_path_factory.mktemp("screenshots")
     real = servers["real"]
     event = next(p for p in html_paths(real.root)
                  if re.fullmatch(r"/events/[a-z0-9-]+/", p) and p not in ("/events/past/", "/events/format/")
@@ -366,7 +367,7 @@ def test_screenshots_of_home_an_event_and_the_events_list(servers: dict[str, Ser
         page = ctx.new_page()
         for name, path in (("home", "/"), ("event", event), ("events", "/events/")):
             page.goto(real.url(path), wait_until="load")
-            target = SCREENSHOTS / f"{name}-{width_name}.png"
+            target = screenshots / f"{name}-{width_name}.png"
             page.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 10_000, target
         ctx.close()

@@ -20,7 +20,7 @@ from icalendar.parser.string import _foldline as icalendar_fold
 from site_builder.output.feeds.ical import fold, form_encode, vevent
 
 from tests.calendar_readers import read_everywhere, read_with_icaljs
-from tests.conftest import SITES, run_main
+from tests.conftest import SITES, examples, run_main
 
 TITLE = 'Cancelled talk: "Quotes" & <tags>, commas; semicolons \\ backslash 🎉 café'
 
@@ -363,7 +363,7 @@ def test_a_moved_event_says_so_on_its_page(clocks_site: Path) -> None:
     assert '<dt>Rescheduled from</dt><dd><time datetime="2027-03-03T12:00+00:00">' in page
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab \\^;,é€🎉\u00e9x"), max_size=400))
 def test_our_line_folding_is_icalendars_byte_for_byte(text: str) -> None:
     """site_builder folds event lines itself for speed; every line must come out as icalendar folds it."""
@@ -399,7 +399,7 @@ def vevent_properties(draw: st.DrawFn) -> tuple[tuple[str, object], ...]:
     return tuple(draw(st.permutations(properties)))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(vevent_properties())
 def test_our_vevents_are_icalendars_byte_for_byte(properties: tuple[tuple[str, object], ...]) -> None:
     """site_builder writes each event's VEVENT itself for speed; it must be what icalendar writes, but for
@@ -413,7 +413,7 @@ def test_our_vevents_are_icalendars_byte_for_byte(properties: tuple[tuple[str, o
     assert vevent(properties) == event.to_ical()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.text(max_size=20), st.text(max_size=200), max_size=6))
 def test_our_form_encoding_is_urllibs(fields: dict[str, str]) -> None:
     """The 'Add to Google Calendar' and Outlook links are encoded by site_builder for speed; urllib's way."""
@@ -603,7 +603,8 @@ def strangers_sites(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict], d
     return files, expected, names
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(8), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(strangers_sites())
 def test_on_content_no_one_here_wrote_every_parser_reads_what_the_editor_meant(
         site: tuple[dict[str, str], dict[str, dict], dict[str, str]]) -> None:

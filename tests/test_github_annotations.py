@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_builder.errors import Problem, Severity, github_annotation
-from tests.conftest import Scratch
+from tests.conftest import Scratch, examples
 
 # How the Actions runner reads a line (ActionCommand.TryParseV2): `::name props::data`, properties split
 # at ',' and '=', then unescaped; anything else on stdout is plain text and is not a command.
@@ -78,7 +78,7 @@ def test_hostile_field_names_file_names_and_messages_cannot_forge_a_command(scra
 text = st.text(st.characters(codec="utf-8"), max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(path=text, line=st.integers(0, 10**6), field=text, message=text, severity=st.sampled_from(Severity))
 def test_any_problem_is_one_command_that_reads_back_as_itself(path: str, line: int, field: str, message: str,
                                                                severity: Severity) -> None:

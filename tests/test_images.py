@@ -18,7 +18,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from site_builder.output import images
 from site_builder.pipeline import Options, build, cache_folder
-from tests.conftest import Scratch
+from tests.conftest import Scratch, examples
 from tests.image_fixtures import BOTTOM, SECRETS, TOP, UPRIGHT, screenshot, write_image_site
 
 PUBLISHED_IMAGE = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif")
@@ -429,7 +429,7 @@ def _valid(kind: str) -> bytes:
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["PNG", "JPEG", "WEBP", "GIF"]), cuts=st.lists(st.tuples(st.integers(0, 400),
        st.binary(max_size=16)), max_size=4), tail=st.integers(0, 400), noise=st.binary(max_size=300))
 def test_any_damage_to_an_image_is_reported_never_raised(tmp_path: Path, kind: str, cuts: list[tuple[int, bytes]],
