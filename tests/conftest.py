@@ -40,7 +40,9 @@ class Run:
 SLOW_MODULES = {"test_browser", "test_html_validity", "test_interrupted_builds", "test_serve",
                 "test_serve_safety", "test_progress", "test_hostile_content",
                 # Many whole builds each, compared with builds from nothing:
-                "test_same_output", "test_cache_damage", "test_write", "test_workflow"}
+                "test_same_output", "test_cache_damage", "test_write", "test_workflow",
+                # Two whole builds a test, or a new Python process a test:
+                "test_preview", "test_invocation"}
 
 
 # The fast subset runs each property test with a tenth of its examples (at least one), so it takes seconds; the

@@ -18,6 +18,7 @@ def run_script(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+@pytest.mark.slow  # a new Python process
 def test_plain_python_build_py_builds_content_into_output(tmp_path: Path) -> None:
     shutil.copytree(SITES / "small", tmp_path / "content")
     done = run_script(cwd=tmp_path)
@@ -111,6 +112,7 @@ def test_base_url_option_changes_canonical_links_and_feeds(tmp_path: Path) -> No
     assert "https://preview.example.net/feed.xml" in (out / "feed.xml").read_text()
 
 
+@pytest.mark.slow  # new Python processes
 def test_a_fault_in_the_tool_is_reported_without_a_traceback_unless_debug(tmp_path: Path) -> None:
     # A copy of the project with a template that names a field the model does not have.
     project = tmp_path / "project"
@@ -146,6 +148,7 @@ def test_a_bad_base_url_option_is_a_usage_error(url: str, message: str, tmp_path
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # a new Python process
 def test_output_piped_into_a_reader_that_stops_early_is_not_an_internal_error(tmp_path: Path) -> None:
     shutil.copytree(SITES / "small", tmp_path / "content")
     reader = subprocess.Popen(["head", "-c", "0"], stdin=subprocess.PIPE)  # reads nothing, and is gone at once

@@ -217,6 +217,7 @@ def test_check_reports_exact_problems(name: str, tmp_path: Path, monkeypatch: py
     assert run.code == (0 if name in WARNING_ONLY else 1)
 
 
+@pytest.mark.slow  # two builds a case; the fast subset has the same messages from `check` above
 @pytest.mark.parametrize("name", sorted(set(CASES) - WARNING_ONLY))
 def test_build_reports_the_same_and_leaves_previous_output(name: str, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:

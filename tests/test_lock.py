@@ -22,6 +22,7 @@ def test_a_held_lock_is_refused_at_once_and_free_again_after(tmp_path: Path) -> 
         pass
 
 
+@pytest.mark.slow  # a build in a new Python process
 def test_a_second_build_into_a_locked_folder_is_told_to_wait(tmp_path: Path) -> None:
     # Another process holds the lock, as a build that is still writing would.
     holder = subprocess.Popen(

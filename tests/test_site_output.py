@@ -125,6 +125,7 @@ def test_upcoming_and_past_events_are_split_by_the_build_date(tmp_path: Path) ->
     assert "Budget basics" in (late / "events" / "past" / "index.html").read_text()
 
 
+@pytest.mark.slow  # two whole builds of the programme's content
 def test_the_same_content_and_date_build_byte_identical_output(tmp_path: Path) -> None:
     outputs = []
     for n in (1, 2):
