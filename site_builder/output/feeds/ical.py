@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 from ...site.dates import as_datetime, day_after, short_date
 from ...site.model import Event, Site
 
-# icalendar's `Event.canonical_order`: these properties first, in this order, then the rest A to Z, as
-# `Event.to_ical()` writes them. Kept here so a build never imports icalendar, a fifth of the builder's
+# `icalendar.Event.canonical_order`: these properties first, in this order, then the rest A to Z, as
+# `icalendar.Event.to_ical()` writes them. Kept here so a build never imports icalendar, a fifth of the builder's
 # start-up; tests/test_calendars.py holds it to icalendar's own.
 CANONICAL_ORDER = ("SUMMARY", "DTSTART", "DTEND", "DURATION", "DTSTAMP", "UID", "RECURRENCE-ID", "SEQUENCE",
                    "RRULE", "RDATE", "EXDATE")
@@ -300,7 +300,7 @@ def stamp(event: Event, site: Site) -> datetime:
 
 
 def vevent(properties: tuple[tuple[str, Any], ...]) -> bytes:
-    """The VEVENT of these properties (each name once), byte for byte what icalendar's `Event.to_ical()` gives
+    """The VEVENT of these properties (each name once), byte for byte what `icalendar.Event.to_ical()` gives
     after `add`ing each one, made without building the Event: it made 38 parameter dictionaries an event."""
     lines = {}
     for name, value in properties:
