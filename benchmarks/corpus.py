@@ -40,9 +40,18 @@ FIRST_DAY = date(2026, 1, 5)  # events spread over three years around the defaul
 TODAY = "2027-01-01"  # the build date run.py passes to this project
 
 TOPICS = [
-    "Community energy", "Housing", "Youth work", "Health and wellbeing", "Inclusion",
-    "Campaigning", "Funding", "Volunteering", "Data and evidence", "Green spaces",
-    "Local economy", "Arts and culture",
+    "Community energy",
+    "Housing",
+    "Youth work",
+    "Health and wellbeing",
+    "Inclusion",
+    "Campaigning",
+    "Funding",
+    "Volunteering",
+    "Data and evidence",
+    "Green spaces",
+    "Local economy",
+    "Arts and culture",
 ]
 
 # A plain vocabulary, so that word and sentence lengths look like real prose.
@@ -63,13 +72,29 @@ across around through without within about against among toward beyond under ove
 """.split()
 
 HEADINGS = [
-    "What to expect", "Who it is for", "How the session works", "Before you come",
-    "What you will take away", "Agenda", "About the facilitators", "Getting there online",
-    "Accessibility", "Questions we will explore", "Further reading", "After the session",
+    "What to expect",
+    "Who it is for",
+    "How the session works",
+    "Before you come",
+    "What you will take away",
+    "Agenda",
+    "About the facilitators",
+    "Getting there online",
+    "Accessibility",
+    "Questions we will explore",
+    "Further reading",
+    "After the session",
 ]
 
-LINK_TEXTS = ["the toolkit", "our guide", "last year's report", "the booking page",
-              "this short video", "the partner's site", "the summary notes"]
+LINK_TEXTS = [
+    "the toolkit",
+    "our guide",
+    "last year's report",
+    "the booking page",
+    "this short video",
+    "the partner's site",
+    "the summary notes",
+]
 
 
 @dataclass(frozen=True)
@@ -103,7 +128,7 @@ def _decorate(rng: random.Random, sentence: str, link_targets: list[str]) -> str
         words[i] = f"*{words[i]}*"
     elif roll < 0.35 and len(words) > 5:
         i = rng.randrange(1, len(words) - 3)
-        words[i:i + 2] = [f"**{words[i]} {words[i + 1]}**"]
+        words[i : i + 2] = [f"**{words[i]} {words[i + 1]}**"]
     elif roll < 0.5 and len(words) > 4:
         i = rng.randrange(1, len(words) - 2)
         target = rng.choice(link_targets)
@@ -112,14 +137,12 @@ def _decorate(rng: random.Random, sentence: str, link_targets: list[str]) -> str
 
 
 def _paragraph(rng: random.Random, link_targets: list[str]) -> str:
-    return " ".join(_decorate(rng, _sentence(rng), link_targets)
-                    for _ in range(rng.randint(3, 6)))
+    return " ".join(_decorate(rng, _sentence(rng), link_targets) for _ in range(rng.randint(3, 6)))
 
 
 def _body(rng: random.Random, index: int, slugs: list[str]) -> str:
     """About 500 words of Markdown, with the block and inline kinds editors use."""
-    external = [f"https://example.org/resources/{rng.choice(WORDS)}-{rng.randint(1, 99)}"
-                for _ in range(3)]
+    external = [f"https://example.org/resources/{rng.choice(WORDS)}-{rng.randint(1, 99)}" for _ in range(3)]
     # Site-internal links only to earlier events, so every target exists in any corpus size.
     internal = [f"/events/{slugs[rng.randrange(index)]}/" for _ in range(2)] if index else []
     targets = external + internal
@@ -135,11 +158,11 @@ def _body(rng: random.Random, index: int, slugs: list[str]) -> str:
             blocks.append(f"{level} {headings[(step // 2) % len(headings)]}")
         kind = kinds[(step + index) % len(kinds)]
         if kind == "bullets":
-            block = "\n".join(f"- {_decorate(rng, _sentence(rng, rng.randint(4, 10)), targets)}"
-                              for _ in range(rng.randint(3, 6)))
+            block = "\n".join(
+                f"- {_decorate(rng, _sentence(rng, rng.randint(4, 10)), targets)}" for _ in range(rng.randint(3, 6))
+            )
         elif kind == "numbered":
-            block = "\n".join(f"{n}. {_sentence(rng, rng.randint(4, 10))}"
-                              for n in range(1, rng.randint(3, 6) + 1))
+            block = "\n".join(f"{n}. {_sentence(rng, rng.randint(4, 10))}" for n in range(1, rng.randint(3, 6) + 1))
         elif kind == "quote":
             block = "> " + _sentence(rng, rng.randint(10, 20))
         else:
@@ -160,16 +183,14 @@ def make_events(count: int, seed: int = SEED) -> list[Event]:
         slug = f"event-{index:05d}-" + "-".join(w for w in name if w.isascii())
         slug = slug.rstrip("-")
         slugs.append(slug)
-        title = " ".join(name).capitalize() + rng.choice(["", ": an introduction", " workshop",
-                                                          " for partnerships"])
+        title = " ".join(name).capitalize() + rng.choice(["", ": an introduction", " workshop", " for partnerships"])
         summary = _sentence(rng, rng.randint(15, 30))
         day = FIRST_DAY + timedelta(days=rng.randrange(3 * 365))
         start = datetime(day.year, day.month, day.day, rng.randint(9, 17), rng.choice([0, 30]))
         end = start + timedelta(minutes=rng.choice([60, 90, 120, 180]))
         published = day - timedelta(days=rng.randint(14, 90))
         topics = tuple(sorted(rng.sample(TOPICS, rng.randint(1, 3))))
-        events.append(Event(index, slug, title, summary, start, end, published, topics,
-                            _body(rng, index, slugs)))
+        events.append(Event(index, slug, title, summary, start, end, published, topics, _body(rng, index, slugs)))
     return events
 
 
@@ -183,23 +204,32 @@ Files = Iterator[tuple[Path, str]]  # each file of a corpus: its path and text
 
 # --- (a) this project -------------------------------------------------------
 
+
 def write_ours(root: Path, events: list[Event]) -> Files:
     """site.yaml + events/*.md with the content contract's event fields."""
-    yield (root / "site.yaml", (
-        f"title: {SITE_TITLE}\nbase_url: {BASE_URL}\nlanguage: en-GB\n"
-        "timezone: Europe/London\ndescription: A generated corpus for benchmarks.\n"
-        "organisation: Benchmark Trust\n"))
+    yield (
+        root / "site.yaml",
+        (
+            f"title: {SITE_TITLE}\nbase_url: {BASE_URL}\nlanguage: en-GB\n"
+            "timezone: Europe/London\ndescription: A generated corpus for benchmarks.\n"
+            "organisation: Benchmark Trust\n"
+        ),
+    )
     for event in events:
-        yield (root / "events" / f"{event.slug}.md", (
-            "---\n"
-            f"title: {_q(event.title)}\n"
-            f"summary: {_q(event.summary)}\n"
-            f"start: {event.start:%Y-%m-%d %H:%M}\n"
-            f"end: {event.end:%Y-%m-%d %H:%M}\n"
-            "format: online\n"
-            f"topics: [{', '.join(_q(t) for t in event.topics)}]\n"
-            f"published: {event.published.isoformat()}\n"
-            "---\n\n" + event.body))
+        yield (
+            root / "events" / f"{event.slug}.md",
+            (
+                "---\n"
+                f"title: {_q(event.title)}\n"
+                f"summary: {_q(event.summary)}\n"
+                f"start: {event.start:%Y-%m-%d %H:%M}\n"
+                f"end: {event.end:%Y-%m-%d %H:%M}\n"
+                "format: online\n"
+                f"topics: [{', '.join(_q(t) for t in event.topics)}]\n"
+                f"published: {event.published.isoformat()}\n"
+                "---\n\n" + event.body
+            ),
+        )
 
 
 # --- (b) Hugo ------------------------------------------------------------------
@@ -262,17 +292,21 @@ def write_hugo(root: Path, events: list[Event]) -> Files:
     yield (root / "layouts" / "list.html", HUGO_LIST)
     yield (root / "content" / "events" / "_index.md", "---\ntitle: Events\n---\n")
     for event in events:
-        yield (root / "content" / "events" / f"{event.slug}.md", (
-            "---\n"
-            f"title: {_q(event.title)}\n"
-            f"summary: {_q(event.summary)}\n"
-            f"date: {event.published.isoformat()}\n"
-            "params:\n"
-            f"  start: {_q(f'{event.start:%Y-%m-%d %H:%M}')}\n"
-            f"  end: {_q(f'{event.end:%Y-%m-%d %H:%M}')}\n"
-            "  format: online\n"
-            f"  topics: [{', '.join(_q(t) for t in event.topics)}]\n"
-            "---\n\n" + event.body))
+        yield (
+            root / "content" / "events" / f"{event.slug}.md",
+            (
+                "---\n"
+                f"title: {_q(event.title)}\n"
+                f"summary: {_q(event.summary)}\n"
+                f"date: {event.published.isoformat()}\n"
+                "params:\n"
+                f"  start: {_q(f'{event.start:%Y-%m-%d %H:%M}')}\n"
+                f"  end: {_q(f'{event.end:%Y-%m-%d %H:%M}')}\n"
+                "  format: online\n"
+                f"  topics: [{', '.join(_q(t) for t in event.topics)}]\n"
+                "---\n\n" + event.body
+            ),
+        )
 
 
 # --- (c) Eleventy ----------------------------------------------------------------
@@ -361,19 +395,25 @@ def write_eleventy(root: Path, events: list[Event]) -> Files:
     yield (root / "src" / "_includes" / "event.njk", ELEVENTY_LAYOUT)
     yield (root / "src" / "events-listing.njk", ELEVENTY_LISTING)
     yield (root / "src" / "feed.njk", ELEVENTY_FEED)
-    yield (root / "src" / "events" / "events.11tydata.json",
-           json.dumps({"layout": "event.njk", "tags": ["events"]}) + "\n")
+    yield (
+        root / "src" / "events" / "events.11tydata.json",
+        json.dumps({"layout": "event.njk", "tags": ["events"]}) + "\n",
+    )
     for event in events:
-        yield (root / "src" / "events" / f"{event.slug}.md", (
-            "---\n"
-            f"title: {_q(event.title)}\n"
-            f"summary: {_q(event.summary)}\n"
-            f"date: {event.published.isoformat()}\n"
-            f"start: {_q(f'{event.start:%Y-%m-%d %H:%M}')}\n"
-            f"end: {_q(f'{event.end:%Y-%m-%d %H:%M}')}\n"
-            "format: online\n"
-            f"topics: [{', '.join(_q(t) for t in event.topics)}]\n"
-            "---\n\n" + event.body))
+        yield (
+            root / "src" / "events" / f"{event.slug}.md",
+            (
+                "---\n"
+                f"title: {_q(event.title)}\n"
+                f"summary: {_q(event.summary)}\n"
+                f"date: {event.published.isoformat()}\n"
+                f"start: {_q(f'{event.start:%Y-%m-%d %H:%M}')}\n"
+                f"end: {_q(f'{event.end:%Y-%m-%d %H:%M}')}\n"
+                "format: online\n"
+                f"topics: [{', '.join(_q(t) for t in event.topics)}]\n"
+                "---\n\n" + event.body
+            ),
+        )
 
 
 # --- (d) Pelican -----------------------------------------------------------------
@@ -417,25 +457,27 @@ def write_pelican(root: Path, events: list[Event]) -> Files:
     """pelicanconf.py and content/events/*.md with Pelican's `Key: value` metadata."""
     yield (root / "pelicanconf.py", PELICAN_CONFIG)
     for event in events:
-        yield (root / "content" / "events" / f"{event.slug}.md", (
-            f"Title: {event.title}\n"
-            f"Date: {event.published.isoformat()} 09:00\n"
-            f"Slug: {event.slug}\n"
-            "Category: Events\n"
-            f"Tags: {', '.join(event.topics)}\n"
-            f"Summary: {event.summary}\n"
-            f"Start: {event.start:%Y-%m-%d %H:%M}\n"
-            f"End: {event.end:%Y-%m-%d %H:%M}\n"
-            "Format: online\n"
-            "\n" + event.body))
+        yield (
+            root / "content" / "events" / f"{event.slug}.md",
+            (
+                f"Title: {event.title}\n"
+                f"Date: {event.published.isoformat()} 09:00\n"
+                f"Slug: {event.slug}\n"
+                "Category: Events\n"
+                f"Tags: {', '.join(event.topics)}\n"
+                f"Summary: {event.summary}\n"
+                f"Start: {event.start:%Y-%m-%d %H:%M}\n"
+                f"End: {event.end:%Y-%m-%d %H:%M}\n"
+                "Format: online\n"
+                "\n" + event.body
+            ),
+        )
 
 
-WRITERS = {"ours": write_ours, "hugo": write_hugo, "eleventy": write_eleventy,
-           "pelican": write_pelican}
+WRITERS = {"ours": write_ours, "hugo": write_hugo, "eleventy": write_eleventy, "pelican": write_pelican}
 
 
-def write_corpus(output: Path, count: int, shapes: tuple[str, ...] = SHAPES,
-                 seed: int = SEED) -> dict[str, Path]:
+def write_corpus(output: Path, count: int, shapes: tuple[str, ...] = SHAPES, seed: int = SEED) -> dict[str, Path]:
     """Make `output/<shape>/` hold `count` events in each shape, and nothing else.
 
     A corpus left by an earlier run is brought up to date in place rather than deleted and written again:
@@ -472,8 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000, help="how many events (default 1000)")
     parser.add_argument("--output", type=Path, required=True, help="folder to write the shapes into")
-    parser.add_argument("--shapes", default=",".join(SHAPES),
-                        help=f"comma-separated subset of {','.join(SHAPES)}")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated subset of {','.join(SHAPES)}")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     shapes = tuple(s for s in args.shapes.split(",") if s)

@@ -68,9 +68,15 @@ def io_floor(inputs: Path, outputs: Path, scratch: Path) -> dict:
             os.close(fd)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     shutil.rmtree(target, ignore_errors=True)
-    return {"wall": wall, "cpu": cpu, "files_read": len(sources), "bytes_read": read,
-            "files_written": len(built), "bytes_written": sum(len(d) for _, d in built),
-            "folders_made": len(made) - 1}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "files_read": len(sources),
+        "bytes_read": read,
+        "files_written": len(built),
+        "bytes_written": sum(len(d) for _, d in built),
+        "folders_made": len(made) - 1,
+    }
 
 
 def library_floors(inputs: Path) -> dict:

@@ -25,8 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from site_builder.cli import main  # noqa: E402
 
 SITE = "title: Hostile sizes\nbase_url: https://sizes.example.org/\n"
-EVENT = ("---\ntitle: Stretched\nsummary: One file grown along one dimension.\nstart: 2027-03-04 18:00\n"
-         "end: 2027-03-04 19:00\nformat: online\npublished: 2027-01-02\n{extra}---\n{body}")
+EVENT = (
+    "---\ntitle: Stretched\nsummary: One file grown along one dimension.\nstart: 2027-03-04 18:00\n"
+    "end: 2027-03-04 19:00\nformat: online\npublished: 2027-01-02\n{extra}---\n{body}"
+)
 
 
 def event(extra: str = "", body: str = "Words.\n") -> dict[str, str]:
@@ -43,42 +45,83 @@ def topics_on_items(n: int) -> dict[str, str]:
 
 
 DIMENSIONS: dict[str, tuple[str, Callable[[int], dict[str, str]], list[int]]] = {
-    "topics on one item (refused past 50)": ("topics", lambda n: event(
-        "topics: [" + ", ".join(f"Topic {i}" for i in range(n)) + "]\n"), [2500, 5000, 10000, 20000]),
+    "topics on one item (refused past 50)": (
+        "topics",
+        lambda n: event("topics: [" + ", ".join(f"Topic {i}" for i in range(n)) + "]\n"),
+        [2500, 5000, 10000, 20000],
+    ),
     "distinct topics over the site": ("topics", lambda n: topics_on_items(n // 20), [500, 1000, 2000, 4000]),
-    "headings of one name in a body": ("headings", lambda n: event(body="## Notes\n\n" * n),
-                                       [2500, 5000, 10000, 20000]),
-    "headings, each its own": ("headings", lambda n: event(body="".join(f"## Part {i}\n\n" for i in range(n))),
-                               [2500, 5000, 10000, 20000]),
+    "headings of one name in a body": (
+        "headings",
+        lambda n: event(body="## Notes\n\n" * n),
+        [2500, 5000, 10000, 20000],
+    ),
+    "headings, each its own": (
+        "headings",
+        lambda n: event(body="".join(f"## Part {i}\n\n" for i in range(n))),
+        [2500, 5000, 10000, 20000],
+    ),
     "list items in a body": ("items", lambda n: event(body="- an item\n" * n), [10000, 20000, 40000, 80000]),
-    "nested list items": ("levels", lambda n: event(body="".join("  " * i + "- x\n" for i in range(n))),
-                          [250, 500, 1000, 1400]),
-    "links in a body": ("links", lambda n: event(body="".join(f"[l{i}](/events/x{i}/) " for i in range(n))),
-                        [2500, 5000, 10000, 20000]),
-    "media links in a body": ("links", lambda n: event(body="".join(f"[f{i}](media/f{i}.pdf) " for i in range(n))),
-                              [2500, 5000, 10000, 20000]),
-    "footnotes in a body": ("notes", lambda n: event(body="".join(f"a[^{i}] " for i in range(n)) + "\n\n"
-                                                    + "".join(f"[^{i}]: note {i}\n" for i in range(n))),
-                            [2500, 5000, 10000, 20000]),
-    "one line of text (bytes)": ("bytes", lambda n: event(body="word " * (n // 5) + "\n"),
-                                 [250_000, 500_000, 1_000_000, 2_000_000]),
-    "paragraphs (bytes)": ("bytes", lambda n: event(body="A short paragraph of words.\n\n" * (n // 29)),
-                           [250_000, 500_000, 1_000_000, 2_000_000]),
-    "raw HTML in a body (bytes)": ("bytes", lambda n: event(body="<p><b>bold</b> <i>it</i></p>\n" * (n // 30)),
-                                   [250_000, 500_000, 1_000_000, 2_000_000]),
+    "nested list items": (
+        "levels",
+        lambda n: event(body="".join("  " * i + "- x\n" for i in range(n))),
+        [250, 500, 1000, 1400],
+    ),
+    "links in a body": (
+        "links",
+        lambda n: event(body="".join(f"[l{i}](/events/x{i}/) " for i in range(n))),
+        [2500, 5000, 10000, 20000],
+    ),
+    "media links in a body": (
+        "links",
+        lambda n: event(body="".join(f"[f{i}](media/f{i}.pdf) " for i in range(n))),
+        [2500, 5000, 10000, 20000],
+    ),
+    "footnotes in a body": (
+        "notes",
+        lambda n: event(
+            body="".join(f"a[^{i}] " for i in range(n)) + "\n\n" + "".join(f"[^{i}]: note {i}\n" for i in range(n))
+        ),
+        [2500, 5000, 10000, 20000],
+    ),
+    "one line of text (bytes)": (
+        "bytes",
+        lambda n: event(body="word " * (n // 5) + "\n"),
+        [250_000, 500_000, 1_000_000, 2_000_000],
+    ),
+    "paragraphs (bytes)": (
+        "bytes",
+        lambda n: event(body="A short paragraph of words.\n\n" * (n // 29)),
+        [250_000, 500_000, 1_000_000, 2_000_000],
+    ),
+    "raw HTML in a body (bytes)": (
+        "bytes",
+        lambda n: event(body="<p><b>bold</b> <i>it</i></p>\n" * (n // 30)),
+        [250_000, 500_000, 1_000_000, 2_000_000],
+    ),
     "blockquote nesting": ("levels", lambda n: event(body=">" * n + " deep\n"), [2500, 5000, 10000, 20000]),
-    "emphasis nesting": ("levels", lambda n: event(body="*" * n + "x" + "*" * n + "\n"),
-                         [2500, 5000, 10000, 20000]),
+    "emphasis nesting": ("levels", lambda n: event(body="*" * n + "x" + "*" * n + "\n"), [2500, 5000, 10000, 20000]),
     "open brackets": ("brackets", lambda n: event(body="[" * n + "\n"), [2500, 5000, 10000, 20000]),
-    "accessibility list items": ("items", lambda n: event("accessibility:\n" + "- Step-free access\n" * n),
-                                 [2500, 5000, 10000, 19000]),
-    "a flow list on one line": ("items", lambda n: event("accessibility: [" + ", ".join(["Ramp"] * n) + "]\n"),
-                                [2500, 5000, 10000, 19000]),
-    "a long venue address": ("bytes", lambda n: event(
-        "venue:\n  name: Hall\n  address: " + "1 Street, " * (n // 10) + "\n"),
-                             [25_000, 50_000, 100_000, 200_000]),
-    "unknown fields": ("fields", lambda n: event("".join(f"extra{i}: x\n" for i in range(n))),
-                       [2500, 5000, 10000, 19000]),
+    "accessibility list items": (
+        "items",
+        lambda n: event("accessibility:\n" + "- Step-free access\n" * n),
+        [2500, 5000, 10000, 19000],
+    ),
+    "a flow list on one line": (
+        "items",
+        lambda n: event("accessibility: [" + ", ".join(["Ramp"] * n) + "]\n"),
+        [2500, 5000, 10000, 19000],
+    ),
+    "a long venue address": (
+        "bytes",
+        lambda n: event("venue:\n  name: Hall\n  address: " + "1 Street, " * (n // 10) + "\n"),
+        [25_000, 50_000, 100_000, 200_000],
+    ),
+    "unknown fields": (
+        "fields",
+        lambda n: event("".join(f"extra{i}: x\n" for i in range(n))),
+        [2500, 5000, 10000, 19000],
+    ),
     "stray control characters": ("chars", lambda n: event(body="a\x0b" * n), [2500, 5000, 10000, 20000]),
 }
 
@@ -97,8 +140,22 @@ def run_once(files: dict[str, str]) -> tuple[float, int]:
         os.chdir(root)
         try:
             started = time.perf_counter()
-            code = main(["build", "--content", "content", "--output", "output", "--today", "2027-01-15",
-                         "--jobs", "1", "--no-cache"], stdout=io.StringIO(), stderr=io.StringIO())
+            code = main(
+                [
+                    "build",
+                    "--content",
+                    "content",
+                    "--output",
+                    "output",
+                    "--today",
+                    "2027-01-15",
+                    "--jobs",
+                    "1",
+                    "--no-cache",
+                ],
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
             return time.perf_counter() - started, code
         finally:
             os.chdir(cwd)

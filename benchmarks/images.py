@@ -86,9 +86,16 @@ def make_originals(folder: Path, count: int, size: tuple[int, int], workers: int
 
 
 def records_for(media: list[MediaFile]) -> list[Record]:
-    return [Record("pages", f"page-{n}", f"content/pages/page-{n}.md",
-                   {"image": {"src": file.rel, "alt": "A photo"}}, {"image": 4})
-            for n, file in enumerate(media)]
+    return [
+        Record(
+            "pages",
+            f"page-{n}",
+            f"content/pages/page-{n}.md",
+            {"image": {"src": file.rel, "alt": "A photo"}},
+            {"image": 4},
+        )
+        for n, file in enumerate(media)
+    ]
 
 
 # ---------------------------------------------------------------- one run
@@ -112,8 +119,16 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
-def run_stage(repeat: int, kind: str, records: list[Record], config: Config, media: list[MediaFile], root: Path,
-              cache: Path, workers: int) -> Run:
+def run_stage(
+    repeat: int,
+    kind: str,
+    records: list[Record],
+    config: Config,
+    media: list[MediaFile],
+    root: Path,
+    cache: Path,
+    workers: int,
+) -> Run:
     """The stage as a build runs it: prepare_images, then (once the build has succeeded) save_images, which
     keeps what was made in the cache; a warm run finds everything there and saves nothing."""
     load_before = os.getloadavg()[0]
@@ -122,21 +137,34 @@ def run_stage(repeat: int, kind: str, records: list[Record], config: Config, med
     images.save_images(made, cache, root / "output")
     wall, cpu = time.perf_counter() - started, _cpu() - cpu
     assert not made.problems, made.problems[:3]
-    return Run(repeat, kind, wall, cpu, sum(1 for done in made.made if done.encoded), made.encoded,
-               len(made.copies) + len(made.files), load_before, os.getloadavg()[0])
+    return Run(
+        repeat,
+        kind,
+        wall,
+        cpu,
+        sum(1 for done in made.made if done.encoded),
+        made.encoded,
+        len(made.copies) + len(made.files),
+        load_before,
+        os.getloadavg()[0],
+    )
 
 
 # ---------------------------------------------------------------- the report
 
 
-def report(runs: list[Run], count: int, size: tuple[int, int], workers: int, originals_mb: float,
-           derived_mb: float) -> str:
-    lines = [f"{count:,} originals of {size[0]} x {size[1]} ({originals_mb:.0f} MB of JPEG), {workers} workers on "
-             f"{os.cpu_count()} cores, Pillow {images.PIL.__version__} (AVIF {'yes' if images.AVIF else 'no'}); "
-             f"{derived_mb:.0f} MB of derived files", "",
-             "| run | wall s (median) | CPU s (median) | ms CPU an image | images/s per core | originals decoded "
-             "| files encoded | files published | load, 1 min (before - after) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+def report(
+    runs: list[Run], count: int, size: tuple[int, int], workers: int, originals_mb: float, derived_mb: float
+) -> str:
+    lines = [
+        f"{count:,} originals of {size[0]} x {size[1]} ({originals_mb:.0f} MB of JPEG), {workers} workers on "
+        f"{os.cpu_count()} cores, Pillow {images.PIL.__version__} (AVIF {'yes' if images.AVIF else 'no'}); "
+        f"{derived_mb:.0f} MB of derived files",
+        "",
+        "| run | wall s (median) | CPU s (median) | ms CPU an image | images/s per core | originals decoded "
+        "| files encoded | files published | load, 1 min (before - after) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for kind in ("cold", "warm"):
         of = [run for run in runs if run.kind == kind]
         if not of:
@@ -145,15 +173,18 @@ def report(runs: list[Run], count: int, size: tuple[int, int], workers: int, ori
         cpu = statistics.median(run.cpu for run in of)
         loads = ", ".join(f"{run.load_before:.1f} - {run.load_after:.1f}" for run in of)
         spread = f" ({min(r.wall for r in of):.1f} to {max(r.wall for r in of):.1f})" if len(of) > 1 else ""
-        lines.append(f"| {kind}, {len(of)} run{'s' if len(of) > 1 else ''} | {wall:.1f}{spread} | {cpu:.1f} | "
-                     f"{cpu * 1000 / count:.1f} | {count / cpu:.1f} | {max(r.decoded for r in of):,} | "
-                     f"{max(r.encoded for r in of):,} | {max(r.published for r in of):,} | {loads} |")
+        lines.append(
+            f"| {kind}, {len(of)} run{'s' if len(of) > 1 else ''} | {wall:.1f}{spread} | {cpu:.1f} | "
+            f"{cpu * 1000 / count:.1f} | {count / cpu:.1f} | {max(r.decoded for r in of):,} | "
+            f"{max(r.encoded for r in of):,} | {max(r.published for r in of):,} | {loads} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=1000, help="originals (default 1000)")
     parser.add_argument("--size", default="2000x1500", help="each original's pixels, WIDTHxHEIGHT (default 2000x1500)")
     parser.add_argument("--workers", type=int, default=default_workers(), help="processes (default: one a core)")
@@ -164,8 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.report:
         saved = json.loads(args.report.read_text())
-        print(report([Run(**run) for run in saved["runs"]], saved["count"], tuple(saved["size"]),
-                     saved["workers"], saved["originals_mb"], saved["derived_mb"]))
+        print(
+            report(
+                [Run(**run) for run in saved["runs"]],
+                saved["count"],
+                tuple(saved["size"]),
+                saved["workers"],
+                saved["originals_mb"],
+                saved["derived_mb"],
+            )
+        )
         return 0
     width, height = (int(n) for n in args.size.split("x"))
     size = (width, height)
@@ -189,13 +228,27 @@ def main(argv: list[str] | None = None) -> int:
                 run = run_stage(repeat, kind, records, config, media, work, cache, args.workers)
                 runs.append(run)
                 if args.json:  # as each run ends, so a run cut short still has its numbers
-                    args.json.write_text(json.dumps({
-                        "count": args.count, "size": list(size), "workers": args.workers,
-                        "pillow": images.PIL.__version__, "avif": images.AVIF, "originals_mb": originals_mb,
-                        "derived_mb": derived_mb or _derived_mb(cache), "runs": [asdict(r) for r in runs]},
-                        indent=1) + "\n")
-                print(f"repeat {repeat} {kind}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.decoded} decoded, "
-                      f"{run.encoded} encoded, load {run.load_before:.1f} - {run.load_after:.1f}", file=sys.stderr)
+                    args.json.write_text(
+                        json.dumps(
+                            {
+                                "count": args.count,
+                                "size": list(size),
+                                "workers": args.workers,
+                                "pillow": images.PIL.__version__,
+                                "avif": images.AVIF,
+                                "originals_mb": originals_mb,
+                                "derived_mb": derived_mb or _derived_mb(cache),
+                                "runs": [asdict(r) for r in runs],
+                            },
+                            indent=1,
+                        )
+                        + "\n"
+                    )
+                print(
+                    f"repeat {repeat} {kind}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.decoded} decoded, "
+                    f"{run.encoded} encoded, load {run.load_before:.1f} - {run.load_after:.1f}",
+                    file=sys.stderr,
+                )
             derived_mb = _derived_mb(cache)
         finally:
             shutil.rmtree(work, ignore_errors=True)

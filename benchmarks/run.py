@@ -56,8 +56,7 @@ PROJECT = BENCHMARKS.parent
 DEFAULT_WORK = BENCHMARKS / ".work"
 PEER_NAMES = ("hugo", "eleventy", "pelican")
 # Where each generator writes its feed, relative to its output folder (checked after each build).
-FEEDS = {"ours": "feed.xml", "hugo": "events/index.xml", "eleventy": "events/feed.xml",
-         "pelican": "events/feed.xml"}
+FEEDS = {"ours": "feed.xml", "hugo": "events/index.xml", "eleventy": "events/feed.xml", "pelican": "events/feed.xml"}
 WARM_MARKER = "Changed for the warm-build benchmark"
 
 
@@ -121,6 +120,7 @@ def log(message: str) -> None:
 
 # --- measuring one child process -------------------------------------------------------
 
+
 def _descendants(pid: int) -> list[int]:
     """The pid and every live descendant, from /proc/<pid>/task/<tid>/children."""
     found, queue = [], [pid]
@@ -181,8 +181,9 @@ def wait_for_quiet() -> None:
         time.sleep(2)
 
 
-def measure(argv: list[str], cwd: Path, log_path: Path, timeout: float,
-            env: dict[str, str] | None = None, sample: float = 0.2) -> Run:
+def measure(
+    argv: list[str], cwd: Path, log_path: Path, timeout: float, env: dict[str, str] | None = None, sample: float = 0.2
+) -> Run:
     """Run one build as a child process; time it and read its resource use from os.wait4."""
     wait_for_quiet()
     full_env = dict(os.environ, **(env or {}))
@@ -196,9 +197,15 @@ def measure(argv: list[str], cwd: Path, log_path: Path, timeout: float,
     with open(log_path, "wb") as output:
         start = time.perf_counter()
         try:
-            child = subprocess.Popen(argv, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
-                                     stdout=output, stderr=subprocess.STDOUT,
-                                     start_new_session=True)  # its own group, killed whole
+            child = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=full_env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # its own group, killed whole
         except OSError as error:
             return Run(False, error=f"could not start {argv[0]}: {error}", load=load)
 
@@ -224,10 +231,17 @@ def measure(argv: list[str], cwd: Path, log_path: Path, timeout: float,
         sampler.join()
     maxrss_mib = usage.ru_maxrss / 1024
     # A build shorter than one sampling interval has no sample: its largest process stands in.
-    tree_mib = (sampler.peak_kib / 1024 if sampler and sampler.peak_kib else maxrss_mib)
-    run = Run(True, wall=wall, user=usage.ru_utime, sys=usage.ru_stime,
-              cpu=usage.ru_utime + usage.ru_stime, maxrss_mib=maxrss_mib,
-              tree_pss_mib=tree_mib, load=load)
+    tree_mib = sampler.peak_kib / 1024 if sampler and sampler.peak_kib else maxrss_mib
+    run = Run(
+        True,
+        wall=wall,
+        user=usage.ru_utime,
+        sys=usage.ru_stime,
+        cpu=usage.ru_utime + usage.ru_stime,
+        maxrss_mib=maxrss_mib,
+        tree_pss_mib=tree_mib,
+        load=load,
+    )
     if timed_out.is_set():
         return Run(False, wall=wall, error=f"timed out after {timeout:.0f}s", load=load)
     if child.returncode != 0:
@@ -237,6 +251,7 @@ def measure(argv: list[str], cwd: Path, log_path: Path, timeout: float,
 
 
 # --- the generators --------------------------------------------------------------------
+
 
 @dataclass
 class Tool:
@@ -250,19 +265,40 @@ class Tool:
     def argv(self, site: Path, out: Path, scratch: Path) -> tuple[list[str], Path]:
         """The command line and working folder for a build of `site` into `out`."""
         if self.name == "ours":
-            return self.command + ["build", "--content", str(site), "--output", str(out),
-                                   "--today", corpus.TODAY], scratch
+            return self.command + [
+                "build",
+                "--content",
+                str(site),
+                "--output",
+                str(out),
+                "--today",
+                corpus.TODAY,
+            ], scratch
         if self.name == "hugo":
             # A fresh cache folder each run: a cold build, as for everyone else.
-            return self.command + ["--source", str(site), "--destination", str(out),
-                                   "--cacheDir", str(scratch / "hugo-cache"), "--quiet",
-                                   "--noBuildLock"], site
+            return self.command + [
+                "--source",
+                str(site),
+                "--destination",
+                str(out),
+                "--cacheDir",
+                str(scratch / "hugo-cache"),
+                "--quiet",
+                "--noBuildLock",
+            ], site
         if self.name == "eleventy":
-            return self.command + ["--config=eleventy.config.mjs", f"--output={out}",
-                                   "--quiet"], site
+            return self.command + ["--config=eleventy.config.mjs", f"--output={out}", "--quiet"], site
         if self.name == "pelican":
-            return self.command + ["content", "-s", "pelicanconf.py", "-o", str(out), "-q",
-                                   "--cache-path", str(scratch / "pelican-cache")], site
+            return self.command + [
+                "content",
+                "-s",
+                "pelicanconf.py",
+                "-o",
+                str(out),
+                "-q",
+                "--cache-path",
+                str(scratch / "pelican-cache"),
+            ], site
         raise ValueError(self.name)
 
 
@@ -280,8 +316,9 @@ def project_python(explicit: str | None) -> str:
 def code_hash() -> str:
     """A short hash of the project's code and templates: others may edit them while we run."""
     digest = hashlib.sha256()
-    for path in sorted([*PROJECT.glob("site_builder/**/*.py"), *PROJECT.glob("site_builder/templates/**/*"),
-                        PROJECT / "build.py"]):
+    for path in sorted(
+        [*PROJECT.glob("site_builder/**/*.py"), *PROJECT.glob("site_builder/templates/**/*"), PROJECT / "build.py"]
+    ):
         if path.is_file():
             digest.update(str(path.relative_to(PROJECT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
@@ -289,8 +326,9 @@ def code_hash() -> str:
 
 def project_version(python: str) -> str:
     """This project's code hash and the Python it runs on."""
-    py = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                        capture_output=True, text=True, check=False).stdout.strip()
+    py = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     return f"code {code_hash()} (Python {py})"
 
 
@@ -305,6 +343,7 @@ def check_output(tool: str, out: Path, size: int) -> str:
 
 
 # --- the benchmark ---------------------------------------------------------------------
+
 
 def _fresh(path: Path) -> Path:
     """An empty folder at path, the last build's folder set aside (`_set_aside`)."""
@@ -344,8 +383,18 @@ def cold_run(tool: Tool, site: Path, size: int, work: Path, label: str, args: ar
     return run
 
 
-def warm_run(tool: Tool, site: Path, size: int, work: Path, label: str, rep: int,
-             cold_code: str, args: argparse.Namespace, edit: str = "body", variant: str = "") -> Run:
+def warm_run(
+    tool: Tool,
+    site: Path,
+    size: int,
+    work: Path,
+    label: str,
+    rep: int,
+    cold_code: str,
+    args: argparse.Namespace,
+    edit: str = "body",
+    variant: str = "",
+) -> Run:
     """This project's rebuild after one event changed, into the output of the build just made (with
     whatever cache that build left beside it). A `body` edit adds a paragraph (the event's page alone
     shows it); a `title` edit changes the front matter, which listings, feeds, calendars and related
@@ -362,8 +411,7 @@ def warm_run(tool: Tool, site: Path, size: int, work: Path, label: str, rep: int
     try:
         argv, cwd = tool.argv(site, out, scratch)
         code = code_hash()
-        run = measure(argv, cwd, work / "logs" / f"{label}.log", args.timeout, tool.env,
-                      args.sample)
+        run = measure(argv, cwd, work / "logs" / f"{label}.log", args.timeout, tool.env, args.sample)
         run.code = code
     finally:
         changed.write_bytes(original)
@@ -377,8 +425,9 @@ def warm_run(tool: Tool, site: Path, size: int, work: Path, label: str, rep: int
 
 
 def _progress(summary: Summary, rep: int, repeat: int, run: Run) -> None:
-    what = (f"{run.wall:.2f}s wall, {run.cpu:.2f}s CPU, {run.maxrss_mib:.0f} MiB"
-            if run.ok else f"FAILED: {run.error}") + f" (load {run.load:.1f})"
+    what = (
+        f"{run.wall:.2f}s wall, {run.cpu:.2f}s CPU, {run.maxrss_mib:.0f} MiB" if run.ok else f"FAILED: {run.error}"
+    ) + f" (load {run.load:.1f})"
     log(f"size {summary.size} {summary.tool} {summary.kind} {rep + 1}/{repeat}: {what}")
 
 
@@ -393,8 +442,11 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args: 
     sites = corpus.write_corpus(work / "corpus", size, tuple(names))
     log(f"size {size}: corpus written in {time.perf_counter() - started:.1f}s")
     summaries = {n: Summary(n, "cold", size, tools[n].version) for n in names}
-    indexed = {n: Summary(f"{n}+pagefind", "cold", size, f"{tools[n].version}; {args.pagefind_version}")
-               for n in names if n != "ours" and args.pagefind}
+    indexed = {
+        n: Summary(f"{n}+pagefind", "cold", size, f"{tools[n].version}; {args.pagefind_version}")
+        for n in names
+        if n != "ours" and args.pagefind
+    }
     first = Summary("ours", "warm-first", size, tools["ours"].version)
     warm = Summary("ours", "warm", size, tools["ours"].version)
     retitled = Summary("ours", "warm-title", size, tools["ours"].version)
@@ -427,10 +479,19 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args: 
             if name == "ours":
                 # Three rebuilds after each cold build: two body edits and a title edit. Every one renders the
                 # whole site again; only the reading of unchanged content files comes from the cache.
-                for warm_summary, edit, variant in ((first, "body", "a"), (warm, "body", "b"),
-                                                    (retitled, "title", "")):
-                    run = warm_run(tools[name], sites[name], size, work, f"ours-{warm_summary.kind}-{rep}", rep,
-                                   summary.runs[-1].code, args, edit=edit, variant=variant)
+                for warm_summary, edit, variant in ((first, "body", "a"), (warm, "body", "b"), (retitled, "title", "")):
+                    run = warm_run(
+                        tools[name],
+                        sites[name],
+                        size,
+                        work,
+                        f"ours-{warm_summary.kind}-{rep}",
+                        rep,
+                        summary.runs[-1].code,
+                        args,
+                        edit=edit,
+                        variant=variant,
+                    )
                     warm_summary.runs.append(run)
                     _progress(warm_summary, rep, repeat, run)
                     if not run.ok:
@@ -446,19 +507,32 @@ def bench_size(size: int, tools: dict[str, Tool], failed: dict[str, str], args: 
 def index_run(build: Run, out: Path, work: Path, label: str, args: argparse.Namespace) -> Run:
     """Pagefind run over a peer's output after its build: the two together, as one Run (times added, the
     larger memory)."""
-    run = measure([args.pagefind, "--site", str(out)], out, work / "logs" / f"{label}.log", args.timeout,
-                  sample=args.sample)
+    run = measure(
+        [args.pagefind, "--site", str(out)], out, work / "logs" / f"{label}.log", args.timeout, sample=args.sample
+    )
     if run.ok and not (out / "pagefind" / "pagefind-entry.json").is_file():
         run.ok, run.error = False, "pagefind wrote no index"
-    return Run(run.ok, wall=build.wall + run.wall, cpu=build.cpu + run.cpu, user=build.user + run.user,
-               sys=build.sys + run.sys, maxrss_mib=max(build.maxrss_mib, run.maxrss_mib),
-               tree_pss_mib=max(build.tree_pss_mib, run.tree_pss_mib), error=run.error, load=build.load)
+    return Run(
+        run.ok,
+        wall=build.wall + run.wall,
+        cpu=build.cpu + run.cpu,
+        user=build.user + run.user,
+        sys=build.sys + run.sys,
+        maxrss_mib=max(build.maxrss_mib, run.maxrss_mib),
+        tree_pss_mib=max(build.tree_pss_mib, run.tree_pss_mib),
+        error=run.error,
+        load=build.load,
+    )
 
 
 def pagefind_binary(python: str) -> tuple[str, str]:
     """The Pagefind binary this project's build runs (the pagefind_bin wheel in its .venv), and its version."""
-    found = subprocess.run([python, "-c", "from pagefind.service import get_executable; print(get_executable())"],
-                           capture_output=True, text=True, check=False).stdout.strip()
+    found = subprocess.run(
+        [python, "-c", "from pagefind.service import get_executable; print(get_executable())"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     if not found or found == "None":
         return "", ""
     version = subprocess.run([found, "--version"], capture_output=True, text=True, check=False).stdout.strip()
@@ -468,15 +542,30 @@ def pagefind_binary(python: str) -> tuple[str, str]:
 def measure_floor(site: Path, out: Path, work: Path, args: argparse.Namespace) -> dict | None:
     """benchmarks/floor.py over this corpus and the output a build of ours just made (floor.py says what)."""
     wait_for_quiet()
-    done = subprocess.run([args.python_path, str(BENCHMARKS / "floor.py"), "--inputs", str(site), "--outputs",
-                           str(out), "--scratch", str(work / "scratch")],
-                          capture_output=True, text=True, check=False, timeout=args.timeout)
+    done = subprocess.run(
+        [
+            args.python_path,
+            str(BENCHMARKS / "floor.py"),
+            "--inputs",
+            str(site),
+            "--outputs",
+            str(out),
+            "--scratch",
+            str(work / "scratch"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=args.timeout,
+    )
     if done.returncode != 0:
         log(f"floor: failed: {done.stderr.strip()[-300:]}")
         return None
     floor = json.loads(done.stdout)
-    log(f"floor: read+write {floor['io']['wall']:.2f}s wall, {floor['io']['cpu']:.2f}s CPU; per page "
-        + ", ".join(f"{k} {v:.3f} ms" for k, v in floor["per_page_ms"].items() if v is not None))
+    log(
+        f"floor: read+write {floor['io']['wall']:.2f}s wall, {floor['io']['cpu']:.2f}s CPU; per page "
+        + ", ".join(f"{k} {v:.3f} ms" for k, v in floor["per_page_ms"].items() if v is not None)
+    )
     return floor
 
 
@@ -489,8 +578,7 @@ def bench_own_content(tool: Tool, args: argparse.Namespace) -> Summary:
         scratch = _fresh(work / "scratch")
         argv, cwd = tool.argv(content, scratch / "out", scratch)
         code = code_hash()
-        run = measure(argv, cwd, work / "logs" / f"own-{rep}.log", args.timeout, tool.env,
-                      args.sample)
+        run = measure(argv, cwd, work / "logs" / f"own-{rep}.log", args.timeout, tool.env, args.sample)
         run.code = code
         summary.runs.append(run)
         _progress(summary, rep, args.repeat, run)
@@ -501,6 +589,7 @@ def bench_own_content(tool: Tool, args: argparse.Namespace) -> Summary:
 
 
 # --- reporting -------------------------------------------------------------------------
+
 
 def _s(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
@@ -528,7 +617,8 @@ def markdown(results: list[Summary], machine: dict) -> str:
         f"Machine: {machine['cpu']}, {machine['cores']} cores; load average "
         f"{machine['load_before']} before, {machine['load_after']} after. "
         f"Repeats: {machine['repeat']}"
-        + (f" ({machine['repeat_large']})" if machine.get("repeat_large") else "") + "; medians shown.",
+        + (f" ({machine['repeat_large']})" if machine.get("repeat_large") else "")
+        + "; medians shown.",
         "",
         "### Cold builds",
         "",
@@ -544,10 +634,9 @@ def markdown(results: list[Summary], machine: dict) -> str:
         version = summary.version
         codes = sorted({r.code for r in summary.runs if r.code})
         if codes and version.startswith("code ") and " (" in version:  # the code builds really ran
-            version = f"code {'+'.join(codes)}" + version[version.index(" ("):]
+            version = f"code {'+'.join(codes)}" + version[version.index(" (") :]
         if not summary.good:
-            lines.append(f"| {summary.size} | {name} | {version or '–'} | "
-                         f"{_failure(summary)} | | | | | | |")
+            lines.append(f"| {summary.size} | {name} | {version or '–'} | {_failure(summary)} | | | | | | |")
             continue
         wall_range = f"{min(r.wall for r in summary.good):.2f}–{max(r.wall for r in summary.good):.2f}"
         is_ours = summary.tool == "ours"
@@ -557,7 +646,8 @@ def markdown(results: list[Summary], machine: dict) -> str:
             f"{summary.median('tree_pss_mib'):.0f} | "
             f"{'1.00×' if is_ours else _ratio(summary.median('wall'), ours.median('wall') if ours else None)} | "
             f"{'1.00×' if is_ours else _ratio(summary.median('cpu'), ours.median('cpu') if ours else None)}"
-            f"{_partial(summary)} |")
+            f"{_partial(summary)} |"
+        )
     lines += [
         "",
         "### This project's warm rebuild (one event changed) next to Hugo's cold build",
@@ -583,21 +673,31 @@ def markdown(results: list[Summary], machine: dict) -> str:
             f"{_s(ours.median('wall') if ours else None)} | "
             f"{_s(warm_wall) if warm.good else (_failure(warm) if warm.runs else 'not run: no cold build')} | "
             f"{_s(ours.median('cpu') if ours else None)} | {_s(warm.median('cpu'))} | "
-            f"{_s(hugo_wall)} | {_ratio(hugo_wall, warm_wall)}{_partial(warm)} |")
+            f"{_s(hugo_wall)} | {_ratio(hugo_wall, warm_wall)}{_partial(warm)} |"
+        )
     lines += floor_table(results)
     codes = sorted({r.code for s in results if s.tool == "ours" for r in s.runs if r.code})
     if len(codes) > 1:
-        lines += ["", f"Warning: this project's code changed during the run ({', '.join(codes)}); "
-                  "see the JSON's per-run `code` to tell the builds apart."]
+        lines += [
+            "",
+            f"Warning: this project's code changed during the run ({', '.join(codes)}); "
+            "see the JSON's per-run `code` to tell the builds apart.",
+        ]
     own = [s for s in results if s.kind == "own-content"]
     for summary in own:
-        lines += ["", "### The project's own content/ folder (cold)", "",
-                  "| wall s (median) | CPU s | peak RSS MiB | tree PSS MiB |",
-                  "| ---: | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            "### The project's own content/ folder (cold)",
+            "",
+            "| wall s (median) | CPU s | peak RSS MiB | tree PSS MiB |",
+            "| ---: | ---: | ---: | ---: |",
+        ]
         if summary.good:
-            lines.append(f"| {_s(summary.median('wall'))} | {_s(summary.median('cpu'))} | "
-                         f"{summary.median('maxrss_mib'):.0f} | "
-                         f"{summary.median('tree_pss_mib'):.0f} |")
+            lines.append(
+                f"| {_s(summary.median('wall'))} | {_s(summary.median('cpu'))} | "
+                f"{summary.median('maxrss_mib'):.0f} | "
+                f"{summary.median('tree_pss_mib'):.0f} |"
+            )
         else:
             lines.append(f"| {_failure(summary)} | | | |")
     return "\n".join(lines) + "\n"
@@ -609,17 +709,21 @@ def floor_table(results: list[Summary]) -> list[str]:
     if not floors:
         return []
     ours = {s.size: s for s in results if s.kind == "cold" and s.tool == "ours"}
-    lines = ["", "### The floor: reading the inputs and writing the outputs, nothing else", "",
-             "Read + write: every input file read and every file of our output written (the same paths and "
-             "bytes), in one process, timed alone. Per page: the median content file's front matter by PyYAML's "
-             "C loader, its body by pyromark, and a trivial Jinja template rendered; the library floor is their "
-             "sum times the number of events. Ours / floor compares our cold build's median with the read + "
-             "write floor plus the library floor.",
-             "",
-             "| events | files read | files written | MB written | read + write wall s | CPU s "
-             "| YAML C ms/page | pyromark ms/page | Jinja ms/page | floor s | ours cold wall s | ours CPU s "
-             "| ours / floor (wall) | ours / floor (CPU) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "",
+        "### The floor: reading the inputs and writing the outputs, nothing else",
+        "",
+        "Read + write: every input file read and every file of our output written (the same paths and "
+        "bytes), in one process, timed alone. Per page: the median content file's front matter by PyYAML's "
+        "C loader, its body by pyromark, and a trivial Jinja template rendered; the library floor is their "
+        "sum times the number of events. Ours / floor compares our cold build's median with the read + "
+        "write floor plus the library floor.",
+        "",
+        "| events | files read | files written | MB written | read + write wall s | CPU s "
+        "| YAML C ms/page | pyromark ms/page | Jinja ms/page | floor s | ours cold wall s | ours CPU s "
+        "| ours / floor (wall) | ours / floor (CPU) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for summary in floors:
         assert summary.floor is not None  # floors are the summaries that have one
         io, page = summary.floor["io"], summary.floor["per_page_ms"]
@@ -629,10 +733,12 @@ def floor_table(results: list[Summary]) -> list[str]:
         build = ours.get(summary.size)
         wall, cpu = (build.median("wall"), build.median("cpu")) if build else (None, None)
         ms = {k: "–" if v is None else f"{v:.3f}" for k, v in page.items()}
-        lines.append(f"| {summary.size} | {io['files_read']} | {io['files_written']} | "
-                     f"{io['bytes_written'] / 1e6:.1f} | {io['wall']:.2f} | {io['cpu']:.2f} | "
-                     f"{ms['yaml_c_loader']} | {ms['pyromark']} | {ms['jinja_trivial']} | {wall_floor:.2f} | "
-                     f"{_s(wall)} | {_s(cpu)} | {_ratio(wall, wall_floor)} | {_ratio(cpu, cpu_floor)} |")
+        lines.append(
+            f"| {summary.size} | {io['files_read']} | {io['files_written']} | "
+            f"{io['bytes_written'] / 1e6:.1f} | {io['wall']:.2f} | {io['cpu']:.2f} | "
+            f"{ms['yaml_c_loader']} | {ms['pyromark']} | {ms['jinja_trivial']} | {wall_floor:.2f} | "
+            f"{_s(wall)} | {_s(cpu)} | {_ratio(wall, wall_floor)} | {_ratio(cpu, cpu_floor)} |"
+        )
     return lines
 
 
@@ -646,48 +752,68 @@ def machine_info(repeat: int) -> dict:
                     break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
-            "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()), "load_after": "",
-            "repeat": repeat, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load_after": "",
+        "repeat": repeat,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,5000",
-                        help="comma-separated corpus sizes (default 1000,5000)")
+    parser.add_argument("--sizes", default="1000,5000", help="comma-separated corpus sizes (default 1000,5000)")
     parser.add_argument("--repeat", type=int, default=3, help="builds per generator and size")
-    parser.add_argument("--peers", default=",".join(PEER_NAMES),
-                        help="comma-separated peers to run, or '' for none")
-    parser.add_argument("--repeat-large", type=int, default=0,
-                        help="builds per generator at sizes of --large events or more (default: --repeat)")
-    parser.add_argument("--large", type=int, default=20000,
-                        help="the size from which --repeat-large applies (20000)")
-    parser.add_argument("--no-pagefind", action="store_true",
-                        help="skip the peer + pagefind rows")
-    parser.add_argument("--chart", type=Path,
-                        help="where to write the SVG chart (default benchmarks/chart.svg, or with --report none; "
-                             "'' for none)")
-    parser.add_argument("--ours-only-sizes", default="",
-                        help="sizes at which only this project is built (e.g. 20000)")
-    parser.add_argument("--no-own-content", action="store_true",
-                        help="skip the build of the project's own content/ folder")
+    parser.add_argument("--peers", default=",".join(PEER_NAMES), help="comma-separated peers to run, or '' for none")
+    parser.add_argument(
+        "--repeat-large",
+        type=int,
+        default=0,
+        help="builds per generator at sizes of --large events or more (default: --repeat)",
+    )
+    parser.add_argument("--large", type=int, default=20000, help="the size from which --repeat-large applies (20000)")
+    parser.add_argument("--no-pagefind", action="store_true", help="skip the peer + pagefind rows")
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        help="where to write the SVG chart (default benchmarks/chart.svg, or with --report none; '' for none)",
+    )
+    parser.add_argument("--ours-only-sizes", default="", help="sizes at which only this project is built (e.g. 20000)")
+    parser.add_argument(
+        "--no-own-content", action="store_true", help="skip the build of the project's own content/ folder"
+    )
     parser.add_argument("--python", help="python to run build.py with (default: the project venv)")
-    parser.add_argument("--cache", type=Path, default=peer_install.DEFAULT_CACHE,
-                        help="where peers are installed (default benchmarks/.peers)")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK,
-                        help="corpus and output folder (default benchmarks/.work)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=peer_install.DEFAULT_CACHE,
+        help="where peers are installed (default benchmarks/.peers)",
+    )
+    parser.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help="corpus and output folder (default benchmarks/.work)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per build (600)")
-    parser.add_argument("--sample", type=float, default=0.2,
-                        help="seconds between process-tree memory samples; 0 turns sampling off")
-    parser.add_argument("--quiet-load", type=float, default=0,
-                        help="before each build, wait until the 1-minute load average is below "
-                             "this (0: do not wait; the machine is shared)")
-    parser.add_argument("--quiet-wait", type=float, default=60,
-                        help="the longest wait for --quiet-load, in seconds (60)")
+    parser.add_argument(
+        "--sample", type=float, default=0.2, help="seconds between process-tree memory samples; 0 turns sampling off"
+    )
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=0,
+        help="before each build, wait until the 1-minute load average is below "
+        "this (0: do not wait; the machine is shared)",
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=60, help="the longest wait for --quiet-load, in seconds (60)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the last outputs in --work")
     parser.add_argument("--json", type=Path, help="also write every run and median to FILE")
-    parser.add_argument("--report", type=Path, metavar="FILE",
-                        help="print the tables of a saved --json FILE and exit (builds nothing)")
+    parser.add_argument(
+        "--report", type=Path, metavar="FILE", help="print the tables of a saved --json FILE and exit (builds nothing)"
+    )
     args = parser.parse_args(argv)
     if args.report:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
@@ -735,19 +861,27 @@ def main(argv: list[str] | None = None) -> int:
         _empty_trash(args.work)
     machine["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     # Own-content first in the run (a small warm-up), last in the report.
-    results = [s for s in results if s.kind != "own-content"] + \
-              [s for s in results if s.kind == "own-content"]
+    results = [s for s in results if s.kind != "own-content"] + [s for s in results if s.kind == "own-content"]
     print(markdown(results, machine))
     target = BENCHMARKS / "chart.svg" if args.chart is None else args.chart
     if target.name:
         chart.write_chart(results, machine, target)
         log(f"wrote {target}")
     if args.json:
-        args.json.write_text(json.dumps({
-            "machine": machine, "python": python,
-            "versions": {name: tool.version for name, tool in tools.items()},
-            "failed": failed, "results": [s.to_json() for s in results],
-        }, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine,
+                    "python": python,
+                    "versions": {name: tool.version for name, tool in tools.items()},
+                    "failed": failed,
+                    "results": [s.to_json() for s in results],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         log(f"wrote {args.json}")
     ours_ok = all(s.good for s in results if s.tool == "ours")
     return 0 if ours_ok else 1

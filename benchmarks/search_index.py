@@ -55,8 +55,10 @@ def cold_build(content: Path, out: Path, with_search: bool) -> tuple[float, floa
         render.index_files = lambda pages: {}
     try:
         started, used = time.perf_counter(), cpu()
-        code = build_main(["build", "--content", str(content), "--output", str(out), "--today", TODAY,
-                           "--no-cache"], stdout=open("/dev/null", "w"))
+        code = build_main(
+            ["build", "--content", str(content), "--output", str(out), "--today", TODAY, "--no-cache"],
+            stdout=open("/dev/null", "w"),
+        )
         seconds, used = time.perf_counter() - started, cpu() - used
     finally:
         render.index_files = original
@@ -79,8 +81,12 @@ def by_messages(pages: list[tuple[str, str]]) -> None:
     """The index as builds before AddDir made it: one AddFile message a page."""
     with search.Service() as service:
         index_id = service.ask([{"type": "NewIndex", "config": {"keep_index_url": False}}])[0]["index_id"]
-        service.ask([{"type": "AddFile", "index_id": index_id, "url": url, "file_contents": html,
-                      "file_path": None} for url, html in pages])
+        service.ask(
+            [
+                {"type": "AddFile", "index_id": index_id, "url": url, "file_contents": html, "file_path": None}
+                for url, html in pages
+            ]
+        )
         service.ask([{"type": "GetFiles", "index_id": index_id}])
 
 
@@ -115,6 +121,7 @@ class Counting(http.server.SimpleHTTPRequestHandler):
 
 def first_query_bytes(out: Path) -> dict[str, dict[str, int]]:
     from playwright.sync_api import sync_playwright
+
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Counting, directory=str(out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{server.server_address[1]}"
@@ -130,11 +137,17 @@ def first_query_bytes(out: Path) -> dict[str, dict[str, int]]:
                 page.wait_for_selector("#search-results:not([hidden])", timeout=60_000)
                 page.wait_for_load_state("networkidle")
                 index = sum(size for path, size in Counting.fetched if path.startswith("/pagefind/"))
-                code = sum(size for path, size in Counting.fetched if path.startswith("/pagefind/")
-                           and path.endswith((".js", ".pagefind")))
-                measured[name] = {"bytes": index, "of_which_code": code,
-                                  "results": page.locator("#search-results-list li").count(),
-                                  "files": sum(1 for path, _ in Counting.fetched if path.startswith("/pagefind/"))}
+                code = sum(
+                    size
+                    for path, size in Counting.fetched
+                    if path.startswith("/pagefind/") and path.endswith((".js", ".pagefind"))
+                )
+                measured[name] = {
+                    "bytes": index,
+                    "of_which_code": code,
+                    "results": page.locator("#search-results-list li").count(),
+                    "files": sum(1 for path, _ in Counting.fetched if path.startswith("/pagefind/")),
+                }
                 context.close()
             browser.close()
     finally:
@@ -179,10 +192,12 @@ def measure(size: int, work: Path, repeat: int) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| events (load) | cold build without search, wall (CPU) | with search | Pagefind stage alone (AddDir) "
-             "| one AddFile a page | CPU a page, a word | index files "
-             "| index size (+ Pagefind's code) | first query, common word | first query, rare word |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| events (load) | cold build without search, wall (CPU) | with search | Pagefind stage alone (AddDir) "
+        "| one AddFile a page | CPU a page, a word | index files "
+        "| index size (+ Pagefind's code) | first query, common word | first query, rare word |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
         extra = r["cold_build_with_search_cpu_s"] - r["cold_build_without_search_cpu_s"]
         q = r["first_query"]
@@ -197,7 +212,8 @@ def table(results: list[dict]) -> str:
             f"| {per_page:.2f} ms, {per_word:.1f} µs "
             f"| {r['index_files']:,} | {r['index_bytes'] / 1e6:.1f} MB (+ {r['code_bytes'] / 1e3:.0f} kB) "
             f"| {q['common']['bytes'] / 1e3:.0f} kB ({q['common']['of_which_code'] / 1e3:.0f} kB code) "
-            f"| {q['rare']['bytes'] / 1e3:.0f} kB ({q['rare']['of_which_code'] / 1e3:.0f} kB code) |")
+            f"| {q['rare']['bytes'] / 1e3:.0f} kB ({q['rare']['of_which_code'] / 1e3:.0f} kB code) |"
+        )
     return "\n".join(lines)
 
 

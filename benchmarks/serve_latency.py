@@ -32,9 +32,11 @@ START_TIMEOUT = 600  # seconds for the first build of a large site on a slow mac
 EDIT_TIMEOUT = 300
 POLL_SECONDS = 0.02
 
-WORDS = ("community residents partnership local learning session volunteers funding plan meeting "
-         "neighbourhood group area change people support project youth housing money budget story "
-         "together listen share action review evidence training welcome access include voice").split()
+WORDS = (
+    "community residents partnership local learning session volunteers funding plan meeting "
+    "neighbourhood group area change people support project youth housing money budget story "
+    "together listen share action review evidence training welcome access include voice"
+).split()
 TOPICS = ("Finance", "Housing", "Young people", "Inclusion", "Campaigning", "Health", "Environment")
 
 
@@ -75,7 +77,8 @@ def generate_site(root: Path, events: int, seed: int = 1) -> Path:
         (content / "events" / f"event-{n:04d}.md").write_text(
             f"---\ntitle: Generated session {n}\nsummary: Session {n} of the generated programme.\n"
             f"start: 2027-{month:02d}-{day:02d} 18:00\nend: 2027-{month:02d}-{day:02d} 19:30\nformat: online\n"
-            f"topics: [{TOPICS[n % len(TOPICS)]}]\n---\n\n{event_body(rng)}")
+            f"topics: [{TOPICS[n % len(TOPICS)]}]\n---\n\n{event_body(rng)}"
+        )
     return content
 
 
@@ -84,8 +87,11 @@ def pick_event(content: Path) -> Path:
     for path in sorted((content / "events").glob("*.md")):
         text = path.read_text()
         front = text.split("\n---", 1)[0]
-        if path.name[0] not in "_." and not re.search(r"^slug:", front, re.M) and \
-                not re.search(r"^draft:\s*true", front, re.M):
+        if (
+            path.name[0] not in "_."
+            and not re.search(r"^slug:", front, re.M)
+            and not re.search(r"^draft:\s*true", front, re.M)
+        ):
             return path
     raise SystemExit(f"no event in {content} to edit")
 
@@ -102,10 +108,20 @@ class Serve:
     """A `build.py serve` process, its stdout read as it comes."""
 
     def __init__(self, content: Path, workdir: Path):
-        command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--content", str(content),
-                   "--output", str(workdir / "output")]
-        self.process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True, bufsize=1)
+        command = [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "serve",
+            "--port",
+            "0",
+            "--content",
+            str(content),
+            "--output",
+            str(workdir / "output"),
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1
+        )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -183,13 +199,19 @@ def measure(name: str, content: Path, workdir: Path, edits: int) -> Measurement:
 
 
 def print_table(rows: list[Measurement]) -> None:
-    print(f"{'site':<28} {'events':>7} {'first build':>12} {'page median':>12} {'min':>8} {'max':>8} "
-          f"{'rebuilt median':>15}")
+    print(
+        f"{'site':<28} {'events':>7} {'first build':>12} {'page median':>12} {'min':>8} {'max':>8} "
+        f"{'rebuilt median':>15}"
+    )
     for row in rows:
-        print(f"{row.site:<28} {row.events:>7} {row.first_build:>11.2f}s {statistics.median(row.latencies):>11.2f}s "
-              f"{min(row.latencies):>7.2f}s {max(row.latencies):>7.2f}s {statistics.median(row.rebuilds):>14.2f}s")
-    print("(seconds from saving an event's title to the served page showing it, and to the whole site being "
-          "rebuilt; debounce included)")
+        print(
+            f"{row.site:<28} {row.events:>7} {row.first_build:>11.2f}s {statistics.median(row.latencies):>11.2f}s "
+            f"{min(row.latencies):>7.2f}s {max(row.latencies):>7.2f}s {statistics.median(row.rebuilds):>14.2f}s"
+        )
+    print(
+        "(seconds from saving an event's title to the served page showing it, and to the whole site being "
+        "rebuilt; debounce included)"
+    )
 
 
 def main() -> int:

@@ -48,58 +48,85 @@ def make_parser(prog: str = "python build.py") -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     def content_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
-                         help="the content folder (default: content)")
+        sub.add_argument(
+            "--content", type=Path, default=Path("content"), metavar="DIR", help="the content folder (default: content)"
+        )
         sub.add_argument("--drafts", action="store_true", help="include drafts")
-        sub.add_argument("--today", type=_day, metavar="YYYY-MM-DD",
-                         help="the build date that splits upcoming from past events (default: today)")
-        sub.add_argument("--paths-relative-to", type=Path, metavar="DIR",
-                         help="name files in messages relative to DIR, such as the repository's root "
-                              "(default: the working folder)")
+        sub.add_argument(
+            "--today",
+            type=_day,
+            metavar="YYYY-MM-DD",
+            help="the build date that splits upcoming from past events (default: today)",
+        )
+        sub.add_argument(
+            "--paths-relative-to",
+            type=Path,
+            metavar="DIR",
+            help="name files in messages relative to DIR, such as the repository's root (default: the working folder)",
+        )
         sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     sub = commands.add_parser("build", help="build content/ into output/ (the default)")
     content_options(sub)
-    sub.add_argument("--output", type=Path, default=Path("output"), metavar="DIR",
-                     help="the output folder (default: output)")
+    sub.add_argument(
+        "--output", type=Path, default=Path("output"), metavar="DIR", help="the output folder (default: output)"
+    )
     sub.add_argument("--base-url", metavar="URL", help="publish at this address instead of site.yaml's base_url")
     sub.add_argument("--jobs", type=int, metavar="N", help="render with N processes (default: one per core)")
-    sub.add_argument("--no-cache", action="store_true",
-                     help="read every content file afresh (the cache sits beside the output, as .OUTPUT.cache)")
+    sub.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every content file afresh (the cache sits beside the output, as .OUTPUT.cache)",
+    )
 
     sub = commands.add_parser("check", help="check the content; write nothing")
     content_options(sub)
-    sub.add_argument("--format", choices=("text", "json", "github"), default="text",
-                     help="how to print problems: text (default), json, or github (pull request annotations)")
+    sub.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="how to print problems: text (default), json, or github (pull request annotations)",
+    )
     sub = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on every save and reload the page")
     content_options(sub)
-    sub.add_argument("--output", type=Path, default=Path("output"), metavar="DIR",
-                     help="the output folder (default: output)")
+    sub.add_argument(
+        "--output", type=Path, default=Path("output"), metavar="DIR", help="the output folder (default: output)"
+    )
     sub.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default: 8000; 0: any free one)")
     sub.add_argument("--host", default="127.0.0.1", help="the address to serve on (default: 127.0.0.1)")
-    sub.add_argument("--edit", action="store_true",
-                     help="also serve editing forms at /admin/ that save into the content folder")
+    sub.add_argument(
+        "--edit", action="store_true", help="also serve editing forms at /admin/ that save into the content folder"
+    )
     sub = commands.add_parser("new", help="write a new content file with every field, ready to fill in")
     folders = STANDARD_TYPES.folders
     sub.add_argument("type", metavar="TYPE", help=", ".join(folders[:-1]) + " or " + folders[-1])
     sub.add_argument("title", metavar="TITLE", help="the title, in quotes")
-    sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
-                     help="the content folder (default: content)")
+    sub.add_argument(
+        "--content", type=Path, default=Path("content"), metavar="DIR", help="the content folder (default: content)"
+    )
     sub.add_argument("--today", type=_day, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub = commands.add_parser("diff", help="say what one build changes against another: pages, events, calendars")
     sub.add_argument("--base", type=Path, required=True, metavar="DIR", help="the site before (an output folder)")
     sub.add_argument("--head", type=Path, required=True, metavar="DIR", help="the site after (an output folder)")
-    sub.add_argument("--format", choices=("text", "markdown"), default="text",
-                     help="text (default), or markdown for a pull request's job summary")
+    sub.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="text (default), or markdown for a pull request's job summary",
+    )
     sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub = commands.add_parser("reference", help="print the reference of every field, in Markdown (docs/fields.md)")
     sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
-         start: Start = "build.py") -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    start: Start = "build.py",
+) -> int:
     """Run one command; return the exit status. `start` says how the builder was started (invocation.py)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -116,14 +143,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _new(args, out, start)
         if args.command == "diff":
             from .dev.changes import compare_sites, describe
+
             print(describe(compare_sites(args.base, args.head), markdown=args.format == "markdown"), end="", file=out)
             return 0
         if args.command == "reference":
             from .dev.reference import field_reference
+
             print(field_reference(STANDARD_TYPES), end="", file=out)
             return 0
         if args.command == "serve":
             from .dev.serve import serve  # imports watchdog, which only serve needs
+
             return serve(_options(args, args.output), args.host, args.port, out, err, debug, args.edit)
         return _build(args, out, err)
     except SiteError as exc:
@@ -142,9 +172,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if debug:
             traceback.print_exc(file=err)
         else:
-            print(f"internal error: {type(exc).__name__}: {exc}\n"
-                  "This is a fault in the site builder, not in your content. Run again with --debug and "
-                  "report what it prints.", file=err)
+            print(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a fault in the site builder, not in your content. Run again with --debug and "
+                "report what it prints.",
+                file=err,
+            )
         return 3
 
 
@@ -152,8 +185,13 @@ def _options(args: argparse.Namespace, output: Path | None) -> Options:
     base_url = getattr(args, "base_url", None)
     if base_url is not None and (problem := check_base_url(base_url)):
         raise SiteError(f"--base-url: {problem}", 2)
-    options = Options(content_dir=args.content, output_dir=output, drafts=args.drafts,
-                      base_url=getattr(args, "base_url", None), today=args.today)
+    options = Options(
+        content_dir=args.content,
+        output_dir=output,
+        drafts=args.drafts,
+        base_url=getattr(args, "base_url", None),
+        today=args.today,
+    )
     if args.paths_relative_to is not None:
         if not args.paths_relative_to.is_dir():
             raise SiteError(f"--paths-relative-to: there is no folder at {args.paths_relative_to}", 2)
@@ -178,8 +216,11 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pages = sum(1 for path in made if path.endswith(".html"))
     calendars = sum(1 for path in made if path.endswith(".ics"))
     feeds = sum(1 for path in made if path.endswith("feed.xml"))
-    print(f"Built {count(pages, 'page')}, {count(feeds, 'feed')} and {count(calendars, 'calendar')} "
-          f"into {args.output}/ in {result.seconds:.2f}s", file=out)
+    print(
+        f"Built {count(pages, 'page')}, {count(feeds, 'feed')} and {count(calendars, 'calendar')} "
+        f"into {args.output}/ in {result.seconds:.2f}s",
+        file=out,
+    )
     return 0
 
 
@@ -188,8 +229,22 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     problems = sort_problems(loaded.problems)
     errors = sum(p.is_error for p in problems)
     if args.format == "json":
-        print(json.dumps([{"path": p.path, "line": p.line, "field": p.field, "message": p.message,
-                           "severity": p.severity.value} for p in problems], indent=2), file=out)
+        print(
+            json.dumps(
+                [
+                    {
+                        "path": p.path,
+                        "line": p.line,
+                        "field": p.field,
+                        "message": p.message,
+                        "severity": p.severity.value,
+                    }
+                    for p in problems
+                ],
+                indent=2,
+            ),
+            file=out,
+        )
     elif args.format == "github":
         for p in problems:
             print(github_annotation(p), file=out)

@@ -74,7 +74,11 @@ def github_annotation(problem: Problem) -> str:
     Every part is escaped, so no field name, file name or message can end the line or start a command."""
     level = "error" if problem.is_error else "warning"
     # GitHub reads `file` relative to the repository's root, with forward slashes.
-    properties = {"file": problem.path.replace(os.sep, "/"), "line": str(max(problem.line, 1)), "title": problem.field or "content"}
+    properties = {
+        "file": problem.path.replace(os.sep, "/"),
+        "line": str(max(problem.line, 1)),
+        "title": problem.field or "content",
+    }
     joined = ",".join(f"{name}={escape_command_property(value)}" for name, value in properties.items())
     return f"::{level} {joined}::{escape_command_data(problem.message)}"
 

@@ -29,6 +29,7 @@ except ImportError:  # Windows (tests/test_lock.py runs this branch with fcntl t
         os.lseek(handle, 0, os.SEEK_SET)
         msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]  # as in _try_lock
 else:
+
     def _try_lock(handle: int) -> bool:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

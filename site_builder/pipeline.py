@@ -110,16 +110,23 @@ def load_site(options: Options) -> Loaded:
     bodies = BodyRenderer(options.content_dir, config.trust_html)
     read = partial(read_source, config=config, content_dir=options.content_dir, bodies=bodies, types=options.types)
     sources = discovered.sources
-    cache = SourceCache(options.cache_dir, _source_salt(options, config, discovered.media)) \
-        if options.cache_dir is not None else None
+    cache = (
+        SourceCache(options.cache_dir, _source_salt(options, config, discovered.media))
+        if options.cache_dir is not None
+        else None
+    )
     keys = [cache.key(source.display, source.text) for source in sources] if cache else []
     stored = cache.load() if cache else {}
     # Each file's result travels from a worker encoded, so the cache stores the very bytes a worker sent.
     blobs: list[bytes | None] = [stored.get(key) for key in keys] if keys else [None] * len(sources)
     results = [_decoded(blob) for blob in blobs]
     missing = [n for n, result in enumerate(results) if result is None]
-    made = run_all([partial(_encoded, read, sources[n]) for n in missing], options.workers,
-                   _stage(options, "Reading"), meanwhile=partial(compile_templates, options.templates_dir))
+    made = run_all(
+        [partial(_encoded, read, sources[n]) for n in missing],
+        options.workers,
+        _stage(options, "Reading"),
+        meanwhile=partial(compile_templates, options.templates_dir),
+    )
     for n, (blob, result) in zip(missing, made):
         blobs[n], results[n] = blob, result
     entries = {key: blob for key, blob in zip(keys, blobs) if blob is not None}
@@ -130,8 +137,9 @@ def load_site(options: Options) -> Loaded:
     filled = cast("list[tuple[Record | None, list[Problem]]]", results)  # every None was made just above
     for source, (record, found) in zip(sources, filled):
         problems += found
-        pages[f"{source.kind}/{source.path.name}"] = item_url(source.kind, record.slug if record else
-                                                              source.path.stem, options.types)
+        pages[f"{source.kind}/{source.path.name}"] = item_url(
+            source.kind, record.slug if record else source.path.stem, options.types
+        )
         if record is None:
             broken.setdefault(source.kind, set()).add(source.path.stem)
         elif options.drafts or not record.data.get("draft"):
@@ -144,31 +152,45 @@ def load_site(options: Options) -> Loaded:
 
     # The image stage: what every picture shown needs, checked; made only for a build with no errors so far
     # (`check` encodes nothing).
-    images = prepare_images(records, config, discovered.media, options.base, options.cache_dir,
-                            options.output_dir is not None and not any(p.is_error for p in problems),
-                            options.workers)
+    images = prepare_images(
+        records,
+        config,
+        discovered.media,
+        options.base,
+        options.cache_dir,
+        options.output_dir is not None and not any(p.is_error for p in problems),
+        options.workers,
+    )
     problems += images.problems
 
     today = options.today or datetime.now(config.tz).date()
     problems += check_records(records, today, config.tz, options.types)
     site, found = resolve_site(config, records, today, options.types, hidden, broken, images.pictures)
     problems += found
-    bodies_by_url = images.rewrite_bodies(bodies_of(records, options.types),
-                                          {item_url(r.kind, r.slug, options.types): not r.data.get("image")
-                                           for r in records})
+    bodies_by_url = images.rewrite_bodies(
+        bodies_of(records, options.types),
+        {item_url(r.kind, r.slug, options.types): not r.data.get("image") for r in records},
+    )
     # Links to the pages of files left out for their errors are not reported: those files say what is wrong.
     planned = site_map(site, bodies_by_url, make_environment(options.templates_dir, site), options.static_dir)
-    existing = planned.paths | {file.rel for file in discovered.media} | \
-        {item_url(kind, slug, options.types).lstrip("/") + "index.html"
-         for kind, slugs in broken.items() for slug in slugs}
+    existing = (
+        planned.paths
+        | {file.rel for file in discovered.media}
+        | {
+            item_url(kind, slug, options.types).lstrip("/") + "index.html"
+            for kind, slugs in broken.items()
+            for slug in slugs
+        }
+    )
     problems += check_body_links(site, bodies_by_url, existing)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
     return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned, images)
 
 
-def read_source(source: Source, config: Config, content_dir: Path, bodies: BodyRenderer,
-                types: ContentTypes) -> tuple[Record | None, list[Problem]]:
+def read_source(
+    source: Source, config: Config, content_dir: Path, bodies: BodyRenderer, types: ContentTypes
+) -> tuple[Record | None, list[Problem]]:
     """Parse, validate and render one content file: a Record only when it has no errors."""
     document, problems = parse_source(source)
     if document is None:
@@ -180,16 +202,21 @@ def read_source(source: Source, config: Config, content_dir: Path, bodies: BodyR
     problems += found
     if record is None:
         return None, problems
-    front = hashlib.sha256(source.text[:len(source.text) - len(document.body)].encode("utf-8", "surrogatepass"))
+    front = hashlib.sha256(source.text[: len(source.text) - len(document.body)].encode("utf-8", "surrogatepass"))
     links = site_links(body_html)
-    return dataclasses.replace(record, body_html=body_html, body_links=links,
-                               body_link_lines=link_lines(links, document.body, document.body_line),
-                               file_links=file_links(body_html, document.body, document.body_line, source.kind),
-                               front=front.hexdigest()), problems
+    return dataclasses.replace(
+        record,
+        body_html=body_html,
+        body_links=links,
+        body_link_lines=link_lines(links, document.body, document.body_line),
+        file_links=file_links(body_html, document.body, document.body_line, source.kind),
+        front=front.hexdigest(),
+    ), problems
 
 
-def _encoded(read: Callable[[Source], tuple[Record | None, list[Problem]]],
-             source: Source) -> tuple[bytes | None, tuple[Record | None, list[Problem]]]:
+def _encoded(
+    read: Callable[[Source], tuple[Record | None, list[Problem]]], source: Source
+) -> tuple[bytes | None, tuple[Record | None, list[Problem]]]:
     """Read one file: its result as the cache keeps it (None when it has no form there), and the result.
     Both travel back from a worker: unpickling what a worker of this very build sent is faster than
     decoding the JSON again, and nothing read from disk is ever unpickled."""
@@ -208,8 +235,11 @@ def _decoded(blob: bytes | None) -> tuple[Record | None, list[Problem]] | None:
         record, problems = decode(blob)
     except ValueError:
         return None
-    if not (record is None or isinstance(record, Record)) or not isinstance(problems, list) \
-            or not all(isinstance(p, Problem) for p in problems):
+    if (
+        not (record is None or isinstance(record, Record))
+        or not isinstance(problems, list)
+        or not all(isinstance(p, Problem) for p in problems)
+    ):
         return None
     return record, problems
 
@@ -218,9 +248,13 @@ def _source_salt(options: Options, config: Config, media: tuple[MediaFile, ...])
     """All a content file's reading depends on besides its own bytes and path; the site's digest, and so
     every page's key, starts from it too."""
     salt = hashlib.sha256(code_version())
-    for part in (str(options.content_dir.resolve()), config.timezone, str(config.trust_html),
-                 options.types.signature(),
-                 *(f"{m.rel}\0{m.path.stat().st_size}" for m in media)):  # a file's size is in feeds
+    for part in (
+        str(options.content_dir.resolve()),
+        config.timezone,
+        str(config.trust_html),
+        options.types.signature(),
+        *(f"{m.rel}\0{m.path.stat().st_size}" for m in media),
+    ):  # a file's size is in feeds
         salt.update(part.encode() + b"\0")
     salt.update(zone_rules(config.timezone))
     return salt.digest()
@@ -239,8 +273,16 @@ def _render_and_write(options: Options, loaded: Loaded) -> tuple[Rendered, int]:
 
     def render(sink: Callable[[str, bytes], None] | None) -> Rendered:
         assert loaded.site is not None
-        rendered = render_site(loaded.site, loaded.bodies, options.templates_dir, options.static_dir,
-                               options.workers, _stage(options, "Rendering"), sink, loaded.plan)
+        rendered = render_site(
+            loaded.site,
+            loaded.bodies,
+            options.templates_dir,
+            options.static_dir,
+            options.workers,
+            _stage(options, "Rendering"),
+            sink,
+            loaded.plan,
+        )
         for file in loaded.media:
             if file.rel not in loaded.images.originals:  # an image's original is never published, only its sizes
                 rendered.copies[file.rel] = file.path
@@ -259,15 +301,19 @@ def _render_and_write(options: Options, loaded: Loaded) -> tuple[Rendered, int]:
 def refuse_output(options: Options) -> None:
     """Refuse an output folder before anything is read or written (write.check_output_folder)."""
     assert options.output_dir is not None
-    check_output_folder(options.output_dir, {
-        "project folder": PROJECT_DIR,
-        "current folder": options.base,
-    }, {
-        "content folder": options.content_dir,
-        "templates folder": options.templates_dir,
-        "static folder": options.static_dir,
-        **({"cache folder": options.cache_dir} if options.cache_dir is not None else {}),
-    })
+    check_output_folder(
+        options.output_dir,
+        {
+            "project folder": PROJECT_DIR,
+            "current folder": options.base,
+        },
+        {
+            "content folder": options.content_dir,
+            "templates folder": options.templates_dir,
+            "static folder": options.static_dir,
+            **({"cache folder": options.cache_dir} if options.cache_dir is not None else {}),
+        },
+    )
 
 
 def build(options: Options) -> Result:

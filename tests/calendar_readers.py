@@ -38,13 +38,30 @@ def read_with_icalendar(paths: list[Path]) -> dict[str, dict[str, Any]]:
     result = {}
     for path in paths:
         calendar = icalendar.Calendar.from_ical(path.read_bytes())
-        events = [{"uid": str(e["UID"]), "summary": str(e["SUMMARY"]), "status": str(e.get("STATUS")),
-                   "sequence": int(e.get("SEQUENCE", 0)), "start": instant(e.decoded("DTSTART")),
-                   "end": instant(e.decoded("DTEND")), "description": str(e.get("DESCRIPTION")),
-                   "location": str(e.get("LOCATION"))} for e in calendar.walk("VEVENT")]
+        events = [
+            {
+                "uid": str(e["UID"]),
+                "summary": str(e["SUMMARY"]),
+                "status": str(e.get("STATUS")),
+                "sequence": int(e.get("SEQUENCE", 0)),
+                "start": instant(e.decoded("DTSTART")),
+                "end": instant(e.decoded("DTEND")),
+                "description": str(e.get("DESCRIPTION")),
+                "location": str(e.get("LOCATION")),
+            }
+            for e in calendar.walk("VEVENT")
+        ]
         # icalendar leaves properties it has no type for (NAME, X-WR-*) as written; they are TEXT (RFC 7986).
-        names = {name: (str(calendar[name]) if isinstance(calendar[name], icalendar.vText) else
-                        as_text(calendar[name].to_ical().decode())) if name in calendar else None for name in NAMES}
+        names = {
+            name: (
+                str(calendar[name])
+                if isinstance(calendar[name], icalendar.vText)
+                else as_text(calendar[name].to_ical().decode())
+            )
+            if name in calendar
+            else None
+            for name in NAMES
+        }
         result[str(path)] = {"names": names, "events": events}
     return result
 
@@ -55,10 +72,18 @@ def read_with_vobject(paths: list[Path]) -> dict[str, dict[str, Any]]:
         calendar = vobject.readOne(path.read_text(encoding="utf-8"))
         events = []
         for event in getattr(calendar, "vevent_list", []):
-            events.append({"uid": event.uid.value, "summary": event.summary.value, "status": event.status.value,
-                           "sequence": int(event.sequence.value), "start": instant(event.dtstart.value),
-                           "end": instant(event.dtend.value), "description": event.description.value,
-                           "location": event.location.value})
+            events.append(
+                {
+                    "uid": event.uid.value,
+                    "summary": event.summary.value,
+                    "status": event.status.value,
+                    "sequence": int(event.sequence.value),
+                    "start": instant(event.dtstart.value),
+                    "end": instant(event.dtend.value),
+                    "description": event.description.value,
+                    "location": event.location.value,
+                }
+            )
         names = {}
         for name in NAMES:
             found = calendar.contents.get(name.lower())
@@ -70,8 +95,13 @@ def read_with_vobject(paths: list[Path]) -> dict[str, dict[str, Any]]:
 def read_with_icaljs(paths: list[Path]) -> dict[str, dict[str, Any]]:
     node = shutil.which("node")
     assert node, "ical.js needs Node.js (bin/test installs it)"
-    done = subprocess.run([node, str(PROJECT / "tests" / "ical_reader.mjs"), *map(str, paths)], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [node, str(PROJECT / "tests" / "ical_reader.mjs"), *map(str, paths)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     for calendar in result.values():
@@ -82,14 +112,22 @@ def read_with_icaljs(paths: list[Path]) -> dict[str, dict[str, Any]]:
 
 
 def read_with_libical(paths: list[Path]) -> dict[str, dict[str, Any]]:
-    done = subprocess.run([SYSTEM_PYTHON, str(PROJECT / "tests" / "libical_reader.py"), *map(str, paths)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [SYSTEM_PYTHON, str(PROJECT / "tests" / "libical_reader.py"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, f"libical 3 (bin/test installs gir1.2-ical-3.0): {done.stderr}"
     return json.loads(done.stdout)
 
 
-READERS = {"icalendar": read_with_icalendar, "ical.js": read_with_icaljs, "libical": read_with_libical,
-           "vobject": read_with_vobject}
+READERS = {
+    "icalendar": read_with_icalendar,
+    "ical.js": read_with_icaljs,
+    "libical": read_with_libical,
+    "vobject": read_with_vobject,
+}
 
 
 def read_everywhere(paths: list[Path]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -37,12 +37,23 @@ class Run:
 
 # The fast subset (`bin/test -m "not slow"`) leaves out whatever drives a browser, a Java checker, real
 # servers or killed builds; browser tests are marked `browser` where they are written.
-SLOW_MODULES = {"test_browser", "test_html_validity", "test_interrupted_builds", "test_serve",
-                "test_serve_safety", "test_progress", "test_hostile_content",
-                # Many whole builds each, compared with builds from nothing:
-                "test_same_output", "test_cache_damage", "test_write", "test_workflow",
-                # Two whole builds a test, or a new Python process a test:
-                "test_preview", "test_invocation"}
+SLOW_MODULES = {
+    "test_browser",
+    "test_html_validity",
+    "test_interrupted_builds",
+    "test_serve",
+    "test_serve_safety",
+    "test_progress",
+    "test_hostile_content",
+    # Many whole builds each, compared with builds from nothing:
+    "test_same_output",
+    "test_cache_damage",
+    "test_write",
+    "test_workflow",
+    # Two whole builds a test, or a new Python process a test:
+    "test_preview",
+    "test_invocation",
+}
 
 
 # The fast subset runs each property test with a tenth of its examples (at least one), so it takes seconds; the
@@ -55,8 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
     global _fast
     # Hypothesis keeps its examples and caches (Unicode tables, a few seconds to make) in the virtual environment,
     # never in ./.hypothesis: tests write only to temporary folders.
-    set_hypothesis_home_dir(Path(sys.prefix) / "hypothesis" if sys.prefix != sys.base_prefix
-                            else tempfile.mkdtemp(prefix="hypothesis-"))
+    set_hypothesis_home_dir(
+        Path(sys.prefix) / "hypothesis" if sys.prefix != sys.base_prefix else tempfile.mkdtemp(prefix="hypothesis-")
+    )
     _fast = "not slow" in (config.getoption("markexpr") or "")
     settings.register_profile("fast", max_examples=FAST_SHARE)  # for a property test with no count of its own
     if _fast:
@@ -83,14 +95,19 @@ def _no_writes_to_the_home_folder(tmp_path_factory: pytest.TempPathFactory) -> N
     this process and every program the tests run: the builder's per-user cache, Chromium's and Java's own
     files, anything else that writes to ~ lands there. pip is still pointed at its user settings (the
     package index), which it only reads."""
-    real_pip_settings = [path for path in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf")
-                         if path.is_file()]
+    real_pip_settings = [
+        path for path in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf") if path.is_file()
+    ]
     home = tmp_path_factory.mktemp("home")
     if real_pip_settings and "PIP_CONFIG_FILE" not in os.environ:
         os.environ["PIP_CONFIG_FILE"] = str(real_pip_settings[0])
     os.environ["HOME"] = str(home)
-    for name, folder in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
-                         ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state")):
+    for name, folder in (
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
         os.environ[name] = str(home / folder)
 
 
@@ -115,9 +132,11 @@ def tree_state(root: Path) -> dict[str, tuple[int, int]]:
 
 def tree_changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
     """What differs between two tree_state()s, one line a path."""
-    return sorted([f"added {path}" for path in after.keys() - before.keys()]
-                  + [f"removed {path}" for path in before.keys() - after.keys()]
-                  + [f"changed {path}" for path in before.keys() & after.keys() if before[path] != after[path]])
+    return sorted(
+        [f"added {path}" for path in after.keys() - before.keys()]
+        + [f"removed {path}" for path in before.keys() - after.keys()]
+        + [f"changed {path}" for path in before.keys() & after.keys() if before[path] != after[path]]
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -126,8 +145,10 @@ def _no_writes_to_the_project_folder() -> Iterator[None]:
     before = tree_state(PROJECT)
     yield
     changes = tree_changes(before, tree_state(PROJECT))
-    assert not changes, ("the tests wrote into the project folder, where they must not (tmp_path is theirs); "
-                         "if you changed these files yourself during the run, run again:\n" + "\n".join(changes))
+    assert not changes, (
+        "the tests wrote into the project folder, where they must not (tmp_path is theirs); "
+        "if you changed these files yourself during the run, run again:\n" + "\n".join(changes)
+    )
 
 
 def run_main(*args: str) -> Run:
@@ -144,10 +165,13 @@ class Scratch:
         self.root = root
         self.content = root / "content"
         self.content.mkdir()
-        self.write("site.yaml", """
+        self.write(
+            "site.yaml",
+            """
             title: Scratch site
             base_url: https://scratch.example.org/
-            """)
+            """,
+        )
 
     def write(self, rel: str, text: str) -> Path:
         path = self.content / rel
@@ -227,6 +251,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
     assert CHROMIUM.is_file(), "the browser tests need Debian's chromium (bin/test installs it)"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -14,9 +14,11 @@ CAMERA_MAKE = "Apple"
 CAMERA_MODEL = "iPhone 15 Pro"
 ARTIST = "Jane Resident"
 GPS = {1: "N", 2: (53.0, 48.0, 3.51), 3: "W", 4: (1.0, 32.0, 55.2), 5: 0, 6: 42.0}
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-       b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Jane Resident</dc:creator>'
-       b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Jane Resident</dc:creator>'
+    b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+)
 SECRETS = (CAMERA_MODEL.encode(), ARTIST.encode(), b"xmpmeta", b"Exif\x00\x00", b"Hill Street")
 
 UPRIGHT = (3024, 4032)  # the phone held upright: taller than wide
@@ -29,8 +31,9 @@ def _texture(size: tuple[int, int]) -> Image.Image:
     width, height = size
     texture = None
     for octave, weight in ((64, 0.35), (16, 0.3), (4, 0.2), (1, 0.15)):
-        layer = Image.effect_noise((max(1, width // octave), max(1, height // octave)), 60).resize(size,
-                                                                                                 Image.Resampling.BICUBIC)
+        layer = Image.effect_noise((max(1, width // octave), max(1, height // octave)), 60).resize(
+            size, Image.Resampling.BICUBIC
+        )
         texture = layer if texture is None else Image.blend(texture, layer, weight / (weight + 0.5))
     assert texture is not None
     return texture
@@ -43,9 +46,14 @@ def _photo_pixels(size: tuple[int, int]) -> Image.Image:
     light = Image.linear_gradient("L").resize(size)
     shade = Image.radial_gradient("L").resize(size)
     detail = _texture(size)
-    return Image.merge("RGB", (Image.blend(light, detail, 0.55),
-                               Image.blend(shade, detail.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 0.55),
-                               Image.blend(light, detail.transpose(Image.Transpose.FLIP_TOP_BOTTOM), 0.45)))
+    return Image.merge(
+        "RGB",
+        (
+            Image.blend(light, detail, 0.55),
+            Image.blend(shade, detail.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 0.55),
+            Image.blend(light, detail.transpose(Image.Transpose.FLIP_TOP_BOTTOM), 0.45),
+        ),
+    )
 
 
 def phone_photo() -> bytes:
@@ -63,8 +71,15 @@ def phone_photo() -> bytes:
     exif[0x0112] = 6
     exif.get_ifd(0x8825).update(GPS)
     out = io.BytesIO()
-    stored.save(out, "JPEG", quality=92, exif=exif.tobytes(), xmp=XMP, comment=b"Taken at 12 Hill Street",
-                icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    stored.save(
+        out,
+        "JPEG",
+        quality=92,
+        exif=exif.tobytes(),
+        xmp=XMP,
+        comment=b"Taken at 12 Hill Street",
+        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+    )
     return out.getvalue()
 
 
@@ -107,6 +122,7 @@ def write_image_site(content: Path) -> None:
     """A site with the three images: the phone photo as an event's image (offered for download), the
     screenshot in a story's body (written as GitHub's editor writes it, from the file) and in a page's (from
     the content folder), the WebP as a story's image; a site default picture for the pages without one."""
+
     def write(rel: str, text: str) -> None:
         path = content / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,12 +136,17 @@ def write_image_site(content: Path) -> None:
     write_bytes("media/photos/hall.jpg", phone_photo())
     write_bytes("media/screens/booking.png", screenshot())
     write_bytes("media/photos/garden.webp", webp_photo())
-    write("site.yaml", """
+    write(
+        "site.yaml",
+        """
         title: Image site
         base_url: https://images.example.org/
         image: media/photos/garden.webp
-        """)
-    write("events/open-evening.md", """
+        """,
+    )
+    write(
+        "events/open-evening.md",
+        """
         ---
         title: Open evening at the hall
         summary: Come and see the hall, meet the volunteers and hear what is planned for the year.
@@ -148,8 +169,11 @@ def write_image_site(content: Path) -> None:
         Tea, a tour of the hall, and a chance to sign up. Book with the form:
 
         ![The booking form, with the name and email fields filled in](media/screens/booking.png)
-        """)
-    write("stories/community-garden.md", """
+        """,
+    )
+    write(
+        "stories/community-garden.md",
+        """
         ---
         title: The community garden
         summary: How residents turned a car park into a garden that feeds forty families.
@@ -164,8 +188,11 @@ def write_image_site(content: Path) -> None:
         ![The plot booking page](../media/screens/booking.png)
 
         And the first harvest came in August.
-        """)
-    write("pages/how-to-book.md", """
+        """,
+    )
+    write(
+        "pages/how-to-book.md",
+        """
         ---
         title: How to book
         summary: Booking a place at an event, step by step.
@@ -176,4 +203,5 @@ def write_image_site(content: Path) -> None:
         ![The booking form](media/screens/booking.png)
 
         We send a confirmation by email.
-        """)
+        """,
+    )

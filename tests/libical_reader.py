@@ -27,7 +27,6 @@ def moment(calendar, value):
     return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-
 def main(paths):
     result = {}
     for path in paths:
@@ -39,25 +38,33 @@ def main(paths):
         event = calendar.get_first_component(ICal.ComponentKind.VEVENT_COMPONENT)
         while event is not None:
             status = event.get_status()
-            events.append({
-                "uid": event.get_uid(),
-                "summary": event.get_summary(),
-                "description": event.get_description(),
-                "location": event.get_location(),
-                "status": ICal.Property.status_to_string(status) if status != ICal.PropertyStatus.NONE else None,
-                "sequence": event.get_sequence(),
-                "start": moment(calendar, event.get_dtstart()),
-                "end": moment(calendar, event.get_dtend()),
-            })
+            events.append(
+                {
+                    "uid": event.get_uid(),
+                    "summary": event.get_summary(),
+                    "description": event.get_description(),
+                    "location": event.get_location(),
+                    "status": ICal.Property.status_to_string(status) if status != ICal.PropertyStatus.NONE else None,
+                    "sequence": event.get_sequence(),
+                    "start": moment(calendar, event.get_dtstart()),
+                    "end": moment(calendar, event.get_dtend()),
+                }
+            )
             event = calendar.get_next_component(ICal.ComponentKind.VEVENT_COMPONENT)
         names = {}
         for kind in ("X-WR-CALNAME", "X-WR-CALDESC", "NAME", "DESCRIPTION"):
-            found = calendar.get_first_property(ICal.PropertyKind.X_PROPERTY if kind.startswith("X-") else
-                                                getattr(ICal.PropertyKind, f"{kind}_PROPERTY"))
+            found = calendar.get_first_property(
+                ICal.PropertyKind.X_PROPERTY
+                if kind.startswith("X-")
+                else getattr(ICal.PropertyKind, f"{kind}_PROPERTY")
+            )
             while found is not None and kind.startswith("X-") and found.get_x_name() != kind:
                 found = calendar.get_next_property(ICal.PropertyKind.X_PROPERTY)
-            names[kind] = found.get_value().get_x() if found is not None and kind.startswith("X-") else \
-                (found.get_value().get_text() if found is not None else None)
+            names[kind] = (
+                found.get_value().get_x()
+                if found is not None and kind.startswith("X-")
+                else (found.get_value().get_text() if found is not None else None)
+            )
         result[path] = {"names": names, "events": events}
     json.dump(result, sys.stdout)
 

@@ -48,8 +48,11 @@ class _Reader(HTMLParser):
         if tag == "a" and self._in_body and facts.first_link is None:
             facts.first_link = a.get("href")
         for attribute in ("href", "src"):
-            if attribute in a and tag != "link" or (tag == "link" and attribute == "href" and
-                                                     a.get("rel") == "stylesheet"):
+            if (
+                attribute in a
+                and tag != "link"
+                or (tag == "link" and attribute == "href" and a.get("rel") == "stylesheet")
+            ):
                 if a.get(attribute):
                     facts.links.append(a[attribute])
 

@@ -14,6 +14,7 @@ from tests.test_invalid_content import problem_lines
 
 def main() -> None:
     import os
+
     print("CASES: dict[str, list[str]] = {")
     for case in sorted(p.name for p in (FIXTURES / "invalid").iterdir()):
         with tempfile.TemporaryDirectory() as tmp:

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import pytest
 import yaml
 
-from site_builder.output.admin import (ADMIN_CSP, DECAP_INTEGRITY, DECAP_URL, DECAP_VERSION, REFERENCES, cms_config)
+from site_builder.output.admin import ADMIN_CSP, DECAP_INTEGRITY, DECAP_URL, DECAP_VERSION, REFERENCES, cms_config
 from site_builder.output.render import CONTENT_SECURITY_POLICY, SEARCH_CONTENT_SECURITY_POLICY
 from site_builder.content.schema import MAX_SUMMARY, SCHEMAS, Choice, Fields, Moment
 from tests.conftest import PROJECT, Scratch, copy_site, run_main
@@ -31,14 +31,18 @@ def by_name(fields: list[dict]) -> dict[str, dict]:
 
 # -- the forms are the schema --------------------------------------------------------------------
 
+
 def test_every_type_is_a_folder_collection_with_every_field_the_schema_declares() -> None:
     config = cms_config()
     collections = {c["name"]: c for c in config["collections"]}
     assert set(collections) == set(SCHEMAS)
     for name, declared in SCHEMAS.items():
         collection = collections[name]
-        assert (collection["folder"], collection["extension"], collection["format"]) == \
-            (f"content/{name}", "md", "frontmatter")
+        assert (collection["folder"], collection["extension"], collection["format"]) == (
+            f"content/{name}",
+            "md",
+            "frontmatter",
+        )
         form = by_name(collection["fields"])
         assert list(form) == [*declared, "body"]
         for field in declared.values():
@@ -64,19 +68,26 @@ def test_the_forms_patterns_are_the_builds_limits_in_its_own_words(scratch: Scra
     summary = by_name(cms_config()["collections"][0]["fields"])["summary"]
     pattern, message = summary["pattern"]
     assert re.fullmatch(pattern[1:-1], "x" * MAX_SUMMARY) and not re.fullmatch(pattern[1:-1], "x" * (MAX_SUMMARY + 1))
-    scratch.write("events/long.md", f"---\ntitle: T\nsummary: {'x' * 301}\nstart: 2027-03-04 18:00\n"
-                                    "end: 2027-03-04 19:00\nformat: online\n---\n")
+    scratch.write(
+        "events/long.md",
+        f"---\ntitle: T\nsummary: {'x' * 301}\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\nformat: online\n---\n",
+    )
     built = scratch.check()
     assert built.err_lines[0].endswith(f"/events/long.md:3: summary: {message}"), built.err
     slug = by_name(cms_config()["collections"][0]["fields"])["slug"]["pattern"]
     assert re.fullmatch(slug[0][1:-1], "bsl-awareness") and not re.fullmatch(slug[0][1:-1], "BSL awareness")
     # A value of the wrong shape: the form says what the build says after quoting the value.
-    scratch.write("events/long.md", "---\ntitle: T\nsummary: S.\nslug: BSL awareness\nstart: 2027-03-04 18:00\n"
-                                    "end: 2027-03-04 19:00\nformat: online\nbooking:\n  url: ftp://x.example\n---\n")
+    scratch.write(
+        "events/long.md",
+        "---\ntitle: T\nsummary: S.\nslug: BSL awareness\nstart: 2027-03-04 18:00\n"
+        "end: 2027-03-04 19:00\nformat: online\nbooking:\n  url: ftp://x.example\n---\n",
+    )
     built = scratch.check()
     booking = by_name(by_name(cms_config()["collections"][0]["fields"])["booking"]["fields"])["url"]["pattern"]
     assert [line.split("/events/long.md:", 1)[1] for line in built.err_lines[:2]] == [
-        f"4: slug: 'BSL awareness' {slug[1]}", f"9: booking.url: 'ftp://x.example' {booking[1]}"], built.err
+        f"4: slug: 'BSL awareness' {slug[1]}",
+        f"9: booking.url: 'ftp://x.example' {booking[1]}",
+    ], built.err
 
 
 def test_site_yaml_opts_in_and_admin_is_published_with_its_own_policy(scratch: Scratch) -> None:
@@ -114,18 +125,23 @@ def test_the_pinned_integrity_is_the_npm_packages_file() -> None:
 
 # -- the local editing API: what it refuses ------------------------------------------------------
 
+
 class EditServer(ServeProcess):
     def __init__(self, root: Path):
         super().__init__(root, extra=("--edit",))
-        line = self.wait_for(lambda: next((l for l in self.out_lines if l.startswith("Edit the content at ")), None),
-                             30, "the editing address")
+        line = self.wait_for(
+            lambda: next((l for l in self.out_lines if l.startswith("Edit the content at ")), None),
+            30,
+            "the editing address",
+        )
         match = re.fullmatch(rf"Edit the content at {re.escape(self.url)}admin/\?token=([\w-]+)", line)
         assert match, line
         self.token = match.group(1)
         self.origin = self.url.rstrip("/")
 
-    def api(self, body: object, origin: str | None = "", host: str | None = None,
-            token: str | None = "") -> tuple[int, object]:
+    def api(
+        self, body: object, origin: str | None = "", host: str | None = None, token: str | None = ""
+    ) -> tuple[int, object]:
         headers = {"Content-Type": "application/json"}
         if origin is not None:
             headers["Origin"] = origin or self.origin
@@ -156,29 +172,40 @@ def editing(tmp_path: Path) -> Iterator[EditServer]:
 
 
 def entry(path: str, raw: str = "---\ntitle: X\n---\n") -> dict:
-    return {"action": "persistEntry", "params": {"entry": {"slug": "x", "path": path, "raw": raw}, "assets": [],
-                                                 "options": {"commitMessage": "x"}}}
+    return {
+        "action": "persistEntry",
+        "params": {"entry": {"slug": "x", "path": path, "raw": raw}, "assets": [], "options": {"commitMessage": "x"}},
+    }
 
 
 @pytest.mark.slow  # a real server
 def test_the_api_reads_and_writes_content_files(editing: EditServer) -> None:
     status, info = editing.api({"action": "info"})
     assert status == 200 and info["type"] == "local_fs"
-    status, series = editing.api({"action": "entriesByFolder", "params": {"folder": "content/series",
-                                                                          "extension": "md", "depth": 1}})
-    assert status == 200 and {e["file"]["path"] for e in series} == {"content/series/listening-well.md",
-                                                                    "content/series/money-matters.md"}
+    status, series = editing.api(
+        {"action": "entriesByFolder", "params": {"folder": "content/series", "extension": "md", "depth": 1}}
+    )
+    assert status == 200 and {e["file"]["path"] for e in series} == {
+        "content/series/listening-well.md",
+        "content/series/money-matters.md",
+    }
     raw = "---\ntitle: New\nsummary: S.\n---\n"
     assert editing.api(entry("content/pages/new.md", raw))[0] == 200
     assert (editing.content / "pages" / "new.md").read_text() == raw
     status, got = editing.api({"action": "getEntry", "params": {"path": "content/pages/new.md"}})
     assert got["data"] == raw and got["file"]["id"] == hashlib.sha256(raw.encode()).hexdigest()
     picture = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
-    status, media = editing.api({"action": "persistMedia", "params": {"asset": {
-        "path": "content/media/dot.png", "content": picture, "encoding": "base64"}}})
+    status, media = editing.api(
+        {
+            "action": "persistMedia",
+            "params": {"asset": {"path": "content/media/dot.png", "content": picture, "encoding": "base64"}},
+        }
+    )
     assert status == 200 and (editing.content / "media" / "dot.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
-    assert editing.api({"action": "getMediaFile", "params": {"path": "content/media/none.png"}}) == \
-        (404, {"error": "there is no file 'none.png'"})
+    assert editing.api({"action": "getMediaFile", "params": {"path": "content/media/none.png"}}) == (
+        404,
+        {"error": "there is no file 'none.png'"},
+    )
 
 
 @pytest.mark.slow  # a real server
@@ -188,10 +215,23 @@ def test_the_api_refuses_every_path_outside_the_content_files(editing: EditServe
     (editing.content / "events" / "link.md").symlink_to(outside / "x.md")
     (editing.content / "media" / "out").symlink_to(outside)
     before = sorted(p for p in tmp_path.rglob("*") if "output" not in p.parts)
-    for path in ("content/../x.md", "/etc/passwd.md", "content/events/../../x.md", "content/site.yaml",
-                 "content/events/x.txt", "content/templates/x.md", "content/events/sub/x.md", "x.md",
-                 "content/events/link.md", "content/media/out/x.png", "content/events/.hidden.md",
-                 "content\\events\\x.md", "content/events/x.md\x00.png", "output/index.md", "../content/events/x.md"):
+    for path in (
+        "content/../x.md",
+        "/etc/passwd.md",
+        "content/events/../../x.md",
+        "content/site.yaml",
+        "content/events/x.txt",
+        "content/templates/x.md",
+        "content/events/sub/x.md",
+        "x.md",
+        "content/events/link.md",
+        "content/media/out/x.png",
+        "content/events/.hidden.md",
+        "content\\events\\x.md",
+        "content/events/x.md\x00.png",
+        "output/index.md",
+        "../content/events/x.md",
+    ):
         status, answer = editing.api(entry(path))
         assert status in (400, 403), (path, status, answer)
         status, answer = editing.api({"action": "getEntry", "params": {"path": path}})
@@ -199,8 +239,12 @@ def test_the_api_refuses_every_path_outside_the_content_files(editing: EditServe
     for folder in ("content/..", "content", "/", "content/media/../../", "content/templates"):
         status, _ = editing.api({"action": "entriesByFolder", "params": {"folder": folder, "extension": "md"}})
         assert status in (400, 403), folder
-    status, _ = editing.api({"action": "persistMedia", "params": {"asset": {
-        "path": "content/events/x.md", "content": "", "encoding": "base64"}}})
+    status, _ = editing.api(
+        {
+            "action": "persistMedia",
+            "params": {"asset": {"path": "content/events/x.md", "content": "", "encoding": "base64"}},
+        }
+    )
     assert status == 403
     assert editing.api({"action": "deleteFile", "params": {"path": "content/site.yaml"}})[0] == 403
     assert (editing.content / "site.yaml").is_file()
@@ -211,8 +255,14 @@ def test_the_api_refuses_every_path_outside_the_content_files(editing: EditServe
 @pytest.mark.slow  # a real server
 def test_the_api_refuses_foreign_hosts_origins_and_requests_without_the_token(editing: EditServer) -> None:
     write = entry("content/pages/forged.md")
-    for origin in ("http://evil.example", f"http://evil.example:{editing.port}", "null",
-                   f"https://127.0.0.1:{editing.port}", f"http://127.0.0.1:{editing.port + 1}", None):
+    for origin in (
+        "http://evil.example",
+        f"http://evil.example:{editing.port}",
+        "null",
+        f"https://127.0.0.1:{editing.port}",
+        f"http://127.0.0.1:{editing.port + 1}",
+        None,
+    ):
         assert editing.api(write, origin=origin)[0] == 403, origin
     assert editing.api(write, host=f"evil.example:{editing.port}")[0] == 421
     assert editing.api(write, token=None)[0] == 403
@@ -228,8 +278,7 @@ def test_the_api_refuses_foreign_hosts_origins_and_requests_without_the_token(ed
     response = connection.getresponse()
     response.read()
     assert response.status == 303
-    assert response.getheader("Set-Cookie") == \
-        f"site_edit_token={editing.token}; Path=/; HttpOnly; SameSite=Strict"
+    assert response.getheader("Set-Cookie") == f"site_edit_token={editing.token}; Path=/; HttpOnly; SameSite=Strict"
     connection.close()
 
 
@@ -242,6 +291,7 @@ def test_edit_refuses_to_serve_beyond_loopback(tmp_path: Path, monkeypatch: pyte
 
 
 # -- the forms in a browser: Decap CMS from npm, against `serve --edit` ----------------------------
+
 
 class Admin:
     """Chromium on /admin/ of a `serve --edit` server, with every save the form sent to the local API."""
@@ -264,8 +314,12 @@ class Admin:
             name = route.request.url.rsplit("/", 1)[1]
             file = DIST / name
             if route.request.url.startswith(DECAP_URL.rsplit("/", 1)[0] + "/") and file.is_file():
-                route.fulfill(status=200, body=file.read_bytes(), content_type="text/javascript",
-                              headers={"Access-Control-Allow-Origin": "*"})
+                route.fulfill(
+                    status=200,
+                    body=file.read_bytes(),
+                    content_type="text/javascript",
+                    headers={"Access-Control-Allow-Origin": "*"},
+                )
             else:
                 route.abort()
 
@@ -306,8 +360,15 @@ def checked_problem(content: Path, tmp_path: Path, edit: Callable[[Path], None],
     shutil.copytree(content, copy)
     edit(copy)
     run = run_main("check", "--content", str(copy), "--today", "2027-01-15")
-    found = [line for line in run.err_lines if re.match(rf"{re.escape(str(copy))}/{re.escape(path)}:\d+: "
-                                                         rf"{re.escape(field)}: ", line)]
+    found = [
+        line
+        for line in run.err_lines
+        if re.match(
+            rf"{re.escape(str(copy))}/{re.escape(path)}:\d+: "
+            rf"{re.escape(field)}: ",
+            line,
+        )
+    ]
     assert run.code == 1 and len(found) == 1, run.err
     return found[0].split(f": {field}: ", 1)[1]
 
@@ -318,6 +379,7 @@ def replace_in(path: str, old: str, new: str) -> Callable[[Path], None]:
         text = file.read_text()
         assert old in text
         file.write_text(text.replace(old, new))
+
     return edit
 
 
@@ -337,14 +399,22 @@ def test_an_event_made_in_the_form_is_a_file_check_accepts_and_the_preview_shows
     made = editing.content / "events" / "online-budgeting-workshop.md"
     editing.wait_for(made.is_file, 30, "the saved file")
     text = made.read_text()
-    for line in ("title: Online budgeting workshop", "start: 2027-03-04 18:00", "end: 2027-03-04 19:30",
-                 "series: money-matters", "format: online"):
+    for line in (
+        "title: Online budgeting workshop",
+        "start: 2027-03-04 18:00",
+        "end: 2027-03-04 19:30",
+        "series: money-matters",
+        "format: online",
+    ):
         assert line in text.splitlines(), text
     checked = run_main("check", "--content", str(editing.content), "--today", "2027-01-15")
     assert checked.code == 0, checked.err
     # At most the reminder that a date of announcement keeps it in the news feed; no error.
-    assert [line for line in checked.err.splitlines() if "online-budgeting-workshop" in line and
-            ": warning: published: " not in line] == []
+    assert [
+        line
+        for line in checked.err.splitlines()
+        if "online-budgeting-workshop" in line and ": warning: published: " not in line
+    ] == []
     editing.wait_for_page("/events/online-budgeting-workshop/", "Online budgeting workshop")
     assert "Online budgeting workshop" in editing.wait_for_page("/series/money-matters/", "Online budgeting")
     assert admin.errors == []
@@ -367,9 +437,17 @@ def test_a_summary_past_the_limit_is_refused_by_the_form_in_the_builds_words(adm
     summary.wait_for()
     summary.fill(too_long)
     admin.publish()
-    built = checked_problem(editing.content, tmp_path, replace_in(
-        "events/grants-clinic.md", "summary: Cancelled drop-in clinic on writing grant applications.",
-        f"summary: {too_long}"), "events/grants-clinic.md", "summary")
+    built = checked_problem(
+        editing.content,
+        tmp_path,
+        replace_in(
+            "events/grants-clinic.md",
+            "summary: Cancelled drop-in clinic on writing grant applications.",
+            f"summary: {too_long}",
+        ),
+        "events/grants-clinic.md",
+        "summary",
+    )
     assert refusal(page, "Summary") == f"Summary: {built}"
     assert admin.saves == []  # refused before anything was sent
     assert (editing.content / "events" / "grants-clinic.md").read_text() == before
@@ -385,9 +463,13 @@ def test_an_image_needs_its_alt_text_in_the_form_as_in_the_build(admin: Admin, t
     alt.wait_for()
     alt.fill("")
     admin.publish()
-    built = checked_problem(editing.content, tmp_path, replace_in(
-        "stories/inclusive-workshop.md", "  alt: Two people assembling a window frame at a workbench\n", ""),
-        "stories/inclusive-workshop.md", "image.alt")
+    built = checked_problem(
+        editing.content,
+        tmp_path,
+        replace_in("stories/inclusive-workshop.md", "  alt: Two people assembling a window frame at a workbench\n", ""),
+        "stories/inclusive-workshop.md",
+        "image.alt",
+    )
     assert refusal(page, "Image") == f"Image: {built}"
     assert admin.saves == [] and story.read_text() == before
     # Marked decorative, the image needs no words, in the form as in the build.
@@ -421,11 +503,16 @@ def test_a_save_the_build_refuses_shows_in_the_previews_overlay_and_is_kept_as_s
     checked = run_main("check", "--content", str(editing.content), "--today", "2027-01-15")
     assert checked.code == 1
     # `check` names the folder as it was given; the server was given `content`, as an editor types it.
-    problems = [line.replace(f"{editing.content}/", "content/", 1) for line in checked.err_lines
-                if line.startswith(f"{editing.content}/")]
+    problems = [
+        line.replace(f"{editing.content}/", "content/", 1)
+        for line in checked.err_lines
+        if line.startswith(f"{editing.content}/")
+    ]
     line = next(n for n, text in enumerate(saved["raw"].splitlines(), start=1) if text.startswith("end: "))
-    assert problems == [f"content/events/budget-basics.md:{line}: end: 2026-11-10 11:30 is not after "
-                        "start, 2026-11-10 12:30 (expected an end after the start)"]
+    assert problems == [
+        f"content/events/budget-basics.md:{line}: end: 2026-11-10 11:30 is not after "
+        "start, 2026-11-10 12:30 (expected an end after the start)"
+    ]
     shown = overlay.inner_text()
     assert "The site could not be rebuilt. This is the last good version." in shown
     assert all(problem in shown.splitlines() for problem in problems), shown

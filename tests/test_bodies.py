@@ -37,14 +37,15 @@ def test_headings_get_unique_ids_and_an_editor_may_choose_one() -> None:
 def test_a_level_one_heading_becomes_level_two_with_a_warning_on_its_line() -> None:
     html, problems = render("Intro.\n\n# Big news\n")
     assert '<h2 id="big-news">Big news</h2>' in html and "<h1" not in html
-    assert problems == ["stories/x.md:7: warning: body: a heading starting with a single # was shown as ## "
-                        "(expected body headings from ##: the title is the page's only top-level heading)"]
+    assert problems == [
+        "stories/x.md:7: warning: body: a heading starting with a single # was shown as ## "
+        "(expected body headings from ##: the title is the page's only top-level heading)"
+    ]
 
 
 def test_headings_in_the_editors_own_html_are_left_as_written() -> None:
-    html, _ = render('<div class="box">\n<h3>Kept</h3>\n</div>\n\n# Made\n\nand <h4>inline</h4>\n',
-                     trust_html=True)
-    assert '<h3>Kept</h3>' in html and "<h4>inline</h4>" in html
+    html, _ = render('<div class="box">\n<h3>Kept</h3>\n</div>\n\n# Made\n\nand <h4>inline</h4>\n', trust_html=True)
+    assert "<h3>Kept</h3>" in html and "<h4>inline</h4>" in html
     assert '<h2 id="made">Made</h2>' in html
 
 
@@ -89,10 +90,44 @@ def test_raw_html_is_sanitised_unless_the_site_trusts_it() -> None:
 
 
 @settings(max_examples=examples(400), deadline=None)
-@given(st.lists(st.sampled_from([
-    "# ", "## ", "### ", "\n", "\n\n", "text", "Café", " ", "*", "**", "`", "[", "]", "(", ")", "/events/",
-    "media/x.png", "&", "&amp;", '"', "'", "-", "--", "{#id}", "![", "[^1]", "<b>", "~~", "| a | b |\n|---|---|\n",
-]), max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "# ",
+                "## ",
+                "### ",
+                "\n",
+                "\n\n",
+                "text",
+                "Café",
+                " ",
+                "*",
+                "**",
+                "`",
+                "[",
+                "]",
+                "(",
+                ")",
+                "/events/",
+                "media/x.png",
+                "&",
+                "&amp;",
+                '"',
+                "'",
+                "-",
+                "--",
+                "{#id}",
+                "![",
+                "[^1]",
+                "<b>",
+                "~~",
+                "| a | b |\n|---|---|\n",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
 def test_plain_bodies_read_from_their_html_exactly_as_from_the_event_stream(body: str) -> None:
     """Plain bodies skip pulldown-cmark's event stream for speed; the page must not be able to tell."""
     markdown = pyromark.Markdown(options=markup._OPTIONS)
@@ -106,8 +141,14 @@ def test_plain_bodies_read_from_their_html_exactly_as_from_the_event_stream(body
 
 
 def sanitised(html: str) -> str:
-    return nh3.clean(html, tags=markup.ALLOWED_TAGS, attributes=markup.ALLOWED_ATTRIBUTES,
-                     url_schemes=markup.URL_SCHEMES, link_rel=None, strip_comments=True)
+    return nh3.clean(
+        html,
+        tags=markup.ALLOWED_TAGS,
+        attributes=markup.ALLOWED_ATTRIBUTES,
+        url_schemes=markup.URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
 
 
 class Tokens(HTMLParser):
@@ -135,12 +176,67 @@ class Tokens(HTMLParser):
 
 
 @settings(max_examples=examples(600), deadline=None, derandomize=True)
-@given(st.lists(st.sampled_from([
-    "## ", "\n", "\n\n", "text", "Café", " ", "*", "**", "***", "`", "```py\n", "- ", "1. ", "> ", "  \n",
-    "| a | b |\n|---|---|\n", "[a](", ")", "](", "[", "]", "javascript", ":", "alert(1)", "https://", "http://",
-    "mailto:", "tel:", "data:", "//", "/x", "#top", "&#58;", "&colon;", "&#x6A;", "&amp;", '"', "'", ' "title"',
-    "%3A", "\\", "href=", "src=", "example.org", "a-b", ".", "-", "%", ":80", "?q=1", "@", "[::1]",
-]), max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "## ",
+                "\n",
+                "\n\n",
+                "text",
+                "Café",
+                " ",
+                "*",
+                "**",
+                "***",
+                "`",
+                "```py\n",
+                "- ",
+                "1. ",
+                "> ",
+                "  \n",
+                "| a | b |\n|---|---|\n",
+                "[a](",
+                ")",
+                "](",
+                "[",
+                "]",
+                "javascript",
+                ":",
+                "alert(1)",
+                "https://",
+                "http://",
+                "mailto:",
+                "tel:",
+                "data:",
+                "//",
+                "/x",
+                "#top",
+                "&#58;",
+                "&colon;",
+                "&#x6A;",
+                "&amp;",
+                '"',
+                "'",
+                ' "title"',
+                "%3A",
+                "\\",
+                "href=",
+                "src=",
+                "example.org",
+                "a-b",
+                ".",
+                "-",
+                "%",
+                ":80",
+                "?q=1",
+                "@",
+                "[::1]",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
 def test_bodies_are_what_the_sanitiser_would_leave(body: str) -> None:
     """nh3 is skipped for plain bodies whose links cannot have an unsafe scheme. Whatever the Markdown, a
     browser must read the page exactly as it would read nh3's output: nh3 would remove nothing."""
@@ -149,19 +245,62 @@ def test_bodies_are_what_the_sanitiser_would_leave(body: str) -> None:
 
 
 LINK_TARGETS = st.tuples(
-    st.sampled_from(["", "https://", "http://", "HTTPS://", "javascript:", "JavaScript:", "jav&#x61;script:",
-                     "vbscript:", "data:", "mailto:", "tel:", "//", "/", "#", "./", "../", "ftp://"]),
-    st.sampled_from(["", "example.org", "09", "1.2.3.4", "0x1f", "a.09", "xn--a", "xn--bcher-kva.example", "a-",
-                     "-a", "a..b", "localhost", "ex_ample.org", "EXAMPLE.org", "a.b-c.d"]),
+    st.sampled_from(
+        [
+            "",
+            "https://",
+            "http://",
+            "HTTPS://",
+            "javascript:",
+            "JavaScript:",
+            "jav&#x61;script:",
+            "vbscript:",
+            "data:",
+            "mailto:",
+            "tel:",
+            "//",
+            "/",
+            "#",
+            "./",
+            "../",
+            "ftp://",
+        ]
+    ),
+    st.sampled_from(
+        [
+            "",
+            "example.org",
+            "09",
+            "1.2.3.4",
+            "0x1f",
+            "a.09",
+            "xn--a",
+            "xn--bcher-kva.example",
+            "a-",
+            "-a",
+            "a..b",
+            "localhost",
+            "ex_ample.org",
+            "EXAMPLE.org",
+            "a.b-c.d",
+        ]
+    ),
     st.text(alphabet=st.sampled_from("abcXYZ019-._~:/?#[]@!$&'()*+,;=% é\\<>\""), max_size=30),
 ).map("".join)
 
 
 # The same examples on every run, here and in CI: a property test must not turn CI red by chance.
 @settings(max_examples=examples(1500), deadline=None, derandomize=True)
-@given(st.lists(st.tuples(st.sampled_from(["[a](", "[a](<", "[b]: ", "![i]("]), LINK_TARGETS,
-                          st.sampled_from([")", ">)", " \"t\")", "\n\n[b]\n\n"])).map("".join), max_size=4)
-       .map(" and ".join))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["[a](", "[a](<", "[b]: ", "![i]("]),
+            LINK_TARGETS,
+            st.sampled_from([")", ">)", ' "t")', "\n\n[b]\n\n"]),
+        ).map("".join),
+        max_size=4,
+    ).map(" and ".join)
+)
 def test_links_are_what_the_sanitiser_would_leave(body: str) -> None:
     """Links of any scheme and shape, as Markdown links, autolinks, references and images."""
     html, _ = render(body)
@@ -171,7 +310,9 @@ def test_links_are_what_the_sanitiser_would_leave(body: str) -> None:
 def test_the_links_into_the_site_that_a_body_holds_are_found_in_order() -> None:
     """What the broken-link warnings check: every root-relative href and src, in order, with or without
     images (bodies without one are read the faster way)."""
-    html = ('<p><a href="/events/a/">a</a> <img src="/media/m.png" alt="m"> <a href="//elsewhere.org/">b</a> '
-            '<a href="https://example.org/">c</a> <a href="#top">d</a> <a href="/b/">e</a></p>')
+    html = (
+        '<p><a href="/events/a/">a</a> <img src="/media/m.png" alt="m"> <a href="//elsewhere.org/">b</a> '
+        '<a href="https://example.org/">c</a> <a href="#top">d</a> <a href="/b/">e</a></p>'
+    )
     assert site_links(html) == ("/events/a/", "/media/m.png", "/b/")
     assert site_links(html.replace('<img src="/media/m.png" alt="m">', "")) == ("/events/a/", "/b/")

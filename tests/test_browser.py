@@ -25,8 +25,15 @@ from tests.pages import target_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Quiet, offline, and able to run as root in a container; never a browser Playwright downloads.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PHONE = {"width": 375, "height": 812}
@@ -129,8 +136,10 @@ class Tab:
         self.page: Page = context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(f"{self.page.url}: {error}"))
-        self.page.on("console", lambda message: self.errors.append(f"{self.page.url}: {message.text}")
-                     if message.type == "error" else None)
+        self.page.on(
+            "console",
+            lambda message: self.errors.append(f"{self.page.url}: {message.text}") if message.type == "error" else None,
+        )
 
     def open(self, url: str) -> Page:
         response = self.page.goto(url, wait_until="load")
@@ -182,8 +191,10 @@ def page_type(path: str, html: str) -> str:
         fmt = re.search(r"<dt>Format</dt><dd>([^<]+)</dd>", html)
         status = re.search(r'<dt>Status</dt><dd><strong class="tag tag--([a-z-]+)"', html)
         past = "already happened" in html
-        return (f"event: {fmt.group(1) if fmt else '?'}, {status.group(1) if status else 'scheduled'}"
-                f"{', past' if past else ''}")
+        return (
+            f"event: {fmt.group(1) if fmt else '?'}, {status.group(1) if status else 'scheduled'}"
+            f"{', past' if past else ''}"
+        )
     if section == "clusters":
         status = re.search(r'<dt>Status</dt><dd><span class="tag tag--([a-z-]+)"', html)
         return f"cluster: {status.group(1) if status else '?'}"
@@ -214,8 +225,11 @@ def pages_to_check(site: Served) -> dict[str, str]:
     if site.name == "real":
         return chosen | SCRIPTED_STATES
     listings = ("list", "a later page", "not found", "topics")
-    own = {kind: path for kind, path in chosen.items() if not kind.endswith(listings) and kind != "events: past"
-           and kind != "events: format"}
+    own = {
+        kind: path
+        for kind, path in chosen.items()
+        if not kind.endswith(listings) and kind != "events: past" and kind != "events: format"
+    }
     return own | {"home": "/", "events list": "/events/"}
 
 
@@ -262,8 +276,10 @@ def test_tab_reaches_the_skip_link_first_and_it_moves_focus_to_main(site: Served
     for path in ("/", "/events/", "/search/", "/404.html"):
         page = tab.open(site.url(path))
         page.keyboard.press("Tab")
-        focused = page.evaluate("() => [document.activeElement.className, document.activeElement.textContent,"
-                                " document.activeElement.getBoundingClientRect().height]")
+        focused = page.evaluate(
+            "() => [document.activeElement.className, document.activeElement.textContent,"
+            " document.activeElement.getBoundingClientRect().height]"
+        )
         assert focused[0] == "skip-link" and focused[1] == "Skip to main content", path
         assert focused[2] > 24, f"{path}: the focused skip link must be visible and easy to hit"
         page.keyboard.press("Enter")
@@ -312,10 +328,12 @@ STYLE_OF_FOCUSED = """() => {
 }"""
 
 
-@pytest.mark.parametrize(("scheme", "paths"), [("light", ("/events/", "/search/", "/resources/edi-action-plan/")),
-                                               ("dark", ("/events/",))])
-def test_keyboard_focus_is_visible_on_every_control(servers: dict[str, Served], tab: Tab, scheme: str,
-                                                    paths: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("scheme", "paths"), [("light", ("/events/", "/search/", "/resources/edi-action-plan/")), ("dark", ("/events/",))]
+)
+def test_keyboard_focus_is_visible_on_every_control(
+    servers: dict[str, Served], tab: Tab, scheme: str, paths: tuple[str, ...]
+) -> None:
     page = tab.page
     page.emulate_media(color_scheme=scheme)
     for path in paths:
@@ -355,13 +373,18 @@ def test_reduced_motion_leaves_nothing_moving(servers: dict[str, Served], browse
         ctx.close()
 
 
-def test_screenshots_of_home_an_event_and_the_events_list(servers: dict[str, Served], browser: Browser,
-                                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_screenshots_of_home_an_event_and_the_events_list(
+    servers: dict[str, Served], browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     screenshots = tmp_path_factory.mktemp("screenshots")
     real = servers["real"]
-    event = next(p for p in html_paths(real.root)
-                 if re.fullmatch(r"/events/[a-z0-9-]+/", p) and p not in ("/events/past/", "/events/format/")
-                 and "already happened" not in target_of(real.root, p).read_text())
+    event = next(
+        p
+        for p in html_paths(real.root)
+        if re.fullmatch(r"/events/[a-z0-9-]+/", p)
+        and p not in ("/events/past/", "/events/format/")
+        and "already happened" not in target_of(real.root, p).read_text()
+    )
     for width_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         ctx = browser.new_context(viewport=viewport)
         page = ctx.new_page()
@@ -400,8 +423,9 @@ def test_the_events_filter_narrows_the_list_in_place(servers: dict[str, Served],
     assert formats and set(formats) == {"online"}
 
 
-def test_without_javascript_the_filter_links_work_and_the_form_stays_hidden(servers: dict[str, Served],
-                                                                            no_js_context: BrowserContext) -> None:
+def test_without_javascript_the_filter_links_work_and_the_form_stays_hidden(
+    servers: dict[str, Served], no_js_context: BrowserContext
+) -> None:
     page = no_js_context.new_page()
     try:
         page.goto(servers["real"].url("/events/"))
@@ -435,8 +459,9 @@ def test_search_finds_items_ignoring_case_and_accents(servers: dict[str, Served]
     assert page.url.endswith("/search/?q=cluster")
 
 
-def test_without_javascript_search_lists_everything_a_to_z(servers: dict[str, Served],
-                                                           no_js_context: BrowserContext) -> None:
+def test_without_javascript_search_lists_everything_a_to_z(
+    servers: dict[str, Served], no_js_context: BrowserContext
+) -> None:
     page = no_js_context.new_page()
     try:
         page.goto(servers["real"].url("/search/?q=racism"))
@@ -444,12 +469,27 @@ def test_without_javascript_search_lists_everything_a_to_z(servers: dict[str, Se
         assert page.is_visible("#a-to-z-section")
         link = page.locator("#a-to-z-section a", has_text="Talking about racism constructively")
         assert link.count() == 1
-        every = {a for a in page.locator("#a-to-z-section .a-to-z__list a").evaluate_all(
-            "links => links.map(a => a.getAttribute('href'))")}
-        pages = {p for p in html_paths(servers["real"].root)
-                 if p not in ("/", "/404.html", "/search/", "/calendars/") and "/page/" not in p}
-        lists = {"/events/", "/events/past/", "/series/", "/clusters/", "/offers/", "/stories/", "/resources/",
-                 "/topics/"}
+        every = {
+            a
+            for a in page.locator("#a-to-z-section .a-to-z__list a").evaluate_all(
+                "links => links.map(a => a.getAttribute('href'))"
+            )
+        }
+        pages = {
+            p
+            for p in html_paths(servers["real"].root)
+            if p not in ("/", "/404.html", "/search/", "/calendars/") and "/page/" not in p
+        }
+        lists = {
+            "/events/",
+            "/events/past/",
+            "/series/",
+            "/clusters/",
+            "/offers/",
+            "/stories/",
+            "/resources/",
+            "/topics/",
+        }
         months = {p for p in pages if re.fullmatch(r"/events/\d{4}/\d\d/", p)}  # lists by month
         assert pages - lists - months - {p for p in pages if p.startswith("/events/format/")} <= every
     finally:

@@ -67,10 +67,12 @@ def offsets(length: int) -> list[int]:
 def test_every_flipped_byte_is_caught_and_the_site_is_exactly_a_build_from_nothing(site, tmp_path: Path) -> None:
     content, fresh, cache = site
     for at in offsets(len(cache)):
+
         def flip(path: Path) -> None:
             data = bytearray(path.read_bytes())
             data[at] ^= 0x20
             path.write_bytes(bytes(data))
+
         shutil.rmtree(tmp_path / "output", ignore_errors=True)
         code, err, built = rebuild(tmp_path, content, flip)
         assert code == 0, (at, err)
@@ -89,8 +91,10 @@ def test_a_planted_pickle_is_never_run(site, tmp_path: Path) -> None:
     flag = tmp_path / "ran"
     planted = pickle.dumps(Planted(flag))
     for store in (SourceCache.NAME, "sources.pickle", "pages.pickle"):  # this version's file, and the last's
+
         def plant(path: Path) -> None:
             (path.parent / store).write_bytes(planted)
+
         code, err, built = rebuild(tmp_path, content, plant)
         assert (code, built == fresh) == (0, True), err
         assert not flag.exists(), f"a pickle planted as {store} was run"
@@ -105,10 +109,17 @@ def test_a_planted_entry_that_is_not_a_record_is_ignored(site, tmp_path: Path) -
         cache = SourceCache(path.parent, b"")
         entries = cache.load()
         for n, key in enumerate(entries):
-            entries[key] = [b'{"$eval":"os.system(1)"}', b"[1,2]", b'{"$record":[1]}', b"\xff",
-                            b'{"$tuple":[{"$record":["events"]},[]]}', b"[" * 100000 + b"]" * 100000,
-                            b'{"$datetime":["2027-01-01T00:00",0,"../../etc/passwd"]}'][n % 7]
+            entries[key] = [
+                b'{"$eval":"os.system(1)"}',
+                b"[1,2]",
+                b'{"$record":[1]}',
+                b"\xff",
+                b'{"$tuple":[{"$record":["events"]},[]]}',
+                b"[" * 100000 + b"]" * 100000,
+                b'{"$datetime":["2027-01-01T00:00",0,"../../etc/passwd"]}',
+            ][n % 7]
         cache.save(entries)
+
     code, err, built = rebuild(tmp_path, content, forge)
     assert (code, built == fresh) == (0, True), err
 
@@ -129,6 +140,7 @@ def test_anything_else_where_the_cache_file_goes_never_jams_a_build(site, tmp_pa
             path.mkdir()
         else:
             path.symlink_to(outside)
+
     code, err, built = rebuild(tmp_path, content, replace)
     assert (code, built == fresh) == (0, True), err
     assert outside.read_bytes() == b"someone else's file"  # never read as a cache, never written through
@@ -147,12 +159,24 @@ def test_entries_round_trip_exactly(site) -> None:
     from site_builder.content.validate import Record
 
     london = ZoneInfo("Europe/London")
-    record = Record("events", "a", "events/a.md",
-                    {"start": datetime(2027, 10, 31, 1, 30, fold=1, tzinfo=london), "day": date(2027, 1, 2),
-                     "utc": datetime(2027, 1, 1, tzinfo=timezone.utc),
-                     "fixed": datetime(2027, 1, 1, 9, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
-                     "$tuple": ["not", "a", "tag"], "nested": {"list": [1, "two", None, True]}},
-                    {"start": 3}, "<p>x</p>", ("/events/",), (5,), "f" * 64)
+    record = Record(
+        "events",
+        "a",
+        "events/a.md",
+        {
+            "start": datetime(2027, 10, 31, 1, 30, fold=1, tzinfo=london),
+            "day": date(2027, 1, 2),
+            "utc": datetime(2027, 1, 1, tzinfo=timezone.utc),
+            "fixed": datetime(2027, 1, 1, 9, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+            "$tuple": ["not", "a", "tag"],
+            "nested": {"list": [1, "two", None, True]},
+        },
+        {"start": 3},
+        "<p>x</p>",
+        ("/events/",),
+        (5,),
+        "f" * 64,
+    )
     value = (record, [error("events/a.md", 3, "start", "is wrong")])
     back = decode(encode(value))
     assert back == value

@@ -90,8 +90,9 @@ def test_every_calendar_of_every_test_site_reads_alike_in_four_parsers(test_site
 
 
 @pytest.mark.parametrize("site, expected", [("calendars_site", EXPECTED), ("clocks_site", CLOCKS)])
-def test_every_event_is_the_instant_the_editor_meant_in_every_file(site: str, expected: dict,
-                                                                    request: pytest.FixtureRequest) -> None:
+def test_every_event_is_the_instant_the_editor_meant_in_every_file(
+    site: str, expected: dict, request: pytest.FixtureRequest
+) -> None:
     out: Path = request.getfixturevalue(site)
     files = sorted(out.rglob("*.ics"))
     reading = agreed_reading(files)
@@ -105,10 +106,14 @@ def test_every_event_is_the_instant_the_editor_meant_in_every_file(site: str, ex
 
 
 def test_status_and_summary_say_what_happened(clocks_site: Path) -> None:
-    events = {slug_of(e["uid"]): e for e in agreed_reading([clocks_site / "events.ics"])[
-        str(clocks_site / "events.ics")]["events"]}
+    events = {
+        slug_of(e["uid"]): e
+        for e in agreed_reading([clocks_site / "events.ics"])[str(clocks_site / "events.ics")]["events"]
+    }
     assert events["called-off"]["status"] == "CANCELLED"
-    assert events["called-off"]["summary"] == "Cancelled: Called off: a \\N literal, commas, semicolons; and \\ backslash"
+    assert (
+        events["called-off"]["summary"] == "Cancelled: Called off: a \\N literal, commas, semicolons; and \\ backslash"
+    )
     # A summary is prose: its line breaks are read as spaces (schema.Text(prose=True)), so the one escaped
     # newline is the one the calendar adds after it.
     assert events["called-off"]["description"].startswith("A summary on two lines; with, punctuation \\ and \\N.\n")
@@ -123,8 +128,15 @@ def _onsets(path: Path) -> list[tuple[str, str, datetime, timedelta, timedelta]]
     found = []
     for zone in icalendar.Calendar.from_ical(path.read_bytes()).walk("VTIMEZONE"):
         for part in zone.subcomponents:
-            found.append((str(zone["TZID"]), part.name, part.decoded("DTSTART"),
-                          part.decoded("TZOFFSETFROM"), part.decoded("TZOFFSETTO")))
+            found.append(
+                (
+                    str(zone["TZID"]),
+                    part.name,
+                    part.decoded("DTSTART"),
+                    part.decoded("TZOFFSETFROM"),
+                    part.decoded("TZOFFSETTO"),
+                )
+            )
             assert "RRULE" not in part and "RDATE" not in part
     return found
 
@@ -137,8 +149,12 @@ def test_every_onset_of_every_vtimezone_is_a_real_transition_of_its_zone(test_si
     for path in files:
         onsets = _onsets(path)
         calendar = icalendar.Calendar.from_ical(path.read_bytes())
-        years = {e.decoded(key).year for e in calendar.walk("VEVENT") for key in ("DTSTART", "DTEND")
-                 if isinstance(e.decoded(key), datetime)}
+        years = {
+            e.decoded(key).year
+            for e in calendar.walk("VEVENT")
+            for key in ("DTSTART", "DTEND")
+            if isinstance(e.decoded(key), datetime)
+        }
         if not onsets:
             assert not [e for e in calendar.walk("VEVENT") if "TZID" in e["DTSTART"].params], path.name
             continue
@@ -164,8 +180,12 @@ def test_every_onset_of_every_vtimezone_is_a_real_transition_of_its_zone(test_si
 
 def test_the_spring_change_is_at_one_in_the_morning_utc(clocks_site: Path) -> None:
     text = (clocks_site / "events.ics").read_bytes().decode()
-    assert "BEGIN:DAYLIGHT\r\nDTSTART:20270328T010000\r\nTZNAME:BST\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0100\r\n" in text
-    assert "BEGIN:STANDARD\r\nDTSTART:20261025T020000\r\nTZNAME:GMT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\n" in text
+    assert (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20270328T010000\r\nTZNAME:BST\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0100\r\n" in text
+    )
+    assert (
+        "BEGIN:STANDARD\r\nDTSTART:20261025T020000\r\nTZNAME:GMT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\n" in text
+    )
 
 
 def test_a_time_that_happens_twice_is_written_in_utc_and_others_by_the_clock(clocks_site: Path) -> None:
@@ -183,6 +203,7 @@ def test_the_page_says_which_clock_on_the_days_the_clocks_change(clocks_site: Pa
     def when(slug: str) -> str:
         page = (clocks_site / "events" / slug / "index.html").read_text()
         return re.search(r"<dt>When</dt><dd><time[^>]*>([^<]*)</time>", page)[1]
+
     assert when("first-one-fifteen") == "Sunday 25 October 2026, 1:15am BST to 1:45am BST"
     assert when("second-half-past-one") == "Sunday 25 October 2026, 1:30am GMT to 2:30am GMT"
     assert when("before-the-gap") == "Sunday 28 March 2027, 12:30am GMT to 3am BST"
@@ -200,8 +221,10 @@ def test_calendars_say_where_they_live_and_how_to_join(clocks_site: Path) -> Non
     assert str(event["CONFERENCE"]) == "https://www.youtube.com/live/clocks-example"
     assert event["CONFERENCE"].params["VALUE"] == "URI" and event["CONFERENCE"].params["FEATURE"] == "VIDEO"
     assert str(event["URL"]) == "https://clocks.example.org/events/two-nights/"
-    assert "CONFERENCE" not in icalendar.Calendar.from_ical(
-        (clocks_site / "events" / "change-day.ics").read_bytes()).walk("VEVENT")[0]
+    assert (
+        "CONFERENCE"
+        not in icalendar.Calendar.from_ical((clocks_site / "events" / "change-day.ics").read_bytes()).walk("VEVENT")[0]
+    )
 
 
 def test_a_calendar_with_nothing_to_hold_is_not_published_or_linked(clocks_site: Path, scratch) -> None:
@@ -219,15 +242,19 @@ def test_a_calendar_with_nothing_to_hold_is_not_published_or_linked(clocks_site:
 
 
 def test_the_subscription_has_future_events_and_the_past_twelve_months(calendars: Path) -> None:
-    uids = [slug_of(str(e["UID"])) for e in
-            icalendar.Calendar.from_ical((calendars / "events.ics").read_bytes()).walk("VEVENT")]
+    uids = [
+        slug_of(str(e["UID"]))
+        for e in icalendar.Calendar.from_ical((calendars / "events.ics").read_bytes()).walk("VEVENT")
+    ]
     assert sorted(uids) == sorted(set(EXPECTED) - {"long-ago"})
     assert (calendars / "events" / "long-ago.ics").is_file()
 
 
 def test_cancelled_and_postponed_events_read_as_such_everywhere(calendars: Path) -> None:
-    events = {slug_of(e["uid"]): e for e in read_with_icaljs([calendars / "events.ics"])[
-        str(calendars / "events.ics")]["events"]}
+    events = {
+        slug_of(e["uid"]): e
+        for e in read_with_icaljs([calendars / "events.ics"])[str(calendars / "events.ics")]["events"]
+    }
     assert events["awkward-title"]["status"] == "CANCELLED"
     assert events["awkward-title"]["summary"] == "Cancelled: " + TITLE
     assert events["postponed-session"]["status"] == "TENTATIVE"
@@ -261,7 +288,7 @@ def only_vevent(calendar: bytes) -> bytes | None:
     end = b"END:VEVENT\r\nEND:VCALENDAR\r\n"
     if start < 0 or not calendar.endswith(end) or calendar.count(b"\r\nBEGIN:VEVENT\r\n") != 1:
         return None
-    return calendar[start + 2: len(calendar) - len(b"END:VCALENDAR\r\n")]
+    return calendar[start + 2 : len(calendar) - len(b"END:VCALENDAR\r\n")]
 
 
 def test_an_events_own_calendar_holds_its_vevent_exactly_as_the_subscription_has_it(calendars: Path) -> None:
@@ -299,8 +326,9 @@ def test_uids_are_stable_across_files_and_stamps_do_not_depend_on_the_build_date
     outs = []
     for today in ("2026-11-23", "2027-01-30"):
         out = tmp_path / today
-        assert run_main("build", "--content", str(SITES / "calendars"), "--output", str(out),
-                        "--today", today).code == 0
+        assert (
+            run_main("build", "--content", str(SITES / "calendars"), "--output", str(out), "--today", today).code == 0
+        )
         outs.append(out)
     for path in (outs[0] / "events").glob("*.ics"):
         assert path.read_bytes() == (outs[1] / "events" / path.name).read_bytes(), path.name
@@ -316,6 +344,7 @@ def _query(link: str) -> dict[str, str]:
 
 def _links(page: Path) -> list[str]:
     import html
+
     return [html.unescape(href) for href in re.findall(r'href="([^"]*)"', page.read_text())]
 
 
@@ -334,8 +363,13 @@ def test_event_pages_offer_google_both_outlooks_and_a_download(calendars: Path, 
     second = _links(clocks_site / "events" / "second-half-past-one" / "index.html")
     outlook = _query(next(link for link in second if link.startswith("https://outlook.office.com/")))
     assert outlook["startdt"] == "2026-10-25T01:30:00Z"
-    all_day = _query(next(link for link in _links(clocks_site / "events" / "long-weekend" / "index.html")
-                          if link.startswith("https://outlook.live.com/")))
+    all_day = _query(
+        next(
+            link
+            for link in _links(clocks_site / "events" / "long-weekend" / "index.html")
+            if link.startswith("https://outlook.live.com/")
+        )
+    )
     assert (all_day["startdt"], all_day["enddt"], all_day["allday"]) == ("2026-10-23", "2026-10-27", "true")
 
 
@@ -344,8 +378,11 @@ def test_series_topic_and_cluster_pages_offer_subscriptions(clocks_site: Path, s
     for page, ics in pages.items():
         links = _links(clocks_site / page / "index.html")
         assert f"webcal://clocks.example.org{ics}" in links
-        assert any(link.startswith("https://calendar.google.com/calendar/render?cid=") and
-                   _query(link)["cid"] == f"webcal://clocks.example.org{ics}" for link in links)
+        assert any(
+            link.startswith("https://calendar.google.com/calendar/render?cid=")
+            and _query(link)["cid"] == f"webcal://clocks.example.org{ics}"
+            for link in links
+        )
         for host in ("outlook.live.com", "outlook.office.com"):
             adding = [_query(link) for link in links if link.startswith(f"https://{host}/calendar/0/addfromweb?")]
             assert [query["url"] for query in adding] == [f"https://clocks.example.org{ics}"], (page, host)
@@ -358,8 +395,10 @@ def test_series_topic_and_cluster_pages_offer_subscriptions(clocks_site: Path, s
 
 def test_a_moved_event_says_so_on_its_page(clocks_site: Path) -> None:
     page = (clocks_site / "events" / "moved-session" / "index.html").read_text()
-    assert "It was going to be on Wednesday 3 March 2027, midday; it is now on Wednesday 7 April 2027, " \
-           "midday to 1pm." in page
+    assert (
+        "It was going to be on Wednesday 3 March 2027, midday; it is now on Wednesday 7 April 2027, "
+        "midday to 1pm." in page
+    )
     assert '<dt>Rescheduled from</dt><dd><time datetime="2027-03-03T12:00+00:00">' in page
 
 
@@ -371,7 +410,7 @@ def test_our_line_folding_is_icalendars_byte_for_byte(text: str) -> None:
     assert fold(line) == icalendar_fold(line)
 
 
-TEXT = st.text(alphabet=st.sampled_from("ab \\^;,:\"\n\r\tNé€🎉"), max_size=120)
+TEXT = st.text(alphabet=st.sampled_from('ab \\^;,:"\n\r\tNé€🎉'), max_size=120)
 ZONES = st.sampled_from([ZoneInfo("Europe/London"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")])
 MOMENTS = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31))
 
@@ -390,9 +429,12 @@ def vevent_properties(draw: st.DrawFn) -> tuple[tuple[str, object], ...]:
     else:
         zone = draw(ZONES)
         properties += [("dtstart", draw(MOMENTS).replace(tzinfo=zone)), ("dtend", draw(MOMENTS).replace(tzinfo=zone))]
-    properties += [("status", draw(st.sampled_from(["CONFIRMED", "TENTATIVE", "CANCELLED"]))),
-                   ("transp", draw(st.sampled_from(["OPAQUE", "TRANSPARENT"]))), ("location", draw(TEXT)),
-                   ("url", "https://example.org/events/" + draw(st.from_regex(r"[a-z0-9-]{0,90}", fullmatch=True)))]
+    properties += [
+        ("status", draw(st.sampled_from(["CONFIRMED", "TENTATIVE", "CANCELLED"]))),
+        ("transp", draw(st.sampled_from(["OPAQUE", "TRANSPARENT"]))),
+        ("location", draw(TEXT)),
+        ("url", "https://example.org/events/" + draw(st.from_regex(r"[a-z0-9-]{0,90}", fullmatch=True))),
+    ]
     if draw(st.booleans()):
         properties.append(("categories", draw(st.lists(TEXT, min_size=1, max_size=4))))
     properties.append(("description", draw(TEXT) * draw(st.integers(1, 4))))
@@ -404,8 +446,9 @@ def vevent_properties(draw: st.DrawFn) -> tuple[tuple[str, object], ...]:
 def test_our_vevents_are_icalendars_byte_for_byte(properties: tuple[tuple[str, object], ...]) -> None:
     """site_builder writes each event's VEVENT itself for speed; it must be what icalendar writes, but for
     one thing: icalendar writes a literal \\N in text as a line break, and we keep it the text it is."""
-    if any(isinstance(value, str) and "\\N" in value for _, value in properties) or \
-            any(isinstance(value, list) and any("\\N" in v for v in value) for _, value in properties):
+    if any(isinstance(value, str) and "\\N" in value for _, value in properties) or any(
+        isinstance(value, list) and any("\\N" in v for v in value) for _, value in properties
+    ):
         return
     event = icalendar.Event()
     for name, value in properties:
@@ -443,8 +486,11 @@ def _stamps(out: Path) -> list[tuple[int, datetime]]:
     """SEQUENCE and DTSTAMP of the moving event, in its own calendar and in the site's."""
     found = []
     for path in (out / "events" / "moving.ics", out / "events.ics"):
-        event = next(e for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
-                     if str(e["UID"]).startswith("event-moving@"))
+        event = next(
+            e
+            for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+            if str(e["UID"]).startswith("event-moving@")
+        )
         found.append((int(event["SEQUENCE"]), event.decoded("DTSTAMP")))
     assert found[0] == found[1]
     return found
@@ -453,12 +499,27 @@ def _stamps(out: Path) -> list[tuple[int, datetime]]:
 def test_sequence_and_dtstamp_rise_with_each_recorded_edit_cancellation_and_reinstatement(scratch) -> None:
     steps = [
         dict(start="2027-03-04 18:00", end="2027-03-04 19:00", venue="Hall", status="scheduled", updated=""),
-        dict(start="2027-03-05 18:00", end="2027-03-05 19:00", venue="Hall", status="scheduled",
-             updated="updated: 2027-01-10"),  # moved a day
-        dict(start="2027-03-05 18:00", end="2027-03-05 19:00", venue="Hall", status="cancelled",
-             updated="updated: 2027-01-11 09:00"),
-        dict(start="2027-03-05 18:00", end="2027-03-05 19:00", venue="Hall", status="scheduled",
-             updated="updated: 2027-01-11 15:30"),  # reinstated the same day: a time on `updated`
+        dict(
+            start="2027-03-05 18:00",
+            end="2027-03-05 19:00",
+            venue="Hall",
+            status="scheduled",
+            updated="updated: 2027-01-10",
+        ),  # moved a day
+        dict(
+            start="2027-03-05 18:00",
+            end="2027-03-05 19:00",
+            venue="Hall",
+            status="cancelled",
+            updated="updated: 2027-01-11 09:00",
+        ),
+        dict(
+            start="2027-03-05 18:00",
+            end="2027-03-05 19:00",
+            venue="Hall",
+            status="scheduled",
+            updated="updated: 2027-01-11 15:30",
+        ),  # reinstated the same day: a time on `updated`
     ]
     history = []
     for step in steps:
@@ -477,26 +538,46 @@ def test_sequence_and_dtstamp_rise_with_each_recorded_edit_cancellation_and_rein
 
 
 def test_a_change_of_time_place_or_status_without_updated_is_warned(scratch) -> None:
-    step = dict(start="2027-03-04 18:00", end="2027-03-04 19:00", venue="Hall", status="scheduled",
-                updated="updated: 2027-01-10")
+    step = dict(
+        start="2027-03-04 18:00",
+        end="2027-03-04 19:00",
+        venue="Hall",
+        status="scheduled",
+        updated="updated: 2027-01-10",
+    )
     scratch.write("events/moving.md", MOVING.format(**step))
     assert scratch.build().code == 0
-    scratch.write("events/moving.md", MOVING.format(**{**step, "start": "2027-03-04 17:30", "venue": "Annexe",
-                                                       "status": "cancelled"}))
+    scratch.write(
+        "events/moving.md",
+        MOVING.format(**{**step, "start": "2027-03-04 17:30", "venue": "Annexe", "status": "cancelled"}),
+    )
     run = scratch.build()
     assert run.code == 0
-    assert "content/events/moving.md:12: warning: updated: did not move, but the event's start, place and " \
-           "status changed since the last build published it, so calendars that imported it keep the old one " \
-           "(expected `updated: 2027-01-15`, or a time on it if it was set to that day already)" in run.err_lines
+    assert (
+        "content/events/moving.md:12: warning: updated: did not move, but the event's start, place and "
+        "status changed since the last build published it, so calendars that imported it keep the old one "
+        "(expected `updated: 2027-01-15`, or a time on it if it was set to that day already)" in run.err_lines
+    )
     # `updated` moved back: SEQUENCE would fall, and calendars that imported the event would ignore it.
-    scratch.write("events/moving.md", MOVING.format(**{**step, "start": "2027-03-04 17:30", "venue": "Annexe",
-                                                       "status": "cancelled", "updated": "updated: 2027-01-02"}))
+    scratch.write(
+        "events/moving.md",
+        MOVING.format(
+            **{
+                **step,
+                "start": "2027-03-04 17:30",
+                "venue": "Annexe",
+                "status": "cancelled",
+                "updated": "updated: 2027-01-02",
+            }
+        ),
+    )
     run = scratch.build()
     assert run.code == 0
     assert [line for line in run.err_lines if "moving.md" in line] == [
         "content/events/moving.md:12: warning: updated: is earlier than when the last build published this event, "
         "so calendars that imported it would ignore this version (expected `updated: 2027-01-15`, or a time on "
-        "it if it was set to that day already)"]
+        "it if it was set to that day already)"
+    ]
     # Nothing changed since: nothing to say.
     assert "moving.md" not in scratch.build().err
 
@@ -504,14 +585,27 @@ def test_a_change_of_time_place_or_status_without_updated_is_warned(scratch) -> 
 # ---------------------------------------------------------------- content no one on the team wrote
 
 LONDON = ZoneInfo("Europe/London")
-WORDS = st.lists(st.characters(whitelist_categories=("L", "M", "N", "P", "S", "Zs")) | st.sampled_from(
-    list(",;:\\\"'#&<>\t") + ["\\N", "\\n", "\\,", "\\;"]), min_size=1, max_size=30).map("".join).filter(
-    lambda text: text.strip() != "")
+WORDS = (
+    st.lists(
+        st.characters(whitelist_categories=("L", "M", "N", "P", "S", "Zs"))
+        | st.sampled_from(list(",;:\\\"'#&<>\t") + ["\\N", "\\n", "\\,", "\\;"]),
+        min_size=1,
+        max_size=30,
+    )
+    .map("".join)
+    .filter(lambda text: text.strip() != "")
+)
 # (No line breaks: a title on two lines is an error and a summary's breaks are spaces, schema.Text(prose=True);
 # tests/test_well_formed_output.py holds those rules.)
 # Moments around both changes and anywhere else in the years the calendars span.
-NEAR = [datetime(2026, 10, 25, 0, 0), datetime(2026, 10, 25, 1, 0), datetime(2027, 3, 28, 0, 30),
-        datetime(2027, 3, 28, 2, 0), datetime(2027, 10, 31, 1, 0), datetime(2028, 3, 26, 0, 45)]
+NEAR = [
+    datetime(2026, 10, 25, 0, 0),
+    datetime(2026, 10, 25, 1, 0),
+    datetime(2027, 3, 28, 0, 30),
+    datetime(2027, 3, 28, 2, 0),
+    datetime(2027, 10, 31, 1, 0),
+    datetime(2028, 3, 26, 0, 45),
+]
 OFFSETS = st.sampled_from([None, None, timedelta(0), timedelta(hours=1), timedelta(hours=2), timedelta(hours=-5)])
 
 
@@ -539,8 +633,14 @@ def event_content(draw: st.DrawFn, number: int) -> tuple[str, dict]:
     """One event's file, and what every calendar must say of it."""
     title, summary = draw(WORDS), draw(WORDS)
     status = draw(st.sampled_from(["scheduled", "cancelled", "postponed", "full"]))
-    lines = ["---", f"title: {yaml_text(title)}", f"summary: {yaml_text(summary)}", "series: found",
-             f"status: {status}", "published: 2026-01-01"]
+    lines = [
+        "---",
+        f"title: {yaml_text(title)}",
+        f"summary: {yaml_text(summary)}",
+        "series: found",
+        f"status: {status}",
+        "published: 2026-01-01",
+    ]
     if draw(st.booleans()):
         day = draw(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)))
         last = day + timedelta(days=draw(st.integers(0, 5)))
@@ -557,8 +657,11 @@ def event_content(draw: st.DrawFn, number: int) -> tuple[str, dict]:
             local = wall.replace(tzinfo=LONDON)  # fold 0: the first of a time that happens twice
             if local.astimezone(timezone.utc).astimezone(LONDON).replace(tzinfo=None) != wall:
                 offset = timedelta(0)  # that time never comes (the clocks went forward): pin it instead
-        start = (wall - offset).replace(tzinfo=timezone.utc) if offset is not None else \
-            wall.replace(tzinfo=LONDON).astimezone(timezone.utc)
+        start = (
+            (wall - offset).replace(tzinfo=timezone.utc)
+            if offset is not None
+            else wall.replace(tzinfo=LONDON).astimezone(timezone.utc)
+        )
         finish = start + timedelta(minutes=draw(st.integers(1, 3000)))
 
         def written(instant: datetime) -> str:
@@ -570,6 +673,7 @@ def event_content(draw: st.DrawFn, number: int) -> tuple[str, dict]:
             if local.fold:  # the second of a time that happens twice needs its offset to say so
                 return local.isoformat(timespec="seconds")
             return f"{local:%Y-%m-%d %H:%M}"
+
         lines += [f"start: {written(start)}", f"end: {written(finish)}"]
         when = (f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{finish:%Y-%m-%dT%H:%M:%SZ}")
     if draw(st.booleans()):
@@ -581,18 +685,26 @@ def event_content(draw: st.DrawFn, number: int) -> tuple[str, dict]:
         where = "Online"
     lines.append("---")
     prefix = {"cancelled": "Cancelled: ", "postponed": "Postponed: "}.get(status, "")
-    return "\n".join(lines) + "\n", {"summary": prefix + title.strip(), "start": when[0], "end": when[1],
-                                     "status": {"scheduled": "CONFIRMED", "full": "CONFIRMED",
-                                                "postponed": "TENTATIVE", "cancelled": "CANCELLED"}[status],
-                                     "location": where, "description": summary.strip()}
+    return "\n".join(lines) + "\n", {
+        "summary": prefix + title.strip(),
+        "start": when[0],
+        "end": when[1],
+        "status": {"scheduled": "CONFIRMED", "full": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}[
+            status
+        ],
+        "location": where,
+        "description": summary.strip(),
+    }
 
 
 @st.composite
 def strangers_sites(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
     site_title, series_title, series_summary = draw(WORDS), draw(WORDS), draw(WORDS)
-    files = {"site.yaml": f"title: {yaml_text(site_title)}\nbase_url: https://strangers.example.org/\n",
-             "series/found.md": f"---\ntitle: {yaml_text(series_title)}\nsummary: {yaml_text(series_summary)}\n"
-                                "published: 2026-01-01\n---\n"}
+    files = {
+        "site.yaml": f"title: {yaml_text(site_title)}\nbase_url: https://strangers.example.org/\n",
+        "series/found.md": f"---\ntitle: {yaml_text(series_title)}\nsummary: {yaml_text(series_summary)}\n"
+        "published: 2026-01-01\n---\n",
+    }
     expected = {}
     for number in range(draw(st.integers(1, 6))):
         text, facts = draw(event_content(number))
@@ -603,22 +715,26 @@ def strangers_sites(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict], d
     return files, expected, names
 
 
-@settings(max_examples=examples(8), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(strangers_sites())
 def test_on_content_no_one_here_wrote_every_parser_reads_what_the_editor_meant(
-        site: tuple[dict[str, str], dict[str, dict], dict[str, str]]) -> None:
+    site: tuple[dict[str, str], dict[str, dict], dict[str, str]],
+) -> None:
     """Any text in every calendar field, headers included, and any times, across both clock changes and in
     the hour that happens twice, pinned with an offset or not: four parsers read back exactly that."""
     import tempfile
+
     files, expected, names = site
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for rel, text in files.items():
             (root / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / "content" / rel).write_text(text, encoding="utf-8")
-        run = run_main("build", "--content", str(root / "content"), "--output", str(root / "out"),
-                       "--today", "2026-06-01")
+        run = run_main(
+            "build", "--content", str(root / "content"), "--output", str(root / "out"), "--today", "2026-06-01"
+        )
         assert run.code == 0, run.err
         calendars = sorted((root / "out").rglob("*.ics"))
         reading = agreed_reading(calendars)

@@ -66,8 +66,12 @@ def build_head(site: Scratch) -> None:
 
 
 def test_moved_cancelled_added_and_removed_are_said_in_words(site: Scratch) -> None:
-    site.write("events/budget-workshop.md", WORKSHOP.replace("2027-03-04 18:00", "2027-03-05 18:00")
-               .replace("2027-03-04 19:30", "2027-03-05 19:30").replace("Hillside Community Centre", "The Guildhall"))
+    site.write(
+        "events/budget-workshop.md",
+        WORKSHOP.replace("2027-03-04 18:00", "2027-03-05 18:00")
+        .replace("2027-03-04 19:30", "2027-03-05 19:30")
+        .replace("Hillside Community Centre", "The Guildhall"),
+    )
     site.write("events/grants-clinic.md", CLINIC.replace("format: online", "format: online\n    status: cancelled"))
     site.write("pages/contact.md", "---\ntitle: Contact us\nsummary: How to reach the team.\n---\n")
     (site.content / "pages" / "about.md").unlink()
@@ -83,20 +87,33 @@ def test_moved_cancelled_added_and_removed_are_said_in_words(site: Scratch) -> N
     text = run.out
     assert "\nPages added:\n  /contact/ Contact us\n" in text
     # What the pages say: the event pages, the listings and the series that show them, and search.
-    changed = [line for line in text.split("\nPages changed:\n")[1].split("\n\n")[0].splitlines()
-               if not re.fullmatch(r"  /events/\d{4}/\d\d/ Events in \w+ \d{4}", line)]  # and two month pages
-    assert changed == ["  / Scratch site", "  /events/ Events", "  /events/budget-workshop/ Budget workshop",
-                       "  /events/format/in-person/ In person events", "  /events/format/online/ Online events",
-                       "  /events/grants-clinic/ Grants clinic", "  /search/ Search",
-                       "  /series/money-matters/ Money matters"]
+    changed = [
+        line
+        for line in text.split("\nPages changed:\n")[1].split("\n\n")[0].splitlines()
+        if not re.fullmatch(r"  /events/\d{4}/\d\d/ Events in \w+ \d{4}", line)
+    ]  # and two month pages
+    assert changed == [
+        "  / Scratch site",
+        "  /events/ Events",
+        "  /events/budget-workshop/ Budget workshop",
+        "  /events/format/in-person/ In person events",
+        "  /events/format/online/ Online events",
+        "  /events/grants-clinic/ Grants clinic",
+        "  /search/ Search",
+        "  /series/money-matters/ Money matters",
+    ]
     assert "\nPages removed:\n  /about/ About\n" in text
-    assert ("\nEvents moved or changed:\n"
-            "  /events/budget-workshop/ Budget workshop: now Friday 5 March 2027, 6pm to 7:30pm "
-            "(was Thursday 4 March 2027, 6pm to 7:30pm); now at The Guildhall, 1 Hill Street, Leeds "
-            "(was Hillside Community Centre, 1 Hill Street, Leeds)\n"
-            "  /events/grants-clinic/ Grants clinic: now cancelled (was going ahead)\n") in text
-    assert ("\nCalendars affected (subscribers see the change):\n  /events.ics\n  /events/budget-workshop.ics\n"
-            "  /events/grants-clinic.ics\n  /series/money-matters.ics\n") in text
+    assert (
+        "\nEvents moved or changed:\n"
+        "  /events/budget-workshop/ Budget workshop: now Friday 5 March 2027, 6pm to 7:30pm "
+        "(was Thursday 4 March 2027, 6pm to 7:30pm); now at The Guildhall, 1 Hill Street, Leeds "
+        "(was Hillside Community Centre, 1 Hill Street, Leeds)\n"
+        "  /events/grants-clinic/ Grants clinic: now cancelled (was going ahead)\n"
+    ) in text
+    assert (
+        "\nCalendars affected (subscribers see the change):\n  /events.ics\n  /events/budget-workshop.ics\n"
+        "  /events/grants-clinic.ics\n  /series/money-matters.ics\n"
+    ) in text
     assert "\nSearch index:\n  /pagefind/: 13 files added, removed or changed\n" in text
     assert "\nOther files:\n  /sitemap.xml\n" in text and "/pagefind/pagefind" not in text
 
@@ -106,13 +123,15 @@ def test_a_body_edit_changes_one_page_and_no_calendar(site: Scratch) -> None:
     build_head(site)
     run = run_main("diff", "--base", "base", "--head", "head")
     # The page, and the search index that holds its words, in one line: nothing else.
-    assert re.fullmatch(r"What this change does to the site:\n1 page changed; the search index changed \((\d+) files\)\.\n"
-                        r"\nPages changed:\n  /about/ About\n\nSearch index:\n  /pagefind/: \1 files added, removed or changed\n",
-                        run.out), run.out
+    assert re.fullmatch(
+        r"What this change does to the site:\n1 page changed; the search index changed \((\d+) files\)\.\n"
+        r"\nPages changed:\n  /about/ About\n\nSearch index:\n  /pagefind/: \1 files added, removed or changed\n",
+        run.out,
+    ), run.out
 
 
 def test_markdown_for_a_job_summary_escapes_what_editors_typed(site: Scratch) -> None:
-    site.write("pages/contact.md", "---\ntitle: \"Contact *us* <now>\"\nsummary: How to reach us.\n---\n")
+    site.write("pages/contact.md", '---\ntitle: "Contact *us* <now>"\nsummary: How to reach us.\n---\n')
     build_head(site)
     run = run_main("diff", "--base", "base", "--head", "head", "--format", "markdown")
     assert run.code == 0
@@ -123,15 +142,24 @@ def test_markdown_for_a_job_summary_escapes_what_editors_typed(site: Scratch) ->
 
 def test_the_same_content_built_twice_changes_nothing(site: Scratch) -> None:
     build_head(site)
-    for form, expected in (("text", "What this change does to the site: Nothing: every page, feed and calendar "
-                                    "stays exactly as it was.\n"),
-                           ("markdown", "### What this change does to the site\n\nNothing: every page, feed and "
-                                        "calendar stays exactly as it was.\n")):
+    for form, expected in (
+        (
+            "text",
+            "What this change does to the site: Nothing: every page, feed and calendar stays exactly as it was.\n",
+        ),
+        (
+            "markdown",
+            "### What this change does to the site\n\nNothing: every page, feed and "
+            "calendar stays exactly as it was.\n",
+        ),
+    ):
         assert run_main("diff", "--base", "base", "--head", "head", "--format", form).out == expected
 
 
 def test_a_folder_that_is_not_a_build_is_a_usage_error(site: Scratch) -> None:
     run = run_main("diff", "--base", "base", "--head", "content")
     assert run.code == 2
-    assert run.err == ("error: --head: content is not a folder this builder wrote (expected the output folder "
-                       "of a build, with its .site-builder-output file)\n")
+    assert run.err == (
+        "error: --head: content is not a folder this builder wrote (expected the output folder "
+        "of a build, with its .site-builder-output file)\n"
+    )

@@ -14,8 +14,9 @@ from tests.conftest import PROJECT, SITES, Scratch, run_main
 
 
 def run_script(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.slow  # a new Python process
@@ -30,7 +31,9 @@ def test_plain_python_build_py_builds_content_into_output(tmp_path: Path) -> Non
 
 
 def test_content_errors_exit_1_on_stderr_with_a_count_and_no_traceback(scratch: Scratch) -> None:
-    scratch.write("events/a.md", """
+    scratch.write(
+        "events/a.md",
+        """
         ---
         title: A
         summary: Broken start.
@@ -38,7 +41,8 @@ def test_content_errors_exit_1_on_stderr_with_a_count_and_no_traceback(scratch: 
         end: 2027-03-04 19:00
         format: online
         ---
-        """)
+        """,
+    )
     run = scratch.build()
     assert run.code == 1
     assert run.out == ""
@@ -52,18 +56,23 @@ def test_content_errors_exit_1_on_stderr_with_a_count_and_no_traceback(scratch: 
 
 
 def test_warnings_do_not_stop_the_build(scratch: Scratch) -> None:
-    scratch.write("pages/about.md", """
+    scratch.write(
+        "pages/about.md",
+        """
         ---
         title: About
         summary: Who runs the programme and how to reach them.
         colour: blue
         ---
-        """)
+        """,
+    )
     run = scratch.build()
     assert run.code == 0
-    assert run.err_lines == ["content/pages/about.md:4: warning: colour: unknown field, ignored (known fields "
-                             "are title, summary, slug, topics, draft, published, updated, image)",
-                             "1 warning"]
+    assert run.err_lines == [
+        "content/pages/about.md:4: warning: colour: unknown field, ignored (known fields "
+        "are title, summary, slug, topics, draft, published, updated, image)",
+        "1 warning",
+    ]
 
 
 @pytest.mark.parametrize("args", [["build", "--nonsense"], ["frobnicate"], ["build", "--today", "tomorrow"]])
@@ -95,20 +104,39 @@ def test_check_formats_for_github_and_json(scratch: Scratch) -> None:
     assert github.code == 1
     assert github.out.splitlines() == [
         "::error file=content/events/a.md,line=4,title=start::'x' is not a date and time (expected a date "
-        "and time like 2027-03-04 18:00, or a date like 2027-03-04)"]
+        "and time like 2027-03-04 18:00, or a date like 2027-03-04)"
+    ]
     as_json = json.loads(scratch.check("--format", "json").out)
-    assert as_json == [{"path": "content/events/a.md", "line": 4, "field": "start", "severity": "error",
-                        "message": "'x' is not a date and time (expected a date and time like 2027-03-04 18:00, "
-                                   "or a date like 2027-03-04)"}]
+    assert as_json == [
+        {
+            "path": "content/events/a.md",
+            "line": 4,
+            "field": "start",
+            "severity": "error",
+            "message": "'x' is not a date and time (expected a date and time like 2027-03-04 18:00, "
+            "or a date like 2027-03-04)",
+        }
+    ]
 
 
 def test_base_url_option_changes_canonical_links_and_feeds(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15",
-                   "--base-url", "https://preview.example.net")
+    run = run_main(
+        "build",
+        "--content",
+        str(SITES / "small"),
+        "--output",
+        str(out),
+        "--today",
+        "2027-01-15",
+        "--base-url",
+        "https://preview.example.net",
+    )
     assert run.code == 0
-    assert '<link rel="canonical" href="https://preview.example.net/events/">' in \
-        (out / "events" / "index.html").read_text()
+    assert (
+        '<link rel="canonical" href="https://preview.example.net/events/">'
+        in (out / "events" / "index.html").read_text()
+    )
     assert "https://preview.example.net/feed.xml" in (out / "feed.xml").read_text()
 
 
@@ -134,13 +162,22 @@ def test_a_fault_in_the_tool_is_reported_without_a_traceback_unless_debug(tmp_pa
     assert "Traceback" in debug.stderr
 
 
-@pytest.mark.parametrize("url, message", [
-    ("notaurl", "error: --base-url: 'notaurl' is not an https: or http: link (expected an https: or http: link, "
-                "like https://learning.example.org/)\n"),
-    ("https://example.org/sub/", "error: --base-url: 'https://example.org/sub/' is below the root of its host "
-                                 "(expected the root, like https://example.org/: the site links to its pages "
-                                 "from /)\n"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        (
+            "notaurl",
+            "error: --base-url: 'notaurl' is not an https: or http: link (expected an https: or http: link, "
+            "like https://learning.example.org/)\n",
+        ),
+        (
+            "https://example.org/sub/",
+            "error: --base-url: 'https://example.org/sub/' is below the root of its host "
+            "(expected the root, like https://example.org/: the site links to its pages "
+            "from /)\n",
+        ),
+    ],
+)
 def test_a_bad_base_url_option_is_a_usage_error(url: str, message: str, tmp_path: Path) -> None:
     run = run_main("build", "--content", str(SITES / "small"), "--output", str(tmp_path / "out"), "--base-url", url)
     assert run.code == 2
@@ -152,8 +189,14 @@ def test_a_bad_base_url_option_is_a_usage_error(url: str, message: str, tmp_path
 def test_output_piped_into_a_reader_that_stops_early_is_not_an_internal_error(tmp_path: Path) -> None:
     shutil.copytree(SITES / "small", tmp_path / "content")
     reader = subprocess.Popen(["head", "-c", "0"], stdin=subprocess.PIPE)  # reads nothing, and is gone at once
-    done = subprocess.run([sys.executable, str(PROJECT / "build.py")], cwd=tmp_path, stdout=reader.stdin,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(PROJECT / "build.py")],
+        cwd=tmp_path,
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
     reader.stdin.close()
     reader.wait(timeout=30)
     assert done.returncode == 141, done.stderr

@@ -35,16 +35,26 @@ TODAY = date(2027, 1, 15)
 
 # ---------------------------------------------------------------- the new type: its declaration
 
+
 def newest_recorded_first(items: list[Any], config: Config) -> tuple:
     return tuple(sorted(items, key=lambda item: (-item.recorded.toordinal(), item.slug)))
 
 
 RECORDINGS = ContentType(
-    "recordings", "Recording", "Recordings", Item, "recording.html",
+    "recordings",
+    "Recording",
+    "Recordings",
+    Item,
+    "recording.html",
     fields=(
         Field("recorded", Day(), "The day it was recorded", required=True, example="2026-11-04"),
-        Field("link", Link("https", example="https://video.example.org/talk"), "Where to watch or listen",
-              required=True, example="https://video.example.org/talk"),
+        Field(
+            "link",
+            Link("https", example="https://video.example.org/talk"),
+            "Where to watch or listen",
+            required=True,
+            example="https://video.example.org/talk",
+        ),
     ),
     aliases=("recording",),
     order=newest_recorded_first,
@@ -132,8 +142,15 @@ def write_site(root: Path, content: dict[str, str] = CONTENT) -> tuple[Path, Pat
 
 
 def options(root: Path, content: Path, templates: Path, types: ContentTypes = TYPES) -> Options:
-    return Options(content_dir=content, output_dir=root / "output", today=TODAY, templates_dir=templates,
-                   base=root, workers=1, types=types)
+    return Options(
+        content_dir=content,
+        output_dir=root / "output",
+        today=TODAY,
+        templates_dir=templates,
+        base=root,
+        workers=1,
+        types=types,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +163,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # ---------------------------------------------------------------- what the build makes of it
+
 
 def test_each_recording_has_its_page_from_its_template(built: Path) -> None:
     page = built / "recordings" / "listening-well-talk" / "index.html"
@@ -216,6 +234,7 @@ def test_its_feed_and_the_news_feed_carry_it(built: Path) -> None:
 
 # ---------------------------------------------------------------- the other stages read it too
 
+
 def test_its_fields_are_checked_with_file_line_and_field(tmp_path: Path) -> None:
     broken = dict(CONTENT)
     broken["recordings/funding-panel.md"] = """
@@ -237,12 +256,14 @@ def test_its_fields_are_checked_with_file_line_and_field(tmp_path: Path) -> None
     assert not (tmp_path / "output").exists()
 
     # Once fixed, but not published: a type whose items are news expects the day it was announced.
-    (content / "recordings" / "funding-panel.md").write_text(textwrap.dedent(CONTENT["recordings/funding-panel.md"])
-                                                            .lstrip("\n").replace("published: 2026-12-03\n", ""))
+    (content / "recordings" / "funding-panel.md").write_text(
+        textwrap.dedent(CONTENT["recordings/funding-panel.md"]).lstrip("\n").replace("published: 2026-12-03\n", "")
+    )
     loaded = load_site(options(tmp_path, content, templates))
     assert loaded.site is not None
     assert [(p.path, p.field, p.is_error) for p in loaded.problems] == [
-        ("content/recordings/funding-panel.md", "published", False)]
+        ("content/recordings/funding-panel.md", "published", False)
+    ]
 
 
 def test_new_writes_every_field_of_the_new_type(tmp_path: Path) -> None:
@@ -251,9 +272,11 @@ def test_new_writes_every_field_of_the_new_type(tmp_path: Path) -> None:
     assert path == content / "recordings" / "budgeting-workshop.md"
     text = path.read_text()
     assert "\nrecorded:" in text and "\nlink:" in text and "The day it was recorded (required)" in text
-    path.write_text(text.replace("\nsummary:", "\nsummary: Planning a year's budget together, step by step.")
-                    .replace("\nrecorded:", "\nrecorded: 2027-01-10")
-                    .replace("\nlink:", "\nlink: https://video.example.org/budgeting"))
+    path.write_text(
+        text.replace("\nsummary:", "\nsummary: Planning a year's budget together, step by step.")
+        .replace("\nrecorded:", "\nrecorded: 2027-01-10")
+        .replace("\nlink:", "\nlink: https://video.example.org/budgeting")
+    )
     loaded = load_site(options(tmp_path, content, templates))
     assert [p for p in loaded.problems if p.is_error] == []
     assert loaded.site is not None
@@ -291,10 +314,14 @@ def test_its_folder_and_its_sections_own_pages_are_addresses_no_other_item_may_t
     content, templates = write_site(tmp_path, clashing)
     loaded = load_site(options(tmp_path, content, templates))
     messages = {(p.path, p.message) for p in loaded.problems if p.is_error}
-    assert ("content/pages/recordings.md", "'recordings' is a section of the site (expected another slug for this "
-            "page)") in messages
-    assert ("content/recordings/page.md", "'page' is used by the site for /recordings/page/ (expected another "
-            "slug)") in messages
+    assert (
+        "content/pages/recordings.md",
+        "'recordings' is a section of the site (expected another slug for this page)",
+    ) in messages
+    assert (
+        "content/recordings/page.md",
+        "'page' is used by the site for /recordings/page/ (expected another slug)",
+    ) in messages
     # With the standard registry there is no such section, and the page may have the address.
     loaded = load_site(options(tmp_path, content, templates, types=STANDARD_TYPES))
     assert not any(p.path == "content/pages/recordings.md" for p in loaded.problems)
@@ -311,13 +338,33 @@ def test_the_cache_of_content_files_is_keyed_by_the_declarations() -> None:
 
 # The events type with two more fields: a language with a default, and a host with fields of its own.
 EVENTS = STANDARD_TYPES["events"]
-WITH_LANGUAGE = ContentTypes(*(dataclasses.replace(t, fields=(
-    *t.fields,
-    Field("language", Choice("English", "Welsh", "British Sign Language", noun="one of the languages"),
-          "The language it is held in (default English)", default="English"),
-    Field("host", Fields(Field("name", Text(), "Who hosts it", required=True),
-                         Field("url", Link("https"), "Their website")), "The organisation hosting it"),
-)) if t is EVENTS else t for t in STANDARD_TYPES))
+WITH_LANGUAGE = ContentTypes(
+    *(
+        dataclasses.replace(
+            t,
+            fields=(
+                *t.fields,
+                Field(
+                    "language",
+                    Choice("English", "Welsh", "British Sign Language", noun="one of the languages"),
+                    "The language it is held in (default English)",
+                    default="English",
+                ),
+                Field(
+                    "host",
+                    Fields(
+                        Field("name", Text(), "Who hosts it", required=True),
+                        Field("url", Link("https"), "Their website"),
+                    ),
+                    "The organisation hosting it",
+                ),
+            ),
+        )
+        if t is EVENTS
+        else t
+        for t in STANDARD_TYPES
+    )
+)
 
 # The template of events, showing them: the only other change.
 SHOWN = """<p class="lead">{{ item.summary }}</p>
@@ -362,21 +409,29 @@ def test_a_field_declared_for_a_type_reaches_its_template_with_no_other_change(t
     result = build(options(tmp_path, folder, templates, types=WITH_LANGUAGE))
     assert result.problems == []  # the fields are known: no "unknown field" warning
     welsh = (tmp_path / "output" / "events" / "in-welsh" / "index.html").read_text()
-    assert '<p class="language">In Welsh, hosted by <a href="https://menter.example.org/">Menter Iaith</a>.</p>' in welsh
+    assert (
+        '<p class="language">In Welsh, hosted by <a href="https://menter.example.org/">Menter Iaith</a>.</p>' in welsh
+    )
     english = (tmp_path / "output" / "events" / "in-english" / "index.html").read_text()
     assert '<p class="language">In English.</p>' in english  # the declared default, and no host
 
     # Checked as it is declared, with file, line and field, like any other.
-    (folder / "events" / "in-english.md").write_text(textwrap.dedent(content["events/in-english.md"]).lstrip("\n")
-                                                   .replace("format: online", "format: online\nlanguage: French"))
+    (folder / "events" / "in-english.md").write_text(
+        textwrap.dedent(content["events/in-english.md"])
+        .lstrip("\n")
+        .replace("format: online", "format: online\nlanguage: French")
+    )
     loaded = load_site(options(tmp_path, folder, templates, types=WITH_LANGUAGE))
     assert [(p.path, p.line, p.field) for p in loaded.problems if p.is_error] == [
-        ("content/events/in-english.md", 7, "language")]
+        ("content/events/in-english.md", 7, "language")
+    ]
 
     # The standard registry does not know the fields: the same files warn of them, and carry nothing.
     loaded = load_site(options(tmp_path, folder, templates, types=STANDARD_TYPES))
-    assert {(p.path, p.field) for p in loaded.problems} >= {("content/events/in-welsh.md", "language"),
-                                                            ("content/events/in-welsh.md", "host")}
+    assert {(p.path, p.field) for p in loaded.problems} >= {
+        ("content/events/in-welsh.md", "language"),
+        ("content/events/in-welsh.md", "host"),
+    }
     assert loaded.site is not None and not hasattr(loaded.site.events[0], "language")
 
 
@@ -384,6 +439,7 @@ def test_a_field_whose_name_items_already_use_is_refused_where_it_is_declared() 
     clash = dataclasses.replace(RECORDINGS, fields=(*RECORDINGS.fields, Field("url", Link("https"), "A mirror")))
     with pytest.raises(ValueError, match=r"recordings: its items cannot carry the fields \['url'\]"):
         ContentTypes(*STANDARD_TYPES, clash)
-    renamed = dataclasses.replace(RECORDINGS, fields=(*RECORDINGS.fields,
-                                                      Field("url", Link("https"), "A mirror", attribute="mirror")))
+    renamed = dataclasses.replace(
+        RECORDINGS, fields=(*RECORDINGS.fields, Field("url", Link("https"), "A mirror", attribute="mirror"))
+    )
     assert ContentTypes(*STANDARD_TYPES, renamed)["recordings"].fields[-1].carried_as == "mirror"

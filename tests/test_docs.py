@@ -37,6 +37,7 @@ def test_the_readme_example_event_passes_check(tmp_path, monkeypatch) -> None:
     import textwrap
 
     from tests.conftest import SITES, run_main
+
     readme = (PROJECT / "README.md").read_text()
     example = re.search(r"   ```markdown\n(   ---\n.*?)   ```", readme, re.S)[1]
     shutil.copytree(SITES / "base", tmp_path / "content")

@@ -32,21 +32,28 @@ def body_warnings(body: str) -> list[str]:
 
 
 def test_a_skipped_heading_level_warns_with_its_line_whichever_way_the_body_is_read() -> None:
-    expected = ("pages/x.md:9: warning: body: this #### heading follows a ## heading and skips a level "
-                "(expected ###: people using screen readers move through a page by its heading levels)")
+    expected = (
+        "pages/x.md:9: warning: body: this #### heading follows a ## heading and skips a level "
+        "(expected ###: people using screen readers move through a page by its heading levels)"
+    )
     assert body_warnings("## One\n\nText.\n\n#### Two\n") == [expected]
     assert body_warnings("## One\n\nText with <b>HTML</b>.\n\n#### Two\n") == [expected]  # the event stream
     assert body_warnings("### First\n") == [
         "pages/x.md:5: warning: body: this ### heading follows the page title and skips a level (expected ##: "
-        "people using screen readers move through a page by its heading levels)"]
+        "people using screen readers move through a page by its heading levels)"
+    ]
     assert body_warnings("## A\n\n### B\n\n#### C\n\n## D\n\n### E\n") == []
 
 
 def test_links_between_content_files_go_to_the_pages_and_broken_ones_are_reported(scratch: Scratch) -> None:
-    scratch.write("series/money-matters.md", "---\ntitle: Money matters\nsummary: Sessions on money.\n"
-                                             "published: 2027-01-01\n---\n")
+    scratch.write(
+        "series/money-matters.md",
+        "---\ntitle: Money matters\nsummary: Sessions on money.\npublished: 2027-01-01\n---\n",
+    )
     scratch.write("pages/other-page.md", "---\ntitle: Other page\nsummary: Another page.\nslug: elsewhere\n---\n")
-    scratch.write("pages/about.md", """\
+    scratch.write(
+        "pages/about.md",
+        """\
         ---
         title: About
         summary: What this programme is.
@@ -57,7 +64,8 @@ def test_links_between_content_files_go_to_the_pages_and_broken_ones_are_reporte
         [the series again](series/money-matters.md).
 
         Broken: [a typo](../series/mony-matters.md) and [nothing](../events/gone.md).
-        """)
+        """,
+    )
     run = scratch.build()
     assert run.code == 0, run.err
     assert [line for line in run.err_lines if line.startswith("content/")] == [
@@ -80,4 +88,5 @@ def test_a_link_to_a_draft_file_is_reported_as_a_link_to_a_page_the_site_does_no
     run = scratch.check()
     assert [line for line in run.err_lines if line.startswith("content/")] == [
         "content/pages/about.md:6: warning: body: links to /soon/, which is not a page or file on this site "
-        "(expected a page's address, like /events/)"]
+        "(expected a page's address, like /events/)"
+    ]

@@ -20,11 +20,20 @@ EVENT = """
     """
 
 
-def event(scratch: Scratch, slug: str, title: str = "Talk", summary: str = "An evening talk on access.",
-          start: str = "2027-03-04 18:00", end: str = "2027-03-04 19:00", topics: str = "Access",
-          deadline: str = "") -> None:
-    scratch.write(f"events/{slug}.md", EVENT.format(title=title, summary=summary, start=start, end=end,
-                                                    topics=topics, deadline=deadline))
+def event(
+    scratch: Scratch,
+    slug: str,
+    title: str = "Talk",
+    summary: str = "An evening talk on access.",
+    start: str = "2027-03-04 18:00",
+    end: str = "2027-03-04 19:00",
+    topics: str = "Access",
+    deadline: str = "",
+) -> None:
+    scratch.write(
+        f"events/{slug}.md",
+        EVENT.format(title=title, summary=summary, start=start, end=end, topics=topics, deadline=deadline),
+    )
 
 
 def test_a_past_event_still_taking_bookings(scratch: Scratch) -> None:
@@ -43,14 +52,16 @@ def test_a_booking_deadline_after_the_event_starts(scratch: Scratch) -> None:
     event(scratch, "late", deadline="deadline: 2027-03-05")
     assert scratch.check().err_lines[0] == (
         "content/events/late.md:8: warning: booking.deadline: 2027-03-05 is after the event starts on "
-        "2027-03-04 (expected a deadline on or before the day)")
+        "2027-03-04 (expected a deadline on or before the day)"
+    )
 
 
 def test_a_summary_that_repeats_the_title(scratch: Scratch) -> None:
     event(scratch, "echo", title="Budget basics", summary="Budget basics.")
     assert scratch.check().err_lines[0] == (
         "content/events/echo.md:3: warning: summary: repeats the title (expected a sentence on what it is "
-        "about and who it is for)")
+        "about and who it is for)"
+    )
 
 
 def test_a_topic_used_once_that_is_close_to_another(scratch: Scratch) -> None:

@@ -13,12 +13,15 @@ def page_html(scratch: Scratch, slug: str) -> str:
 
 
 def test_words_yaml_would_read_as_booleans_or_numbers_stay_text(scratch: Scratch) -> None:
-    scratch.write("pages/norway.md", """
+    scratch.write(
+        "pages/norway.md",
+        """
         ---
         title: no
         summary: 10:30
         ---
-        """)
+        """,
+    )
     run = scratch.build()
     assert run.code == 0, run.err
     html = page_html(scratch, "norway")
@@ -27,22 +30,32 @@ def test_words_yaml_would_read_as_booleans_or_numbers_stay_text(scratch: Scratch
 
 
 def test_quoted_hash_is_kept_and_a_comment_on_its_own_line_is_fine(scratch: Scratch) -> None:
-    scratch.write("pages/update.md", """
+    scratch.write(
+        "pages/update.md",
+        """
         ---
         # A comment line is allowed
         title: "Update #2"
         summary: 'Issue #3 of the newsletter'
         ---
-        """)
+        """,
+    )
     assert scratch.build().code == 0
     assert "<h1>Update #2</h1>" in page_html(scratch, "update")
 
 
 def test_every_accepted_way_of_writing_a_start_time_means_the_same_instant(scratch: Scratch) -> None:
-    forms = ["2027-03-04T18:00:00", "2027-03-04 18:00", "'2027-03-04 18:00'", '"2027-03-04T18:00:00+00:00"',
-             "2027-03-04T18:00:00Z"]
+    forms = [
+        "2027-03-04T18:00:00",
+        "2027-03-04 18:00",
+        "'2027-03-04 18:00'",
+        '"2027-03-04T18:00:00+00:00"',
+        "2027-03-04T18:00:00Z",
+    ]
     for n, form in enumerate(forms):
-        scratch.write(f"events/e{n}.md", f"""
+        scratch.write(
+            f"events/e{n}.md",
+            f"""
             ---
             title: Event {n}
             summary: The same time written another way.
@@ -50,7 +63,8 @@ def test_every_accepted_way_of_writing_a_start_time_means_the_same_instant(scrat
             end: 2027-03-04 19:00
             format: online
             ---
-            """)
+            """,
+        )
     run = scratch.build()
     assert run.code == 0, run.err
     for n in range(len(forms)):
@@ -59,7 +73,9 @@ def test_every_accepted_way_of_writing_a_start_time_means_the_same_instant(scrat
 
 
 def test_an_offset_is_honoured_and_shown_in_the_site_time_zone(scratch: Scratch) -> None:
-    scratch.write("events/abroad.md", """
+    scratch.write(
+        "events/abroad.md",
+        """
         ---
         title: From abroad
         summary: Given in Central European Summer Time.
@@ -67,15 +83,18 @@ def test_an_offset_is_honoured_and_shown_in_the_site_time_zone(scratch: Scratch)
         end: 2027-07-01T20:30:00+02:00
         format: online
         ---
-        """)
+        """,
+    )
     assert scratch.build().code == 0
     html = (scratch.root / "output" / "events" / "abroad" / "index.html").read_text()
     assert "Thursday 1 July 2027, 6pm to 7:30pm" in html
 
 
 def test_byte_order_marks_and_windows_line_endings_are_read_normally(scratch: Scratch) -> None:
-    scratch.write_bytes("pages/windows.md", "\ufeff---\r\ntitle: Café\r\nsummary: Saved on Windows.\r\n"
-                        "colour: red\r\n---\r\n\r\nBody.\r\n".encode("utf-8"))
+    scratch.write_bytes(
+        "pages/windows.md",
+        "\ufeff---\r\ntitle: Café\r\nsummary: Saved on Windows.\r\ncolour: red\r\n---\r\n\r\nBody.\r\n".encode("utf-8"),
+    )
     run = scratch.build()
     assert run.code == 0
     # Line numbers still count from the opening ---.
@@ -84,15 +103,20 @@ def test_byte_order_marks_and_windows_line_endings_are_read_normally(scratch: Sc
 
 
 def test_every_problem_in_every_file_is_reported_in_one_run(scratch: Scratch) -> None:
-    scratch.write("events/one.md", "---\ntitle: One\nsummary: x\nstart: 2027-01-01 25:00\nend: 2027-01-01\n"
-                  "format: online\n---\n")
+    scratch.write(
+        "events/one.md", "---\ntitle: One\nsummary: x\nstart: 2027-01-01 25:00\nend: 2027-01-01\nformat: online\n---\n"
+    )
     scratch.write("stories/two.md", "---\ntitle: Two\nsummary: y\n---\n\n![](media/none.png)\n")
     scratch.write("pages/three.md", "---\ntitle: [Three\n---\n")
     run = scratch.check()
     assert run.code == 1
     assert [line.split(":")[0] + ":" + line.split(":")[1] for line in run.err_lines[:-1]] == [
-        "content/events/one.md:4", "content/pages/three.md:2", "content/stories/two.md:1",
-        "content/stories/two.md:6", "content/stories/two.md:6"]
+        "content/events/one.md:4",
+        "content/pages/three.md:2",
+        "content/stories/two.md:1",
+        "content/stories/two.md:6",
+        "content/stories/two.md:6",
+    ]
     assert run.err_lines[-1] == "5 errors"
 
 
@@ -118,8 +142,7 @@ def test_unknown_folders_and_stray_files_are_pointed_out(scratch: Scratch, tmp_p
 
 # ------------------------------------------ line breaks and characters (editors' guide, "Writing the fields")
 
-FIELDS_OF_AN_EVENT = ("---\ntitle: Budget basics\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\n"
-                      "format: in-person\n")
+FIELDS_OF_AN_EVENT = "---\ntitle: Budget basics\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\nformat: in-person\n"
 
 
 def problems(run) -> list[str]:
@@ -127,8 +150,11 @@ def problems(run) -> list[str]:
 
 
 def test_a_line_break_in_a_one_line_field_is_an_error_saying_write_it_on_one_line(scratch: Scratch) -> None:
-    scratch.write("events/e.md", FIELDS_OF_AN_EVENT + 'summary: A talk.\nvenue:\n  name: |\n    Riverside\n'
-                  '    Hall\n  address: 1 Road\ntopics: ["Money\\nmatters"]\n---\n')
+    scratch.write(
+        "events/e.md",
+        FIELDS_OF_AN_EVENT + "summary: A talk.\nvenue:\n  name: |\n    Riverside\n"
+        '    Hall\n  address: 1 Road\ntopics: ["Money\\nmatters"]\n---\n',
+    )
     scratch.write("series/s.md", "---\ntitle: |\n  Money\n  matters\nsummary: Money.\n---\n")
     run = scratch.check()
     assert run.code == 1
@@ -142,9 +168,12 @@ def test_a_line_break_in_a_one_line_field_is_an_error_saying_write_it_on_one_lin
 
 
 def test_prose_fields_over_several_lines_read_as_one_line_everywhere(scratch: Scratch) -> None:
-    scratch.write("events/e.md", FIELDS_OF_AN_EVENT + "summary: |\n  A talk on budgets,\n  for treasurers.\n"
-                  "venue:\n  name: Riverside Hall\n  address: |\n    1 River Road\n    York\n"
-                  "published: 2027-01-02\n---\n")
+    scratch.write(
+        "events/e.md",
+        FIELDS_OF_AN_EVENT + "summary: |\n  A talk on budgets,\n  for treasurers.\n"
+        "venue:\n  name: Riverside Hall\n  address: |\n    1 River Road\n    York\n"
+        "published: 2027-01-02\n---\n",
+    )
     run = scratch.build()
     assert run.code == 0, run.err
     output = scratch.root / "output"
@@ -157,8 +186,10 @@ def test_prose_fields_over_several_lines_read_as_one_line_everywhere(scratch: Sc
 
 
 def test_characters_no_output_can_carry_are_errors_naming_the_line_and_the_character(scratch: Scratch) -> None:
-    fix = "which a web page, feed or calendar cannot carry (expected plain text: delete it, or retype the words " \
-          "around it)"
+    fix = (
+        "which a web page, feed or calendar cannot carry (expected plain text: delete it, or retype the words "
+        "around it)"
+    )
     scratch.write("pages/raw.md", "---\ntitle: Soft\x0bbreak\nsummary: Fine.\n---\n\nA page\x0cbreak.\n")
     scratch.write("pages/escaped.md", '---\ntitle: "Odd \\uFFFE"\nsummary: "Bell \\a"\n---\n\nFine.\n')
     scratch.write("pages/c1.md", "---\ntitle: Quotes\nsummary: It\x92s fine.\n---\n")
@@ -176,8 +207,11 @@ def test_characters_no_output_can_carry_are_errors_naming_the_line_and_the_chara
 
 
 def test_a_character_reference_in_a_body_to_such_a_character_is_an_error_too(scratch: Scratch) -> None:
-    scratch.write("pages/refs.md", "---\ntitle: Refs\nsummary: Fine.\n---\n\nOne &#11; two\n\n`&#11;` is code.\n\n"
-                  "Three &#xFFFF; and &#x41; and &#0;.\n")
+    scratch.write(
+        "pages/refs.md",
+        "---\ntitle: Refs\nsummary: Fine.\n---\n\nOne &#11; two\n\n`&#11;` is code.\n\n"
+        "Three &#xFFFF; and &#x41; and &#0;.\n",
+    )
     run = scratch.check()
     assert run.code == 1
     assert problems(run) == [
@@ -193,13 +227,18 @@ def test_a_character_reference_in_a_body_to_such_a_character_is_an_error_too(scr
 def test_more_than_50_topics_on_one_item_is_an_error_that_says_why(scratch: Scratch) -> None:
     names = ", ".join(f"Topic {n}" for n in range(10_000))
     scratch.write("pages/many.md", f"---\ntitle: Many\nsummary: Many topics.\ntopics: [{names}]\n---\n")
-    scratch.write("pages/fifty.md", "---\ntitle: Fifty\nsummary: Fifty topics.\ntopics: ["
-                  + ", ".join(f"Topic {n}" for n in range(50)) + "]\n---\n")
+    scratch.write(
+        "pages/fifty.md",
+        "---\ntitle: Fifty\nsummary: Fifty topics.\ntopics: ["
+        + ", ".join(f"Topic {n}" for n in range(50))
+        + "]\n---\n",
+    )
     run = scratch.check()
     assert run.code == 1
     assert [line for line in problems(run) if ": warning: " not in line] == [
         "content/pages/many.md:4: topics: has 10,000 items (expected at most 50: each topic is a page of its "
-        "own, and readers need the few that say what this is about)"]
+        "own, and readers need the few that say what this is about)"
+    ]
 
 
 def test_the_editors_guide_names_exactly_the_fields_that_may_run_over_several_lines() -> None:
@@ -218,7 +257,8 @@ def test_the_editors_guide_names_exactly_the_fields_that_may_run_over_several_li
 
     everywhere = set().union(*(prose(fields) for fields in SCHEMAS.values()), prose(SITE_FIELDS))
     guide = (Path(__file__).resolve().parent.parent / "docs" / "editors-guide.md").read_text()
-    paragraph = guide[guide.index("- **One line or several.**"):].split("\n- ")[0]
-    named = set(re.findall(r"`([a-z_.]+)`", paragraph)) | {f"actions.{n}" for n in ("what", "how")
-                                                          if f"`{n}`" in paragraph}
+    paragraph = guide[guide.index("- **One line or several.**") :].split("\n- ")[0]
+    named = set(re.findall(r"`([a-z_.]+)`", paragraph)) | {
+        f"actions.{n}" for n in ("what", "how") if f"`{n}`" in paragraph
+    }
     assert everywhere <= named

@@ -15,8 +15,15 @@ def test_every_generated_file_matches_the_golden_copy(small_site: Path) -> None:
     diffs = []
     for rel, data in built.items():
         if data != golden[rel]:
-            diff = difflib.unified_diff(golden[rel].decode().splitlines(), data.decode().splitlines(),
-                                        f"golden/{rel}", f"built/{rel}", lineterm="", n=2)
+            diff = difflib.unified_diff(
+                golden[rel].decode().splitlines(),
+                data.decode().splitlines(),
+                f"golden/{rel}",
+                f"built/{rel}",
+                lineterm="",
+                n=2,
+            )
             diffs.append("\n".join(list(diff)[:40]))
-    assert not diffs, "output differs from golden (regenerate with `python -m tests.golden` if intended):\n" + \
-        "\n\n".join(diffs)
+    assert not diffs, (
+        "output differs from golden (regenerate with `python -m tests.golden` if intended):\n" + "\n\n".join(diffs)
+    )

@@ -47,10 +47,18 @@ def _defined() -> tuple[set[str], dict[str, set[str]]]:
 
 DEFINED, BY_MODULE = _defined()
 MODULES = {path.stem for path in PACKAGE.rglob("*.py")}
-CLASSES = {node.name for path in PACKAGE.rglob("*.py") for node in ast.walk(ast.parse(path.read_text("utf-8")))
-           if isinstance(node, ast.ClassDef)}
-TEST_NAMES = {node.name for path in (PROJECT / "tests").glob("*.py")
-              for node in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(node, ast.FunctionDef)}
+CLASSES = {
+    node.name
+    for path in PACKAGE.rglob("*.py")
+    for node in ast.walk(ast.parse(path.read_text("utf-8")))
+    if isinstance(node, ast.ClassDef)
+}
+TEST_NAMES = {
+    node.name
+    for path in (PROJECT / "tests").glob("*.py")
+    for node in ast.walk(ast.parse(path.read_text("utf-8")))
+    if isinstance(node, ast.FunctionDef)
+}
 # Names from other projects that the docstrings cite, as they are spelled there.
 THEIRS = {"pagefind_bin", "PagefindIndex"}
 
@@ -71,7 +79,8 @@ def _missing(name: str) -> bool:
 def _looks_like_code(word: str) -> bool:
     """An identifier that can only be code: with an underscore, a capital after the first letter, or a dot."""
     return bool(re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", word)) and (
-        "_" in word.strip("_") or "." in word or re.search(r"[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", word) is not None)
+        "_" in word.strip("_") or "." in word or re.search(r"[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", word) is not None
+    )
 
 
 def test_every_identifier_architecture_md_names_exists() -> None:
@@ -95,8 +104,11 @@ def test_every_identifier_architecture_md_names_exists() -> None:
 def _docs_and_comments(path: Path) -> list[tuple[int, str]]:
     """(line, text) of every comment and docstring in a module."""
     source = path.read_text(encoding="utf-8")
-    found = [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(source).readline)
-             if token.type == tokenize.COMMENT]
+    found = [
+        (token.start[0], token.string)
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    ]
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             doc = ast.get_docstring(node, clean=False)
@@ -112,13 +124,15 @@ def test_every_function_a_docstring_or_comment_calls_by_name_exists() -> None:
         for line, text in _docs_and_comments(path):
             cited = set(re.findall(r"\b([A-Za-z_][\w.]*)\(\)", text))
             cited |= {word for word in re.findall(r"`([^`\s]+)`", text) if _looks_like_code(word)}
-            missing += [f"{path.relative_to(PROJECT)}:{line}: {name}" for name in sorted(cited)
-                        if _looks_like_code(name) and _missing(name)]
+            missing += [
+                f"{path.relative_to(PROJECT)}:{line}: {name}"
+                for name in sorted(cited)
+                if _looks_like_code(name) and _missing(name)
+            ]
     assert missing == [], "docstrings and comments name what does not exist:\n" + "\n".join(missing)
 
 
-def test_the_project_folder_check_sees_files_added_changed_and_removed_but_not_the_tools_caches(
-        tmp_path: Path) -> None:
+def test_the_project_folder_check_sees_files_added_changed_and_removed_but_not_the_tools_caches(tmp_path: Path) -> None:
     (tmp_path / "kept.txt").write_text("a")
     (tmp_path / "gone.txt").write_text("b")
     (tmp_path / "__pycache__").mkdir()
@@ -129,4 +143,8 @@ def test_the_project_folder_check_sees_files_added_changed_and_removed_but_not_t
     (tmp_path / "output" / "index.html").write_text("<p>")
     (tmp_path / "__pycache__" / "x.pyc").write_bytes(b"")
     assert tree_changes(before, tree_state(tmp_path)) == [
-        "added output/", "added output/index.html", "changed kept.txt", "removed gone.txt"]
+        "added output/",
+        "added output/index.html",
+        "changed kept.txt",
+        "removed gone.txt",
+    ]

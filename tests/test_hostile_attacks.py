@@ -18,8 +18,11 @@ PAYLOAD = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 def test_jinja_in_content_is_shown_as_text_never_run(scratch: Scratch) -> None:
-    scratch.write("pages/about.md", "---\ntitle: \"{{ 7 * 7 }} {% include 'base.html' %}\"\nsummary: \"{{ config }}\"\n"
-                                    "---\n\n{{ site.config.title }} {% for x in range(3) %}x{% endfor %}\n")
+    scratch.write(
+        "pages/about.md",
+        '---\ntitle: "{{ 7 * 7 }} {% include \'base.html\' %}"\nsummary: "{{ config }}"\n'
+        "---\n\n{{ site.config.title }} {% for x in range(3) %}x{% endfor %}\n",
+    )
     assert scratch.build().code == 0
     page = (scratch.root / "output" / "about" / "index.html").read_text()
     assert "<h1>{{ 7 * 7 }} {% include &#39;base.html&#39; %}</h1>" in page
@@ -29,8 +32,7 @@ def test_jinja_in_content_is_shown_as_text_never_run(scratch: Scratch) -> None:
 
 def test_yaml_tags_that_would_run_code_are_refused_and_not_run(scratch: Scratch, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    scratch.write("pages/evil.md", f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\n"
-                                   "summary: x\n---\n")
+    scratch.write("pages/evil.md", f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\nsummary: x\n---\n")
     run = scratch.check()
     assert run.code == 1
     assert "the YAML tag '!!python/object/apply:os.system' is not allowed" in run.err
@@ -46,8 +48,9 @@ def test_symlinks_out_of_the_content_folder_are_errors(scratch: Scratch, tmp_pat
     outside_page = tmp_path / "outside.md"
     outside_page.write_text("---\ntitle: Outside\nsummary: From outside.\n---\n")
     os.symlink(outside_page, scratch.content / "pages" / "outside.md")
-    scratch.write("resources/plan.md", "---\ntitle: Plan\nsummary: A plan.\npublished: 2027-01-01\n"
-                                       "file: media/leak.txt\n---\n")
+    scratch.write(
+        "resources/plan.md", "---\ntitle: Plan\nsummary: A plan.\npublished: 2027-01-01\nfile: media/leak.txt\n---\n"
+    )
     run = scratch.build()
     assert run.code == 1
     assert "content/media/leak.txt: this media file is a link to somewhere outside the content folder" in run.err
@@ -57,9 +60,12 @@ def test_symlinks_out_of_the_content_folder_are_errors(scratch: Scratch, tmp_pat
 
 
 def test_paths_that_climb_out_are_errors(scratch: Scratch) -> None:
-    scratch.write("resources/plan.md", "---\ntitle: Plan\nsummary: A plan.\npublished: 2027-01-01\n"
-                                       "file: media/../../../etc/passwd\n"
-                                       "image: {src: /etc/passwd, alt: x}\n---\n")
+    scratch.write(
+        "resources/plan.md",
+        "---\ntitle: Plan\nsummary: A plan.\npublished: 2027-01-01\n"
+        "file: media/../../../etc/passwd\n"
+        "image: {src: /etc/passwd, alt: x}\n---\n",
+    )
     run = scratch.check()
     assert run.code == 1
     assert "content/resources/plan.md:5: file: 'media/../../../etc/passwd' is not a file under media/" in run.err
@@ -67,7 +73,9 @@ def test_paths_that_climb_out_are_errors(scratch: Scratch) -> None:
 
 
 def test_front_matter_text_is_escaped_in_every_output(scratch: Scratch) -> None:
-    scratch.write("events/attack.md", f"""
+    scratch.write(
+        "events/attack.md",
+        f"""
         ---
         title: '{PAYLOAD}'
         summary: '{PAYLOAD} </script>'
@@ -78,14 +86,17 @@ def test_front_matter_text_is_escaped_in_every_output(scratch: Scratch) -> None:
         topics: ['{PAYLOAD}']
         published: 2027-01-01
         ---
-        """)
+        """,
+    )
     assert scratch.build().code == 0
     out = scratch.root / "output"
     for page in out.rglob("*.html"):
         html = page.read_text()
         assert "<script>alert" not in html, page
-        assert "onerror=alert" not in re.sub(r"&[a-z#0-9]+;", "", html.replace("onerror=alert(2)&gt;", "")) or \
-            "<img src=x onerror" not in html, page
+        assert (
+            "onerror=alert" not in re.sub(r"&[a-z#0-9]+;", "", html.replace("onerror=alert(2)&gt;", ""))
+            or "<img src=x onerror" not in html
+        ), page
     event = (out / "events" / "attack" / "index.html").read_text()
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', event, re.S)[1])
     assert ld["name"] == PAYLOAD
@@ -96,7 +107,9 @@ def test_front_matter_text_is_escaped_in_every_output(scratch: Scratch) -> None:
 
 
 def test_raw_html_and_script_links_in_bodies_are_sanitised(scratch: Scratch) -> None:
-    scratch.write("pages/about.md", """
+    scratch.write(
+        "pages/about.md",
+        """
         ---
         title: About
         summary: Who we are.
@@ -107,7 +120,8 @@ def test_raw_html_and_script_links_in_bodies_are_sanitised(scratch: Scratch) -> 
         <iframe src="https://evil.example/"></iframe>
 
         [click](javascript:alert(4)) and [fine](https://example.org/)
-        """)
+        """,
+    )
     assert scratch.build().code == 0
     page = (scratch.root / "output" / "about" / "index.html").read_text()
     body = page.split('<div class="prose">')[1].split("</div>")[0]
@@ -119,8 +133,11 @@ def test_raw_html_and_script_links_in_bodies_are_sanitised(scratch: Scratch) -> 
 
 def test_trusting_html_is_an_explicit_site_setting(scratch: Scratch) -> None:
     scratch.write("site.yaml", "title: Trusted\nbase_url: https://t.example.org/\ntrust_html: true\n")
-    scratch.write("pages/about.md", "---\ntitle: About\nsummary: Who we are.\n---\n\n<details open><summary>More"
-                                    "</summary><span data-x=\"1\">kept</span></details>\n")
+    scratch.write(
+        "pages/about.md",
+        "---\ntitle: About\nsummary: Who we are.\n---\n\n<details open><summary>More"
+        '</summary><span data-x="1">kept</span></details>\n',
+    )
     assert scratch.build().code == 0
     assert '<span data-x="1">kept</span>' in (scratch.root / "output" / "about" / "index.html").read_text()
 
@@ -145,7 +162,8 @@ def test_a_fifo_named_like_a_content_file_is_an_error_and_never_blocks_the_build
         assert run.code == 1
         assert [line for line in run.err_lines if line.startswith("content/")] == [
             "content/events/x.md: this is not a file but a pipe, socket or device, which the build never reads "
-            "(expected a plain file)"]
+            "(expected a plain file)"
+        ]
 
 
 def test_a_site_yaml_that_is_a_link_or_a_fifo_is_an_error_never_read(scratch: Scratch, tmp_path: Path) -> None:
@@ -156,8 +174,9 @@ def test_a_site_yaml_that_is_a_link_or_a_fifo_is_an_error_never_read(scratch: Sc
     settings.symlink_to(outside)
     run = scratch.check()
     assert run.code == 1
-    assert "content/site.yaml: site.yaml is a link (expected the settings file itself, in the content folder)" \
-        in run.err
+    assert (
+        "content/site.yaml: site.yaml is a link (expected the settings file itself, in the content folder)" in run.err
+    )
     settings.unlink()
     os.mkfifo(settings)  # opened for reading, a FIFO would wait for a writer forever
     run = scratch.build()

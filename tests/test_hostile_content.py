@@ -19,11 +19,20 @@ from tests.conftest import run_main
 SITE_YAML = "title: Hostile\nbase_url: https://hostile.example.org/\n"
 TYPES = sorted(STANDARD_TYPES.folders)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=40),
-                    st.dates().map(str), st.sampled_from(["10:30", "no", "yes", "~", "2027-02-30", "#", "&a",
-                                                           "*a", "!!binary", "0x1F", "1e400", "-.inf"]))
-yaml_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=12)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.dates().map(str),
+    st.sampled_from(["10:30", "no", "yes", "~", "2027-02-30", "#", "&a", "*a", "!!binary", "0x1F", "1e400", "-.inf"]),
+)
+yaml_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=12,
+)
 field_names = st.sampled_from(sorted({name for folder in TYPES for name in STANDARD_TYPES.schema(folder)}) + ["x", ""])
 front_matter = st.dictionaries(field_names, yaml_values, max_size=10)
 bodies = st.text(max_size=300)
@@ -73,10 +82,10 @@ def test_random_bytes_never_crash_the_build(kind: str, data: bytes) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(TYPES), st.text(max_size=400), st.sampled_from(["\n", "\r\n", "\r"]),
-       st.booleans())
-def test_random_text_with_any_line_endings_and_marks_never_crashes(kind: str, text: str, newline: str,
-                                                                   bom: bool) -> None:
+@given(st.sampled_from(TYPES), st.text(max_size=400), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_random_text_with_any_line_endings_and_marks_never_crashes(
+    kind: str, text: str, newline: str, bom: bool
+) -> None:
     rel = f"{kind}/text.md"
     data = ("\ufeff" if bom else "") + "---\n" + text.replace("\n", newline)
     code, err = check_folder({rel: data.encode("utf-8", "surrogatepass")})
@@ -84,11 +93,34 @@ def test_random_text_with_any_line_endings_and_marks_never_crashes(kind: str, te
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(["title", "summary", "start", "end", "format", "venue", "booking", "topics", "image",
-                        "capacity", "status", "series"]), yaml_values)
+@given(
+    st.sampled_from(
+        [
+            "title",
+            "summary",
+            "start",
+            "end",
+            "format",
+            "venue",
+            "booking",
+            "topics",
+            "image",
+            "capacity",
+            "status",
+            "series",
+        ]
+    ),
+    yaml_values,
+)
 def test_every_event_field_with_a_wrong_value_is_a_problem_not_a_crash(name: str, value: object) -> None:
-    fields = {"title": "T", "summary": "S", "start": "2027-03-04 18:00", "end": "2027-03-04 19:00",
-              "format": "online", name: value}
+    fields = {
+        "title": "T",
+        "summary": "S",
+        "start": "2027-03-04 18:00",
+        "end": "2027-03-04 19:00",
+        "format": "online",
+        name: value,
+    }
     text = "---\n" + yaml.safe_dump(fields, allow_unicode=True) + "---\nBody\n"
     code, err = check_folder({"events/e.md": text.encode("utf-8", "surrogatepass")})
     assert_clean_outcome(code, err, "events/e.md")

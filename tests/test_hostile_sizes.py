@@ -44,9 +44,11 @@ def test_a_topic_spelled_many_ways_names_a_few_spellings_and_files(scratch: Scra
         scratch.write(f"pages/p{n}.md", f"---\ntitle: Page {n}\nsummary: About page {n}.\ntopics: [{name}]\n---\n")
     run = scratch.check()
     first = [line for line in run.err_lines if line.startswith("content/pages/p0.md:4")]
-    assert first == ["content/pages/p0.md:4: warning: topics: 'Disability' is spelled 'DISABILITY', 'DisAbility', "
-                     "'Disability!' and 2 other spellings in content/pages/p1.md, content/pages/p2.md, "
-                     "content/pages/p3.md (expected one spelling; they share one topic page)"]
+    assert first == [
+        "content/pages/p0.md:4: warning: topics: 'Disability' is spelled 'DISABILITY', 'DisAbility', "
+        "'Disability!' and 2 other spellings in content/pages/p1.md, content/pages/p2.md, "
+        "content/pages/p3.md (expected one spelling; they share one topic page)"
+    ]
 
 
 def test_a_topic_used_once_is_still_matched_to_its_close_spelling_among_thousands(scratch: Scratch) -> None:

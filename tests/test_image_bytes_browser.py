@@ -24,13 +24,18 @@ from tests.test_html_validity import run_vnu
 pytestmark = pytest.mark.browser
 
 # (name, viewport, device scale, budget in bytes for a page's images)
-VISITORS = (("phone", {"width": 375, "height": 812}, 2, 150 * 1024),
-            ("desktop", {"width": 1280, "height": 900}, 1, 400 * 1024))
+VISITORS = (
+    ("phone", {"width": 375, "height": 812}, 2, 150 * 1024),
+    ("desktop", {"width": 1280, "height": 900}, 1, 400 * 1024),
+)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".avif": "image/avif",
-                      ".webp": "image/webp"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".avif": "image/avif",
+        ".webp": "image/webp",
+    }
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
@@ -40,11 +45,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     root = tmp_path_factory.mktemp("image-browser")
     write_image_site(root / "content")
-    run = run_main("build", "--content", str(root / "content"), "--output", str(root / "output"),
-                   "--today", "2027-01-15")
+    run = run_main(
+        "build", "--content", str(root / "content"), "--output", str(root / "output"), "--today", "2027-01-15"
+    )
     assert run.code == 0, run.err
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_Handler, directory=str(root / "output")))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(root / "output"))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield root / "output", f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -52,8 +59,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
 
 
 def pages_with_pictures(output: Path) -> list[str]:
-    return sorted("/" + p.relative_to(output).as_posix().removesuffix("index.html")
-                  for p in output.rglob("*.html") if "<picture>" in p.read_text(encoding="utf-8"))
+    return sorted(
+        "/" + p.relative_to(output).as_posix().removesuffix("index.html")
+        for p in output.rglob("*.html")
+        if "<picture>" in p.read_text(encoding="utf-8")
+    )
 
 
 CHOSEN = """() => Array.from(document.images).map(img => ({
@@ -61,8 +71,9 @@ CHOSEN = """() => Array.from(document.images).map(img => ({
   largest: Math.max(...img.srcset.split(", ").map(c => parseInt(c.split(" ")[1])))}))"""
 
 
-def test_image_bytes_per_page_fit_a_phone_and_a_desktop(served: tuple[Path, str], browser: Browser,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_image_bytes_per_page_fit_a_phone_and_a_desktop(
+    served: tuple[Path, str], browser: Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
     output, origin = served
     paths = pages_with_pictures(output)
     assert len(paths) >= 3
@@ -73,8 +84,14 @@ def test_image_bytes_per_page_fit_a_phone_and_a_desktop(served: tuple[Path, str]
             context = browser.new_context(viewport=viewport, device_scale_factor=scale)  # a cold cache
             page = context.new_page()
             sizes: dict[str, int] = {}
-            page.on("requestfinished", lambda request: sizes.__setitem__(request.url, request.sizes()[
-                "responseBodySize"]) if request.resource_type == "image" else None)
+            page.on(
+                "requestfinished",
+                lambda request: (
+                    sizes.__setitem__(request.url, request.sizes()["responseBodySize"])
+                    if request.resource_type == "image"
+                    else None
+                ),
+            )
             page.goto(origin + path, wait_until="load")
             # Scroll through the page, so lazy pictures load as they would for a reader of the whole page.
             height = page.evaluate("document.body.scrollHeight")
@@ -119,6 +136,9 @@ def test_pages_with_pictures_pass_axe(served: tuple[Path, str], browser: Browser
 def test_pages_with_pictures_pass_the_nu_html_checker(served: tuple[Path, str]) -> None:
     output, _ = served
     messages = run_vnu(output)
-    errors = [f"{m.get('url', '').split(str(output))[-1]}:{m.get('lastLine')}: {m['message']}"
-              for m in messages if m["type"] in ("error", "non-document-error")]
+    errors = [
+        f"{m.get('url', '').split(str(output))[-1]}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] in ("error", "non-document-error")
+    ]
     assert errors == []

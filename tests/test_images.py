@@ -34,8 +34,15 @@ def image_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _build(content: Path, output: Path, cache: bool = True, workers: int = 2) -> int:
     """Build as `build` does; the number of image files encoded."""
     from datetime import date
-    options = Options(content_dir=content, output_dir=output, today=date(2027, 1, 15), base=content.parent,
-                      workers=workers, cache_dir=cache_folder(output) if cache else None)
+
+    options = Options(
+        content_dir=content,
+        output_dir=output,
+        today=date(2027, 1, 15),
+        base=content.parent,
+        workers=workers,
+        cache_dir=cache_folder(output) if cache else None,
+    )
     return build(options).images_encoded
 
 
@@ -121,10 +128,13 @@ def test_a_colour_profile_is_applied_then_removed(scratch: Scratch) -> None:
     the profile is not published."""
     colour = (180, 90, 40)
     photo = io.BytesIO()
-    Image.new("RGB", (900, 600), colour).save(photo, "JPEG", quality=95, icc_profile=ImageCms.ImageCmsProfile(
-        ImageCms.createProfile("sRGB")).tobytes())
+    Image.new("RGB", (900, 600), colour).save(
+        photo, "JPEG", quality=95, icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    )
     scratch.write_bytes("media/p.jpg", photo.getvalue())
-    scratch.write("pages/about.md", "---\ntitle: About\nsummary: Who we are.\nimage: {src: media/p.jpg, alt: A wall}\n---\n")
+    scratch.write(
+        "pages/about.md", "---\ntitle: About\nsummary: Who we are.\nimage: {src: media/p.jpg, alt: A wall}\n---\n"
+    )
     assert scratch.build().code == 0
     published = _published_images(scratch.root / "output")
     assert published
@@ -209,11 +219,13 @@ def test_og_image_and_twitter_card_come_from_the_image_or_the_site_default(image
 @pytest.mark.slow  # builds the phone-photo site
 def test_social_image_gives_the_absolute_url_for_structured_data(image_content: Path) -> None:
     from site_builder.pipeline import load_site
+
     loaded = load_site(Options(content_dir=image_content, base=image_content.parent))
     assert loaded.site is not None
     event = loaded.site.events[0]
-    assert images.social_image(event, loaded.site) == \
-        "https://images.example.org/" + event.image.picture.social.lstrip("/")  # type: ignore[union-attr]
+    assert images.social_image(event, loaded.site) == "https://images.example.org/" + event.image.picture.social.lstrip(
+        "/"
+    )  # type: ignore[union-attr]
     page = loaded.site.pages[0]
     assert images.social_image(page, loaded.site) == images.social_image(None, loaded.site)
     assert str(images.social_image(None, loaded.site)).startswith("https://images.example.org/media/photos/garden.")
@@ -291,8 +303,9 @@ def _jpeg(size: tuple[int, int], colour: tuple[int, int, int] = (90, 120, 150)) 
 
 
 def _page_with(scratch: Scratch, src: str) -> None:
-    scratch.write("pages/about.md", f"---\ntitle: About\nsummary: Who we are.\nimage:\n  src: {src}\n"
-                                    "  alt: The team\n---\n")
+    scratch.write(
+        "pages/about.md", f"---\ntitle: About\nsummary: Who we are.\nimage:\n  src: {src}\n  alt: The team\n---\n"
+    )
 
 
 def test_a_file_that_is_not_an_image_is_an_error(scratch: Scratch) -> None:
@@ -343,14 +356,17 @@ def test_very_large_and_far_too_small_images_are_warnings(scratch: Scratch) -> N
     scratch.write_bytes("media/wide.jpg", big + b"\0" * (21 * 1024 * 1024))  # past its end: still a JPEG
     scratch.write_bytes("media/tiny.jpg", _jpeg((200, 150)))
     _page_with(scratch, "media/wide.jpg")
-    scratch.write("stories/s.md", "---\ntitle: S\nsummary: A story.\npublished: 2027-01-01\nimage:\n"
-                                  "  src: media/tiny.jpg\n  alt: A hall\n---\n")
+    scratch.write(
+        "stories/s.md",
+        "---\ntitle: S\nsummary: A story.\npublished: 2027-01-01\nimage:\n  src: media/tiny.jpg\n  alt: A hall\n---\n",
+    )
     run = scratch.build()
     assert run.code == 0, run.err
     assert "content/media/wide.jpg: warning: the file is 21 MB (expected at most 20 MB" in run.err
     assert "content/media/wide.jpg: warning: the image is 8200 x 300 pixels (expected at most 8000" in run.err
-    assert ("content/stories/s.md:5: warning: image.src: 'media/tiny.jpg' is 200 pixels wide but is shown up "
-            "to 928 wide") in run.err
+    assert (
+        "content/stories/s.md:5: warning: image.src: 'media/tiny.jpg' is 200 pixels wide but is shown up to 928 wide"
+    ) in run.err
 
 
 def test_check_reports_what_build_does_and_writes_nothing(scratch: Scratch) -> None:
@@ -361,8 +377,9 @@ def test_check_reports_what_build_does_and_writes_nothing(scratch: Scratch) -> N
     built = scratch.build()
     assert check.code == built.code == 0
     assert "is 200 pixels wide" in check.err
-    assert [line for line in check.err_lines if "warning" in line] == \
-        [line for line in built.err_lines if "warning" in line]
+    assert [line for line in check.err_lines if "warning" in line] == [
+        line for line in built.err_lines if "warning" in line
+    ]
 
 
 @pytest.mark.slow  # builds the phone-photo site
@@ -396,8 +413,11 @@ def test_a_changed_field_image_remakes_the_pages_that_show_it_and_only_those(scr
 def test_a_download_is_offered_only_where_the_editor_asked(scratch: Scratch) -> None:
     scratch.write_bytes("media/hall.jpg", _jpeg((1000, 700)))
     _page_with(scratch, "media/hall.jpg")
-    scratch.write("pages/poster.md", "---\ntitle: Poster\nsummary: The poster.\nimage:\n  src: media/hall.jpg\n"
-                                     "  alt: The poster\n  download: true\n---\n")
+    scratch.write(
+        "pages/poster.md",
+        "---\ntitle: Poster\nsummary: The poster.\nimage:\n  src: media/hall.jpg\n"
+        "  alt: The poster\n  download: true\n---\n",
+    )
     assert scratch.build().code == 0
     assert "download>Download this picture" in (scratch.root / "output/poster/index.html").read_text()
     assert "Download this picture" not in (scratch.root / "output/about/index.html").read_text()
@@ -408,6 +428,7 @@ def test_a_download_is_offered_only_where_the_editor_asked(scratch: Scratch) -> 
 @pytest.mark.slow  # builds the phone-photo site
 def test_feeds_carry_pictures_with_absolute_addresses(image_site: Path) -> None:
     import feedparser
+
     feed = feedparser.parse((image_site / "feed.xml").read_bytes())
     story = next(entry for entry in feed.entries if entry.title == "The community garden")
     content = story.content[0].value
@@ -430,16 +451,21 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 
 
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["PNG", "JPEG", "WEBP", "GIF"]), cuts=st.lists(st.tuples(st.integers(0, 400),
-       st.binary(max_size=16)), max_size=4), tail=st.integers(0, 400), noise=st.binary(max_size=300))
-def test_any_damage_to_an_image_is_reported_never_raised(tmp_path: Path, kind: str, cuts: list[tuple[int, bytes]],
-                                                         tail: int, noise: bytes) -> None:
+@given(
+    kind=st.sampled_from(["PNG", "JPEG", "WEBP", "GIF"]),
+    cuts=st.lists(st.tuples(st.integers(0, 400), st.binary(max_size=16)), max_size=4),
+    tail=st.integers(0, 400),
+    noise=st.binary(max_size=300),
+)
+def test_any_damage_to_an_image_is_reported_never_raised(
+    tmp_path: Path, kind: str, cuts: list[tuple[int, bytes]], tail: int, noise: bytes
+) -> None:
     """Valid files with bytes overwritten, cut short, or replaced by noise: the stage either makes the picture
     or names the problem; it never raises, and what it makes carries no more than pixels."""
     data = bytearray(_valid(kind) if noise[:1] != b"\0" else noise)
     for at, patch in cuts:
-        data[at:at + len(patch)] = patch
-    data = data[:max(1, len(data) - tail)]
+        data[at : at + len(patch)] = patch
+    data = data[: max(1, len(data) - tail)]
     path = tmp_path / f"x.{kind.lower().replace('jpeg', 'jpg')}"
     path.write_bytes(bytes(data))
     done = images.prepare(path, "media/" + path.name, frozenset({"display", "social"}), None, True)

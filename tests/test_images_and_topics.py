@@ -33,9 +33,12 @@ PNG = _png()
 @pytest.mark.parametrize("kind", sorted(REQUIRED))
 def test_an_image_is_shown_with_its_alt_text(kind: str, scratch: Scratch) -> None:
     scratch.write_bytes("media/hall.png", PNG)
-    scratch.write(f"{kind}/item.md", f"---\ntitle: Item\nsummary: An item with a picture.\n{REQUIRED[kind]}"
-                                     "image: {src: media/hall.png, alt: The hall set out for a meeting}\n"
-                                     "topics: [Halls]\n---\n")
+    scratch.write(
+        f"{kind}/item.md",
+        f"---\ntitle: Item\nsummary: An item with a picture.\n{REQUIRED[kind]}"
+        "image: {src: media/hall.png, alt: The hall set out for a meeting}\n"
+        "topics: [Halls]\n---\n",
+    )
     run = scratch.build()
     assert run.code == 0, run.err
     url = "item" if kind == "pages" else f"{kind}/item"
@@ -49,8 +52,11 @@ def test_an_image_is_shown_with_its_alt_text(kind: str, scratch: Scratch) -> Non
 
 def test_a_decorative_image_has_empty_alt_text(scratch: Scratch) -> None:
     scratch.write_bytes("media/rule.png", PNG)
-    scratch.write("pages/about.md", "---\ntitle: About\nsummary: Who we are and why.\n"
-                                    "image: {src: media/rule.png, alt: '', decorative: true}\n---\n")
+    scratch.write(
+        "pages/about.md",
+        "---\ntitle: About\nsummary: Who we are and why.\n"
+        "image: {src: media/rule.png, alt: '', decorative: true}\n---\n",
+    )
     assert scratch.build().code == 0
     page = (scratch.root / "output" / "about" / "index.html").read_text()
     img = re.search(r'<img class="item__image" [^>]*>', page)

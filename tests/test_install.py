@@ -46,8 +46,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("install")
     source = copy_sources(root / "source")
     wheels = root / "wheels"
-    done = run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--disable-pip-version-check", "-w", wheels],
-               source)
+    done = run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--disable-pip-version-check", "-w", wheels], source
+    )
     assert done.returncode == 0, done.stderr
     (wheel,) = wheels.glob("site_builder-*.whl")
     made = run([sys.executable, "-m", "venv", root / "env"], root)
@@ -73,27 +74,37 @@ def test_the_wheel_carries_every_template_and_static_file(installed: tuple[Path,
 
 
 def test_site_builder_builds_outside_the_repository_exactly_as_the_repository_does(
-        installed: tuple[Path, Path], tmp_path: Path) -> None:
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
     _, scripts = installed
     work = tmp_path / "elsewhere"
     shutil.copytree(SITES / "small", work / "my content")
-    done = run(["site-builder", "build", "--content", "my content", "--output", "public", "--today", "2027-01-15"],
-               work, scripts)
+    done = run(
+        ["site-builder", "build", "--content", "my content", "--output", "public", "--today", "2027-01-15"],
+        work,
+        scripts,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Built ") and "into public/" in done.stdout
 
     expected = tmp_path / "expected"
-    assert run_main("build", "--content", str(SITES / "small"), "--output", str(expected),
-                    "--today", "2027-01-15").code == 0
+    assert (
+        run_main("build", "--content", str(SITES / "small"), "--output", str(expected), "--today", "2027-01-15").code
+        == 0
+    )
 
     def same(a: Path, b: Path) -> None:
         compare = filecmp.dircmp(a, b)
-        assert not (compare.left_only or compare.right_only or compare.funny_files), (a, compare.left_only,
-                                                                                     compare.right_only)
+        assert not (compare.left_only or compare.right_only or compare.funny_files), (
+            a,
+            compare.left_only,
+            compare.right_only,
+        )
         _, mismatch, errors = filecmp.cmpfiles(a, b, compare.common_files, shallow=False)
         assert not mismatch and not errors, (a, mismatch)
         for sub in compare.common_dirs:
             same(a / sub, b / sub)
+
     same(work / "public", expected)
 
 
@@ -106,8 +117,9 @@ def test_site_builder_check_and_new_and_the_module_route(installed: tuple[Path, 
 
     new = run(["site-builder", "new", "events", "Evening talk"], tmp_path, scripts)
     assert new.returncode == 0, new.stderr
-    assert new.stdout == ("Wrote content/events/evening-talk.md. Fill in the blank required fields, "
-                          "then run `site-builder check`.\n")
+    assert new.stdout == (
+        "Wrote content/events/evening-talk.md. Fill in the blank required fields, then run `site-builder check`.\n"
+    )
     after = run(["site-builder", "check", "--today", "2027-01-15"], tmp_path, scripts)
     assert after.returncode == 1
     assert "content/events/evening-talk.md:" in after.stderr and "Traceback" not in after.stderr
@@ -119,7 +131,8 @@ def test_site_builder_check_and_new_and_the_module_route(installed: tuple[Path, 
 
 
 def test_the_workflow_installs_the_builder_and_annotates_from_the_repository_root(
-        installed: tuple[Path, Path], tmp_path: Path) -> None:
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
     # The runner's workspace: the content repository at the root, the builder's repository in .site-builder/.
     _, scripts = installed
     workspace = tmp_path / "workspace"
@@ -130,6 +143,8 @@ def test_the_workflow_installs_the_builder_and_annotates_from_the_repository_roo
     assert install.returncode == 0, install.stderr
     check = run_step("check", "Check every file", workspace, tmp_path, extra_path=scripts)
     assert check.returncode == 1
-    assert check.stdout == ("::error file=content/pages/broken.md,line=1,title=summary::is missing (required; "
-                            "for example `summary: What it is about and who it is for, in a sentence.`)\n")
+    assert check.stdout == (
+        "::error file=content/pages/broken.md,line=1,title=summary::is missing (required; "
+        "for example `summary: What it is about and who it is for, in a sentence.`)\n"
+    )
     assert (workspace / "content" / "pages" / "broken.md").is_file()

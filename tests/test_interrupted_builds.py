@@ -24,12 +24,22 @@ def make_big_site(root: Path, title: str, events: int = 120) -> None:
     for n in range(events):
         (root / "events" / f"event-{n:04d}.md").write_text(
             f"---\ntitle: {title} {n}\nsummary: Session {n}.\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\n"
-            f"format: online\ntopics: [Topic {n % 7}]\n---\n\n{body}\n")
+            f"format: online\ntopics: [Topic {n % 7}]\n---\n\n{body}\n"
+        )
 
 
 def build_command(content: Path, output: Path) -> list[str]:
-    return [sys.executable, str(PROJECT / "build.py"), "build", "--content", str(content), "--output", str(output),
-            "--today", "2027-01-15"]
+    return [
+        sys.executable,
+        str(PROJECT / "build.py"),
+        "build",
+        "--content",
+        str(content),
+        "--output",
+        str(output),
+        "--today",
+        "2027-01-15",
+    ]
 
 
 def test_sigkill_at_any_moment_leaves_the_old_or_the_new_site_whole(tmp_path: Path) -> None:
@@ -46,8 +56,7 @@ def test_sigkill_at_any_moment_leaves_the_old_or_the_new_site_whole(tmp_path: Pa
 
     outcomes = set()
     for step in range(12):
-        process = subprocess.Popen(build_command(content, output), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(build_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(duration * step / 10)  # from the start to after the end, across render and swap
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
@@ -70,8 +79,10 @@ def test_sigkill_at_any_moment_leaves_the_old_or_the_new_site_whole(tmp_path: Pa
 def test_two_builds_at_once_do_not_corrupt_each_other(tmp_path: Path) -> None:
     content, output = tmp_path / "content", tmp_path / "output"
     make_big_site(content, "Same", events=80)
-    processes = [subprocess.Popen(build_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(build_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
     codes = sorted(code for code, _ in results)
     assert codes in ([0, 0], [0, 75])  # 75: told another build is writing, to try again (not 1: content errors)

@@ -38,15 +38,18 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 def test_bin_site_new_says_to_run_bin_site_check(project: Path) -> None:
     done = _run(["bin/site", "new", "events", "Evening talk"], project)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == ("Wrote content/events/evening-talk.md. Fill in the blank required fields, "
-                           "then run `bin/site check`.\n")
+    assert done.stdout == (
+        "Wrote content/events/evening-talk.md. Fill in the blank required fields, then run `bin/site check`.\n"
+    )
 
 
 def test_python_build_py_new_names_the_virtual_environments_python(project: Path) -> None:
     done = _run([".venv/bin/python", "build.py", "new", "events", "Evening talk"], project)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == ("Wrote content/events/evening-talk.md. Fill in the blank required fields, "
-                           "then run `.venv/bin/python build.py check`.\n")
+    assert done.stdout == (
+        "Wrote content/events/evening-talk.md. Fill in the blank required fields, "
+        "then run `.venv/bin/python build.py check`.\n"
+    )
     check = _run([".venv/bin/python", "build.py", "check"], project)
     assert check.returncode == 1 and "is empty (required" in check.stderr  # the advice runs, and checks
 
@@ -54,8 +57,10 @@ def test_python_build_py_new_names_the_virtual_environments_python(project: Path
 def test_python_m_site_builder_new_says_python_m_site_builder(project: Path) -> None:
     done = _run([".venv/bin/python", "-m", "site_builder", "new", "pages", "Contact us"], project)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == ("Wrote content/pages/contact-us.md. Fill in the blank required fields, "
-                           "then run `.venv/bin/python -m site_builder check`.\n")
+    assert done.stdout == (
+        "Wrote content/pages/contact-us.md. Fill in the blank required fields, "
+        "then run `.venv/bin/python -m site_builder check`.\n"
+    )
 
 
 def test_another_content_folder_is_named_in_the_advice(project: Path) -> None:
@@ -71,10 +76,13 @@ def test_bin_site_usage_names_bin_site(project: Path) -> None:
     assert "usage: bin/site [-h]" in done.stderr
 
 
-@pytest.mark.parametrize("args, prog", [
-    ([sys.executable, str(PROJECT / "build.py")], "python build.py"),
-    ([sys.executable, "-m", "site_builder"], "python -m site_builder"),
-])
+@pytest.mark.parametrize(
+    "args, prog",
+    [
+        ([sys.executable, str(PROJECT / "build.py")], "python build.py"),
+        ([sys.executable, "-m", "site_builder"], "python -m site_builder"),
+    ],
+)
 def test_usage_names_the_program_as_it_was_started(args: list[str], prog: str, tmp_path: Path) -> None:
     done = _run(args + ["--help"], tmp_path)
     assert done.returncode == 0

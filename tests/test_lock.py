@@ -26,21 +26,37 @@ def test_a_held_lock_is_refused_at_once_and_free_again_after(tmp_path: Path) -> 
 def test_a_second_build_into_a_locked_folder_is_told_to_wait(tmp_path: Path) -> None:
     # Another process holds the lock, as a build that is still writing would.
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from site_builder.lock import exclusive\n"
-         "with exclusive(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
-         str(tmp_path / ".output.lock")], cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from site_builder.lock import exclusive\n"
+            "with exclusive(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
+            str(tmp_path / ".output.lock"),
+        ],
+        cwd=PROJECT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
-        run = run_main("build", "--content", str(SITES / "small"), "--output", str(tmp_path / "output"),
-                       "--today", "2027-01-15")
+        run = run_main(
+            "build", "--content", str(SITES / "small"), "--output", str(tmp_path / "output"), "--today", "2027-01-15"
+        )
         assert run.code == 75  # EX_TEMPFAIL: try again; 1 means errors in the content
-        assert run.err == f"error: another build is writing {tmp_path / 'output'} right now; wait for it to finish " \
-                          "and run this one again (nothing was changed)\n"
+        assert (
+            run.err == f"error: another build is writing {tmp_path / 'output'} right now; wait for it to finish "
+            "and run this one again (nothing was changed)\n"
+        )
         assert not (tmp_path / "output").exists()
     finally:
         holder.communicate("", timeout=30)
-    assert run_main("build", "--content", str(SITES / "small"), "--output", str(tmp_path / "output"),
-                    "--today", "2027-01-15").code == 0
+    assert (
+        run_main(
+            "build", "--content", str(SITES / "small"), "--output", str(tmp_path / "output"), "--today", "2027-01-15"
+        ).code
+        == 0
+    )
 
 
 def test_no_module_but_the_portable_lock_uses_a_posix_only_module() -> None:
@@ -70,8 +86,7 @@ sys.modules["msvcrt"] = msvcrt
 
 
 def as_on_windows(script: str, *args: str, **popen: object) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", AS_ON_WINDOWS + script, *args], cwd=PROJECT, text=True,
-                            **popen)  # type: ignore[call-overload]
+    return subprocess.Popen([sys.executable, "-c", AS_ON_WINDOWS + script, *args], cwd=PROJECT, text=True, **popen)  # type: ignore[call-overload]
 
 
 def test_every_module_imports_and_a_build_runs_without_the_posix_only_modules(tmp_path: Path) -> None:
@@ -83,7 +98,11 @@ def test_every_module_imports_and_a_build_runs_without_the_posix_only_modules(tm
         "assert 'msvcrt' in vars(site_builder.lock) and 'fcntl' not in vars(site_builder.lock)\n"
         "from site_builder.cli import main\n"
         "sys.exit(main(['build', '--content', sys.argv[1], '--output', sys.argv[2], '--today', '2027-01-15']))\n",
-        str(SITES / "small"), str(tmp_path / "output"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        str(SITES / "small"),
+        str(tmp_path / "output"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = done.communicate(timeout=300)
     assert done.returncode == 0, err
     assert "Traceback" not in err and (tmp_path / "output" / "index.html").is_file()
@@ -93,18 +112,26 @@ def test_the_windows_lock_refuses_a_second_build_while_the_first_holds_it(tmp_pa
     holder = as_on_windows(
         "from pathlib import Path; from site_builder.lock import exclusive\n"
         "with exclusive(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
-        str(tmp_path / ".output.lock"), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        str(tmp_path / ".output.lock"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         second = as_on_windows(
             "from pathlib import Path; from site_builder.lock import Held, exclusive\n"
             "try:\n    with exclusive(Path(sys.argv[1])): print('taken')\n"
-            "except Held:\n    print('refused')\n", str(tmp_path / ".output.lock"), stdout=subprocess.PIPE)
+            "except Held:\n    print('refused')\n",
+            str(tmp_path / ".output.lock"),
+            stdout=subprocess.PIPE,
+        )
         assert second.communicate(timeout=60)[0] == "refused\n"
     finally:
         holder.communicate("", timeout=30)
     again = as_on_windows(
         "from pathlib import Path; from site_builder.lock import exclusive\n"
-        "with exclusive(Path(sys.argv[1])): print('taken')\n", str(tmp_path / ".output.lock"),
-        stdout=subprocess.PIPE)
+        "with exclusive(Path(sys.argv[1])): print('taken')\n",
+        str(tmp_path / ".output.lock"),
+        stdout=subprocess.PIPE,
+    )
     assert again.communicate(timeout=60)[0] == "taken\n"

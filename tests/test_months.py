@@ -55,7 +55,7 @@ class Table(HTMLParser):
 def table_of(page: Path) -> Table:
     text = page.read_text()
     parser = Table()
-    parser.feed(text[text.index('<table class="month">'):text.index("</table>") + 8])
+    parser.feed(text[text.index('<table class="month">') : text.index("</table>") + 8])
     return parser
 
 

@@ -31,14 +31,17 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize("content_type", sorted(BLANKS))
-def test_new_file_names_every_field_and_passes_check_once_filled(content_type: str, site: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_file_names_every_field_and_passes_check_once_filled(
+    content_type: str, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SITE_BUILDER_COMMAND", "bin/site")  # as bin/site says; each route: test_invocation.py
     run = run_main("new", content_type, "Café & chat: a first try", "--today", "2027-01-15")
     assert run.code == 0, run.err
     path = site / "content" / content_type / "cafe-and-chat-a-first-try.md"
-    assert run.out == f"Wrote {Path('content') / content_type / path.name}. Fill in the blank required fields, " \
-                      "then run `bin/site check`.\n"
+    assert (
+        run.out == f"Wrote {Path('content') / content_type / path.name}. Fill in the blank required fields, "
+        "then run `bin/site check`.\n"
+    )
     text = path.read_text()
     for name in STANDARD_TYPES.schema(content_type):
         assert re.search(rf"^(# )?{name}:", text, re.MULTILINE), name
@@ -61,8 +64,9 @@ def test_new_file_names_every_field_and_passes_check_once_filled(content_type: s
 def test_new_event_starts_two_weeks_ahead_at_six_for_ninety_minutes(site: Path) -> None:
     assert run_main("new", "event", "Evening talk", "--today", "2027-01-15").code == 0
     text = (site / "content" / "events" / "evening-talk.md").read_text()
-    assert "start: 2027-01-29 18:00\nend: 2027-01-29 19:30" in text.replace("# When it ends, the same kind as "
-                                                                            "start (required).\n", "")
+    assert "start: 2027-01-29 18:00\nend: 2027-01-29 19:30" in text.replace(
+        "# When it ends, the same kind as start (required).\n", ""
+    )
 
 
 def test_new_refuses_to_overwrite(site: Path) -> None:
@@ -77,5 +81,7 @@ def test_new_refuses_to_overwrite(site: Path) -> None:
 def test_new_explains_an_unknown_type(site: Path) -> None:
     run = run_main("new", "webinar", "Talk")
     assert run.code == 2
-    assert run.err == ("error: there is no content type 'webinar'; choose one of events, series, clusters, "
-                       "offers, stories, resources, pages\n")
+    assert run.err == (
+        "error: there is no content type 'webinar'; choose one of events, series, clusters, "
+        "offers, stories, resources, pages\n"
+    )

@@ -23,8 +23,14 @@ STORY = "stories/health-partnership.md"
 @pytest.fixture
 def built(tmp_path: Path) -> tuple[Options, object]:
     shutil.copytree(SITES / "small", tmp_path / "content")
-    options = Options(content_dir=tmp_path / "content", output_dir=tmp_path / "output", today=date(2027, 1, 15),
-                      base=tmp_path, workers=1, cache_dir=tmp_path / ".output.cache")
+    options = Options(
+        content_dir=tmp_path / "content",
+        output_dir=tmp_path / "output",
+        today=date(2027, 1, 15),
+        base=tmp_path,
+        workers=1,
+        cache_dir=tmp_path / ".output.cache",
+    )
     build(options)
     return options, build(options).site  # a second build: its unchanged files are links to the first's
 
@@ -50,8 +56,10 @@ def test_a_saved_title_and_body_show_on_the_page_exactly_as_the_full_build_makes
     assert visitor.read() == before["stories/health-partnership/index.html"]  # a new file, not written into
     visitor.close()
     build(options)
-    assert files(options.output_dir)["stories/health-partnership/index.html"] == after[
-        "stories/health-partnership/index.html"]
+    assert (
+        files(options.output_dir)["stories/health-partnership/index.html"]
+        == after["stories/health-partnership/index.html"]
+    )
 
 
 def test_a_plain_page_renamed_shows_its_new_name_in_the_footer_too(built) -> None:
@@ -66,12 +74,15 @@ def test_a_plain_page_renamed_shows_its_new_name_in_the_footer_too(built) -> Non
     assert shown.path.read_bytes() == previewed
 
 
-@pytest.mark.parametrize("edit", [
-    pytest.param(lambda text: text.replace("topics: [", "topics: [Gardening, ", 1), id="topics"),
-    pytest.param(lambda text: text.replace("published: ", "draft: true\npublished: ", 1), id="draft"),
-    pytest.param(lambda text: text.replace("published: 20", "published: 19", 1), id="date"),
-    pytest.param(lambda text: text.replace("title: ", "title: [", 1), id="broken"),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda text: text.replace("topics: [", "topics: [Gardening, ", 1), id="topics"),
+        pytest.param(lambda text: text.replace("published: ", "draft: true\npublished: ", 1), id="draft"),
+        pytest.param(lambda text: text.replace("published: 20", "published: 19", 1), id="date"),
+        pytest.param(lambda text: text.replace("title: ", "title: [", 1), id="broken"),
+    ],
+)
 def test_saves_that_could_move_the_item_or_have_errors_wait_for_the_full_build(built, edit) -> None:
     options, site = built
     story = options.content_dir / STORY
@@ -103,6 +114,7 @@ def test_the_preview_never_writes_through_a_link_in_the_live_site(built, tmp_pat
 
 def test_no_preview_while_another_build_holds_the_output(built) -> None:
     import fcntl
+
     options, site = built
     story = options.content_dir / STORY
     story.write_text(story.read_text() + "\nA new closing line.\n")

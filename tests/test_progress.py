@@ -45,9 +45,20 @@ def test_a_long_build_on_a_terminal_shows_progress_and_a_piped_one_does_not(tmp_
     for n in range(2000):  # long enough, one worker, that rendering is still going after the bar's delay
         (content / "events" / f"e{n:04d}.md").write_text(
             f"---\ntitle: Event {n}\nsummary: Number {n}.\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\n"
-            f"format: online\npublished: 2027-01-01\n---\n\n{body}\n")
-    command = [sys.executable, str(PROJECT / "build.py"), "build", "--content", str(content), "--no-cache",
-               "--output", str(tmp_path / "output"), "--jobs", "1"]
+            f"format: online\npublished: 2027-01-01\n---\n\n{body}\n"
+        )
+    command = [
+        sys.executable,
+        str(PROJECT / "build.py"),
+        "build",
+        "--content",
+        str(content),
+        "--no-cache",
+        "--output",
+        str(tmp_path / "output"),
+        "--jobs",
+        "1",
+    ]
     leader, follower = pty.openpty()
     try:
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=follower, timeout=300)

@@ -18,8 +18,9 @@ FIELDS_MD = PROJECT / "docs" / "fields.md"
 
 def test_docs_fields_md_is_what_the_schema_makes_now() -> None:
     made = field_reference(STANDARD_TYPES)
-    assert FIELDS_MD.read_text(encoding="utf-8") == made, \
+    assert FIELDS_MD.read_text(encoding="utf-8") == made, (
         f"docs/fields.md is out of date with the schema; make it again with `{REGENERATE}`"
+    )
 
 
 def test_the_reference_command_prints_it() -> None:

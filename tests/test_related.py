@@ -14,14 +14,19 @@ from tests.conftest import Scratch
 
 
 def _event(scratch: Scratch, slug: str, topics: str, day: str = "2027-03-04") -> None:
-    scratch.write(f"events/{slug}.md", f"---\ntitle: {slug.title()}\nsummary: About {slug}.\n"
-                                       f"start: {day} 18:00\nend: {day} 19:00\n"
-                                       f"format: online\ntopics: [{topics}]\n---\n")
+    scratch.write(
+        f"events/{slug}.md",
+        f"---\ntitle: {slug.title()}\nsummary: About {slug}.\n"
+        f"start: {day} 18:00\nend: {day} 19:00\n"
+        f"format: online\ntopics: [{topics}]\n---\n",
+    )
 
 
 def _story(scratch: Scratch, slug: str, topics: str) -> None:
-    scratch.write(f"stories/{slug}.md", f"---\ntitle: {slug.title()}\nsummary: About {slug}.\n"
-                                        f"published: 2026-05-01\ntopics: [{topics}]\n---\n")
+    scratch.write(
+        f"stories/{slug}.md",
+        f"---\ntitle: {slug.title()}\nsummary: About {slug}.\npublished: 2026-05-01\ntopics: [{topics}]\n---\n",
+    )
 
 
 def _related(scratch: Scratch) -> dict[str, list[str]]:
@@ -34,12 +39,12 @@ def _related(scratch: Scratch) -> dict[str, list[str]]:
 
 def test_most_shared_topics_first_then_type_then_title(scratch: Scratch) -> None:
     _event(scratch, "anchor", "Food, Housing, Money")
-    _event(scratch, "zebra", "Food, Housing, Money")     # shares three
-    _story(scratch, "apple", "Food, Housing")            # shares two, a story
-    _event(scratch, "yak", "Housing, Money")             # shares two, an event: before the story
-    _event(scratch, "bee", "Food")                       # shares one
-    _event(scratch, "ant", "Money")                      # shares one, and comes first by title
-    _event(scratch, "loner", "Gardening")                # shares none
+    _event(scratch, "zebra", "Food, Housing, Money")  # shares three
+    _story(scratch, "apple", "Food, Housing")  # shares two, a story
+    _event(scratch, "yak", "Housing, Money")  # shares two, an event: before the story
+    _event(scratch, "bee", "Food")  # shares one
+    _event(scratch, "ant", "Money")  # shares one, and comes first by title
+    _event(scratch, "loner", "Gardening")  # shares none
     related = _related(scratch)
     assert related["anchor"] == ["zebra", "yak", "apple", "ant"]
     assert related["loner"] == []
@@ -68,5 +73,5 @@ def test_related_items_appear_on_the_page(scratch: Scratch) -> None:
     _event(scratch, "talk", "Food")
     assert scratch.build().code == 0
     page = (scratch.root / "output" / "stories" / "tale" / "index.html").read_text()
-    section = page[page.index('<section class="related"'):]
-    assert 'href="/events/talk/"' in section[:section.index("</section>")]
+    section = page[page.index('<section class="related"') :]
+    assert 'href="/events/talk/"' in section[: section.index("</section>")]

@@ -106,7 +106,9 @@ def test_a_resource_file_is_an_enclosure_and_relative_links_are_absolute(clocks_
     entry = parsed.entries[0]
     assert entry.title == "Tide tables & <clock> times"
     (enclosure,) = entry.enclosures
-    size = (Path(__file__).parent / "fixtures" / "sites" / "clocks" / "media" / "files" / "tide-tables.pdf").stat().st_size
+    size = (
+        (Path(__file__).parent / "fixtures" / "sites" / "clocks" / "media" / "files" / "tide-tables.pdf").stat().st_size
+    )
     assert enclosure.href == "https://clocks.example.org/media/files/tide-tables.pdf"
     assert (enclosure.length, enclosure.type) == (str(size), "application/pdf")
     body = entry.content[0].value
@@ -127,8 +129,10 @@ def test_titles_and_summaries_read_exactly_as_written(calendars: Path) -> None:
     assert entry.title == f"Cancelled: {TITLE} (Wednesday 10 February 2027, 6pm to 7pm)"
     # A description is HTML: the summary, escaped once as HTML, shows as written in every reader.
     assert entry.summary_detail.type == "text/html"
-    assert html.unescape(entry.summary) == 'Every character a calendar must escape: & < > " , ; \\ and emoji 🎉, ' \
-                                          'accents é ü ß.'
+    assert (
+        html.unescape(entry.summary) == 'Every character a calendar must escape: & < > " , ; \\ and emoji 🎉, '
+        "accents é ü ß."
+    )
     assert [t.term for t in entry.tags] == ["Event", "Ünïcode & Symbols"]
     # '&' and '<' as hexadecimal references, the form the RSS Advisory Board finds read right most widely.
     assert b"&#x26;" in data and b"&#x3C;tags&#x3E;" in data and b"&amp;" not in data and b"&lt;" not in data
@@ -154,7 +158,9 @@ def test_the_site_feed_has_news_of_every_kind_but_plain_pages(small_site: Path) 
 
 def test_pages_link_the_feeds_that_list_them(small_site: Path) -> None:
     events = (small_site / "events" / "index.html").read_text()
-    assert '<link rel="alternate" type="application/rss+xml" title="Small Test Programme: new events" ' \
-           'href="/events/feed.xml">' in events
+    assert (
+        '<link rel="alternate" type="application/rss+xml" title="Small Test Programme: new events" '
+        'href="/events/feed.xml">' in events
+    )
     stories = (small_site / "stories" / "index.html").read_text()
     assert 'href="/stories/feed.xml">' in stories

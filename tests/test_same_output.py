@@ -30,9 +30,18 @@ class Site:
 
     def build(self, output: str = "output", cache: bool = True) -> Result:
         out = self.root / output
-        return build(Options(self.content, out, today=self.today, templates_dir=self.templates,
-                             static_dir=self.static, base=self.root, workers=1,
-                             cache_dir=cache_folder(out) if cache else None))
+        return build(
+            Options(
+                self.content,
+                out,
+                today=self.today,
+                templates_dir=self.templates,
+                static_dir=self.static,
+                base=self.root,
+                workers=1,
+                cache_dir=cache_folder(out) if cache else None,
+            )
+        )
 
     def files(self, output: str = "output") -> dict[str, bytes]:
         out = self.root / output
@@ -59,8 +68,7 @@ def site(tmp_path: Path) -> Site:
 EDITS: dict[str, Callable[[Site], None]] = {
     # A title is shown on other pages: listings, related items, its series, calendars and feeds.
     "a title": lambda s: s.edit("content/events/budget-basics.md", "title: Budget basics", "title: Budgets 101"),
-    "a date": lambda s: s.edit("content/events/budget-basics.md", "start: 2026-11-10 12:30",
-                               "start: 2026-11-10 11:30"),
+    "a date": lambda s: s.edit("content/events/budget-basics.md", "start: 2026-11-10 12:30", "start: 2026-11-10 11:30"),
     "the topics": lambda s: s.edit("content/events/budget-basics.md", "topics: [Finance]", "topics: [Housing]"),
     "a draft published": lambda s: s.edit("content/events/draft-session.md", "draft: true", "draft: false"),
     "a new file": lambda s: shutil.copy(s.content / "events/budget-basics.md", s.content / "events/budget-2.md"),
@@ -70,8 +78,9 @@ EDITS: dict[str, Callable[[Site], None]] = {
     "a plain page's title": lambda s: s.edit("content/pages/about.md", "title:", "title: All"),
     # An event shows its series' title; the series lists its events.
     "a series' title": lambda s: s.edit("content/series/money-matters.md", "title:", "title: Renamed"),
-    "an event moved to another series": lambda s: s.edit("content/events/budget-basics.md",
-                                                         "series: money-matters", "series: listening-well"),
+    "an event moved to another series": lambda s: s.edit(
+        "content/events/budget-basics.md", "series: money-matters", "series: listening-well"
+    ),
     "the site settings": lambda s: s.edit("content/site.yaml", "title:", "title: New"),
     "a template": lambda s: s.edit("templates/base.html", "Skip to main content", "Skip to the content"),
     "a macro": lambda s: s.edit("templates/_macros.html", 'class="card__title"', 'class="card__title card__x"'),
@@ -94,8 +103,17 @@ def test_one_worker_and_many_give_byte_identical_sites(tmp_path: Path) -> None:
     outputs = []
     for jobs in ("1", "3"):
         out = tmp_path / f"jobs-{jobs}"
-        run = run_main("build", "--content", str(PROJECT / "content"), "--output", str(out), "--today", "2026-11-23",
-                       "--jobs", jobs)
+        run = run_main(
+            "build",
+            "--content",
+            str(PROJECT / "content"),
+            "--output",
+            str(out),
+            "--today",
+            "2026-11-23",
+            "--jobs",
+            jobs,
+        )
         assert run.code == 0, run.err
         outputs.append(snapshot(out))
     assert len(outputs[0]) > 100  # enough pages and calendars that the work is shared out
@@ -105,6 +123,7 @@ def test_one_worker_and_many_give_byte_identical_sites(tmp_path: Path) -> None:
 def test_the_cache_never_changes_the_result(tmp_path: Path) -> None:
     content = tmp_path / "content"
     import shutil
+
     shutil.copytree(PROJECT / "content", content)
     out, fresh = tmp_path / "output", tmp_path / "fresh"
 

@@ -18,8 +18,19 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from site_builder.dev.serve import headers_for
 from tests.conftest import run_main
 from tests.search_site import TODAY, write_search_site
-from tests.test_browser import (AXE_TAGS, AXE_URL, NARROWEST, RUN_AXE, STICKING_OUT, Tab, _QuietHandler,  # noqa: F401
-                                axe_context, context, describe, no_js_context)
+from tests.test_browser import (
+    AXE_TAGS,
+    AXE_URL,
+    NARROWEST,
+    RUN_AXE,
+    STICKING_OUT,
+    Tab,
+    _QuietHandler,  # noqa: F401
+    axe_context,  # noqa: F401 (fixtures)
+    context,  # noqa: F401
+    describe,
+    no_js_context,  # noqa: F401
+)
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +43,8 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     run = run_main("build", "--content", str(content), "--output", str(root / "output"), "--today", TODAY)
     assert run.code == 0, run.err
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Hosted, directory=str(root / "output")))
+        ("127.0.0.1", 0), functools.partial(_Hosted, directory=str(root / "output"))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -93,8 +105,9 @@ def test_filters_narrow_the_results_and_upcoming_events_can_come_first(origin: s
     page.select_option("#search-type", "Event")
     page.locator("#search-status", has_text="type: Events").wait_for()
     events = results(page)
-    assert sorted(events) == sorted(["Community garden morning", "Garden planning evening", "Garden open day",
-                                     "Garden clear-up"])
+    assert sorted(events) == sorted(
+        ["Community garden morning", "Garden planning evening", "Garden open day", "Garden clear-up"]
+    )
     assert page.url.endswith("/search/?q=garden&type=Event")
     page.select_option("#search-topic", "Planning")
     page.locator("#search-status", has_text="topic: Planning").wait_for()
@@ -102,8 +115,12 @@ def test_filters_narrow_the_results_and_upcoming_events_can_come_first(origin: s
     assert page.text_content("#search-status") == "1 result for “garden”, type: Events, topic: Planning."
     # Upcoming events first, soonest first, then past ones; a cancelled or full event says so.
     page = tab.open(f"{origin}/search/?q=garden&type=Event&sort=upcoming")
-    assert results(page) == ["Community garden morning", "Garden open day", "Garden planning evening",
-                             "Garden clear-up"]
+    assert results(page) == [
+        "Community garden morning",
+        "Garden open day",
+        "Garden planning evening",
+        "Garden clear-up",
+    ]
     metas = page.locator("#search-results-list .card__meta").all_text_contents()
     assert metas[1] == "Saturday 27 March 2027, Cancelled" and metas[2].endswith(", Fully booked")
 
@@ -163,8 +180,9 @@ def test_without_javascript_the_search_page_lists_everything(origin: str, no_js_
         page.close()
 
 
-def test_month_pages_are_tables_that_pass_axe_and_fit_320_pixels(origin: str, axe_context: BrowserContext,
-                                                                browser: Browser) -> None:
+def test_month_pages_are_tables_that_pass_axe_and_fit_320_pixels(
+    origin: str, axe_context: BrowserContext, browser: Browser
+) -> None:
     page = axe_context.new_page()
     try:
         page.goto(f"{origin}/events/2027/03/", wait_until="load")
@@ -173,8 +191,10 @@ def test_month_pages_are_tables_that_pass_axe_and_fit_320_pixels(origin: str, ax
         headers = table.locator("thead th[scope=col]").all_text_contents()
         assert headers == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         cancelled = table.locator("td", has_text="Garden open day")
-        assert "Cancelled" in cancelled.text_content() and cancelled.locator(".month__date").text_content() == \
-            "Saturday 27 March"
+        assert (
+            "Cancelled" in cancelled.text_content()
+            and cancelled.locator(".month__date").text_content() == "Saturday 27 March"
+        )
         page.add_script_tag(url=f"{origin}{AXE_URL}")
         problems = describe(page.evaluate(RUN_AXE, AXE_TAGS), "/events/2027/03/")
         assert not problems, "\n".join(problems)
@@ -189,8 +209,10 @@ def test_month_pages_are_tables_that_pass_axe_and_fit_320_pixels(origin: str, ax
             assert width[0] <= width[1], month
             assert page.evaluate(STICKING_OUT) == [], month
             # A list of the days that have events, each named in full; the column headers are not shown.
-            assert not page.locator("table.month thead").is_visible() or \
-                page.locator("table.month thead").bounding_box()["height"] <= 1
+            assert (
+                not page.locator("table.month thead").is_visible()
+                or page.locator("table.month thead").bounding_box()["height"] <= 1
+            )
             shown = [d for d in page.locator("td .month__date").all() if d.is_visible()]
             assert shown and all(d.text_content().split()[0].endswith("day") for d in shown)
     finally:
@@ -205,7 +227,11 @@ def test_only_the_search_page_may_compile_webassembly(origin: str, context: Brow
     """Served with the site's _headers (whose policy allows it everywhere): each other page's <meta> forbids it."""
     page = context.new_page()
     try:
-        for path, expected in (("/search/", "compiled"), ("/events/garden-evening/", "CompileError"), ("/", "CompileError")):
+        for path, expected in (
+            ("/search/", "compiled"),
+            ("/events/garden-evening/", "CompileError"),
+            ("/", "CompileError"),
+        ):
             page.goto(origin + path, wait_until="load")
             assert page.evaluate(COMPILE) == expected, path
     finally:

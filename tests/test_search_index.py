@@ -22,8 +22,7 @@ def build(tmp_path: Path, name: str, *extra: str) -> Path:
 
 
 def index_of(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "pagefind").rglob("*"))
-            if p.is_file()}
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "pagefind").rglob("*")) if p.is_file()}
 
 
 def test_the_same_content_gives_the_same_index_bytes(tmp_path: Path) -> None:

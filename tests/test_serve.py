@@ -37,26 +37,43 @@ class ServeProcess:
         if prepare is not None:
             prepare(self.content)
         self.output = root / "output"
-        command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--content", "content",
-                   "--output", "output", "--today", "2027-01-15", *extra]
+        command = [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "serve",
+            "--port",
+            "0",
+            "--content",
+            "content",
+            "--output",
+            "output",
+            "--today",
+            "2027-01-15",
+            *extra,
+        ]
         # A shell starts a background job (`bin/test &`) with Ctrl-C ignored, and a child inherits that: the
         # server would then never see the Ctrl-C the tests send it, as no editor's terminal would do. So the
         # server starts with Ctrl-C heeded, and the tests' own handling is left as it was.
         before = signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
-            self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True, bufsize=1)
+            self.process = subprocess.Popen(
+                command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+            )
         finally:
             signal.signal(signal.SIGINT, before)
         self.out_lines: list[str] = []
         self.err_lines: list[str] = []
-        self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
-                         for stream, lines in ((self.process.stdout, self.out_lines),
-                                               (self.process.stderr, self.err_lines))]
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.process.stdout, self.out_lines), (self.process.stderr, self.err_lines))
+        ]
         for reader in self._readers:
             reader.start()
-        line = self.wait_for(lambda: next((l for l in self.out_lines if l.startswith("Serving ")), None),
-                             START_SECONDS, "the Serving line")
+        line = self.wait_for(
+            lambda: next((l for l in self.out_lines if l.startswith("Serving ")), None),
+            START_SECONDS,
+            "the Serving line",
+        )
         match = re.fullmatch(r"Serving (http://127\.0\.0\.1:(\d+)/) \(Ctrl-C to stop\)", line)
         assert match, line
         self.url, self.port = match.group(1), int(match.group(2))
@@ -75,8 +92,10 @@ class ServeProcess:
             if self.process.poll() is not None and not found():
                 break
             time.sleep(0.05)
-        raise AssertionError(f"no {what} within {seconds}s; exit {self.process.poll()}\n"
-                             f"stdout: {self.out_lines}\nstderr: {self.err_lines}")
+        raise AssertionError(
+            f"no {what} within {seconds}s; exit {self.process.poll()}\n"
+            f"stdout: {self.out_lines}\nstderr: {self.err_lines}"
+        )
 
     def rebuilds(self) -> int:
         return sum(1 for line in self.out_lines if re.fullmatch(r"Rebuilt in \d+\.\d\ds", line))
@@ -92,6 +111,7 @@ class ServeProcess:
         def page() -> str | None:
             status, body = self.get(path)
             return body if status == 200 and text in body else None
+
         return self.wait_for(page, CHANGE_SECONDS, f"{text!r} on {path}")  # type: ignore[return-value]
 
     def stop(self) -> None:
@@ -132,9 +152,9 @@ class EventStream:
                 raise AssertionError("the event stream ended")
             line = line.rstrip("\n")
             if line.startswith("event: "):
-                name = line[len("event: "):]
+                name = line[len("event: ") :]
             elif line.startswith("data: "):
-                data.append(line[len("data: "):])
+                data.append(line[len("data: ") :])
             elif line == "" and name:
                 return name, "\n".join(data)
 
@@ -144,13 +164,16 @@ class EventStream:
 
 def names_the_broken_line(lines: list[str]) -> bool:
     """The problem lines name the broken start field and end with build's count of one error."""
-    return bool(lines) and lines[-1].startswith("1 error") and any(
-        line.startswith(BROKEN_PREFIX) and "'soon'" in line for line in lines)
+    return (
+        bool(lines)
+        and lines[-1].startswith("1 error")
+        and any(line.startswith(BROKEN_PREFIX) and "'soon'" in line for line in lines)
+    )
 
 
 def printed_together(printed: list[str], lines: list[str]) -> bool:
     """The lines appear in this order, one after another, in what was printed."""
-    return any(printed[at:at + len(lines)] == lines for at in range(len(printed)))
+    return any(printed[at : at + len(lines)] == lines for at in range(len(printed)))
 
 
 def raw_request(port: int, target: str) -> tuple[int, bytes]:
@@ -279,11 +302,27 @@ def test_only_files_inside_the_output_folder_are_served(server: ServeProcess) ->
     (server.output / "leaks").symlink_to(server.root, target_is_directory=True)
     deep = "%2e%2e/" * 30
     targets = [
-        "/../pyproject.toml", "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt",
-        "/%2e%2e%2fsecret.txt", "/events/../../secret.txt", "/events/%2e%2e/%2e%2e/secret.txt",
-        "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd", f"/{deep}etc/passwd", f"/{deep.replace('/', '%2f')}etc/passwd",
-        "//etc/passwd", "/%2fetc/passwd", "/%2f%2fetc%2fpasswd", "/leak.txt", "/leaks/secret.txt", "/leaks/",
-        f"/..%2f..%2f{str(server.root / 'secret.txt').lstrip('/')}", "/%00", "/index.html%00.txt",
+        "/../pyproject.toml",
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/events/../../secret.txt",
+        "/events/%2e%2e/%2e%2e/secret.txt",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc/passwd",
+        f"/{deep}etc/passwd",
+        f"/{deep.replace('/', '%2f')}etc/passwd",
+        "//etc/passwd",
+        "/%2fetc/passwd",
+        "/%2f%2fetc%2fpasswd",
+        "/leak.txt",
+        "/leaks/secret.txt",
+        "/leaks/",
+        f"/..%2f..%2f{str(server.root / 'secret.txt').lstrip('/')}",
+        "/%00",
+        "/index.html%00.txt",
     ]
     for target in targets:
         status, response = raw_request(server.port, target)
@@ -300,21 +339,46 @@ def test_a_taken_port_is_a_clear_usage_error(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "serve", "--port", str(port),
-                               "--content", "content", "--output", "output", "--today", "2027-01-15"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(PROJECT / "build.py"),
+                "serve",
+                "--port",
+                str(port),
+                "--content",
+                "content",
+                "--output",
+                "output",
+                "--today",
+                "2027-01-15",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"error: port {port} on 127.0.0.1 is already in use; stop what is using it, or choose another port "
-        "with --port N (--port 0 picks a free one)"]
+        "with --port N (--port 0 picks a free one)"
+    ]
     assert done.stdout == ""
     assert not (tmp_path / "output").exists()
 
 
 def test_editors_swap_and_temp_files_do_not_rebuild(server: ServeProcess) -> None:
     pages = server.content / "pages"
-    for name in (".about.md.swp", ".about.md.swx", "about.md~", ".#about.md", "#about.md#", "4913",
-                 "about.md.tmp", ".DS_Store"):
+    for name in (
+        ".about.md.swp",
+        ".about.md.swx",
+        "about.md~",
+        ".#about.md",
+        "#about.md#",
+        "4913",
+        "about.md.tmp",
+        ".DS_Store",
+    ):
         (pages / name).write_text("scratch")
     (pages / ".about.md.swp").write_text("more scratch")
     time.sleep(2.0)  # twenty times the debounce
@@ -330,6 +394,7 @@ def test_editors_swap_and_temp_files_do_not_rebuild(server: ServeProcess) -> Non
 
 # -- the parts, in this process ----------------------------------------------------------------
 
+
 def test_request_paths_resolve_inside_the_root_or_not_at_all(tmp_path: Path) -> None:
     root = tmp_path / "output"
     (root / "events").mkdir(parents=True)
@@ -339,14 +404,21 @@ def test_request_paths_resolve_inside_the_root_or_not_at_all(tmp_path: Path) -> 
     assert resolve_request_path(root, "/events/index.html?x=1#top") == (root / "events" / "index.html").resolve()
     assert resolve_request_path(root, "/events/%2e%2e/events/") == (root / "events").resolve()
     assert resolve_request_path(root, "/") == root.resolve()
-    for path in ("/../outside.txt", "/%2e%2e/outside.txt", "/..%2foutside.txt", "/link", "/a%00b",
-                 "/events/../../outside.txt"):
+    for path in (
+        "/../outside.txt",
+        "/%2e%2e/outside.txt",
+        "/..%2foutside.txt",
+        "/link",
+        "/a%00b",
+        "/events/../../outside.txt",
+    ):
         assert resolve_request_path(root, path) is None, path
 
 
 def test_the_script_goes_before_the_last_closing_body_tag() -> None:
     assert inject_script(b"<p>x</p></BODY></html>", "v-1") == (
-        b'<p>x</p><script src="/__live-reload.js" data-version="v-1"></script>\n</BODY></html>')
+        b'<p>x</p><script src="/__live-reload.js" data-version="v-1"></script>\n</BODY></html>'
+    )
     assert inject_script(b"<p>no body</p>", "v").endswith(b"</script>\n")
 
 
@@ -355,8 +427,15 @@ def test_which_changes_rebuild(tmp_path: Path) -> None:
     roots = (content, tmp_path / "templates")
     for path in ("content/events/a.md", "content/site.yaml", "templates/_macros.html", "content/media/x.png"):
         assert is_relevant(str(tmp_path / path), roots, output), path
-    for path in ("content/events/.a.md.swp", "content/events/a.md~", "content/.git/index", "content/events/4913",
-                 "output/index.html", "content/events/#a.md#", "content/events/.#a.md"):
+    for path in (
+        "content/events/.a.md.swp",
+        "content/events/a.md~",
+        "content/.git/index",
+        "content/events/4913",
+        "output/index.html",
+        "content/events/#a.md#",
+        "content/events/.#a.md",
+    ):
         assert not is_relevant(str(tmp_path / path), roots, output), path
 
 

@@ -42,8 +42,11 @@ def still_serving(serve: ServeProcess) -> bool:
 
 def test_it_is_bound_to_loopback_only(server: ServeProcess) -> None:  # noqa: F811
     assert server.url.startswith("http://127.0.0.1:")
-    others = [addr for addr in {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)}
-              if not addr.startswith("127.") and addr != "::1"]
+    others = [
+        addr
+        for addr in {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)}
+        if not addr.startswith("127.") and addr != "::1"
+    ]
     for address in others[:2]:
         with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as sock:
             sock.settimeout(2)
@@ -51,19 +54,35 @@ def test_it_is_bound_to_loopback_only(server: ServeProcess) -> None:  # noqa: F8
 
 
 def test_malformed_requests_get_an_error_and_the_server_goes_on(server: ServeProcess) -> None:  # noqa: F811
-    for request in (b"\x00\xff\xfe garbage\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
-                    b"BREW /coffee HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
-                    b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"b" * 70000 + b"\r\n\r\n",
-                    b"GET /%ff%fe%00 HTTP/1.1\r\nHost: x\r\n\r\n", b"\r\n\r\n\r\n"):
+    for request in (
+        b"\x00\xff\xfe garbage\r\n\r\n",
+        b"GET\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"BREW /coffee HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"b" * 70000 + b"\r\n\r\n",
+        b"GET /%ff%fe%00 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\r\n\r\n\r\n",
+    ):
         reply = raw(server.port, request)
         # An HTTP error status, or for a request too broken to have a version, http.server's bare error page.
-        assert reply == b"" or re.match(rb"HTTP/1\.[01] [45]\d\d ", reply) or re.search(rb"Error code: [45]\d\d", reply), reply[:80]
+        assert (
+            reply == b"" or re.match(rb"HTTP/1\.[01] [45]\d\d ", reply) or re.search(rb"Error code: [45]\d\d", reply)
+        ), reply[:80]
     assert still_serving(server)
 
 
 def test_many_clients_at_once_are_all_answered(server: ServeProcess) -> None:  # noqa: F811
-    pages = ["/", "/events/", "/events/grants-clinic/", "/stories/", "/feed.xml", "/events.ics",
-             "/static/site.css", "/topics/"]
+    pages = [
+        "/",
+        "/events/",
+        "/events/grants-clinic/",
+        "/stories/",
+        "/feed.xml",
+        "/events.ics",
+        "/static/site.css",
+        "/topics/",
+    ]
 
     def fetch(n: int) -> int:
         with urllib.request.urlopen(server.url + pages[n % len(pages)].lstrip("/"), timeout=60) as response:
@@ -96,6 +115,7 @@ def test_clients_that_hang_up_mid_response_do_not_hurt_it(server: ServeProcess) 
 
 # -- who may ask: only this machine's own names (DNS rebinding) ---------------------------------
 
+
 def status_of(reply: bytes) -> int:
     return int(reply.split(b" ", 2)[1])
 
@@ -103,15 +123,26 @@ def status_of(reply: bytes) -> int:
 def test_only_loopback_host_names_are_answered(server: ServeProcess) -> None:  # noqa: F811
     # A page on evil.example whose name is made to resolve to 127.0.0.1 reaches the port, but its requests
     # carry its own name: they are refused, so it cannot read the preview (drafts included).
-    for host in (f"evil.example:{server.port}", f"127.0.0.1.nip.io:{server.port}", "127.0.0.1:1",
-                 f"localhost.:{server.port}", f"[::2]:{server.port}", f"127.0.0.1:{server.port}@evil.example"):
+    for host in (
+        f"evil.example:{server.port}",
+        f"127.0.0.1.nip.io:{server.port}",
+        "127.0.0.1:1",
+        f"localhost.:{server.port}",
+        f"[::2]:{server.port}",
+        f"127.0.0.1:{server.port}@evil.example",
+    ):
         reply = raw(server.port, f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         assert status_of(reply) == 421, (host, reply[:200])
         assert b"<h1>" not in reply.split(b"\r\n\r\n", 1)[1] or b"Not this server" in reply
     no_host = raw(server.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
     assert status_of(no_host) == 421
-    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", f"LOCALHOST:{server.port}",
-                 f"[::1]:{server.port}", "127.0.0.1"):
+    for host in (
+        f"127.0.0.1:{server.port}",
+        f"localhost:{server.port}",
+        f"LOCALHOST:{server.port}",
+        f"[::1]:{server.port}",
+        "127.0.0.1",
+    ):
         reply = raw(server.port, f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         assert status_of(reply) == 200, (host, reply[:200])
 
@@ -131,8 +162,15 @@ def headers_block(text: str) -> dict[str, str]:
 def test_every_response_carries_the_security_headers_of_the_published_site(server: ServeProcess) -> None:  # noqa: F811
     published = headers_block((server.output / "_headers").read_text())
     assert "Content-Security-Policy" in published and "X-Content-Type-Options" in published
-    requests = [("/", 200), ("/events/", 200), ("/no-such-page/", 404), ("/static/site.css", 200),
-                ("/__live-reload.js", 200), ("/events", 301), ("/feed.xml", 200)]
+    requests = [
+        ("/", 200),
+        ("/events/", 200),
+        ("/no-such-page/", 404),
+        ("/static/site.css", 200),
+        ("/__live-reload.js", 200),
+        ("/events", 301),
+        ("/feed.xml", 200),
+    ]
     for path, status in requests:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         connection.request("GET", path)
@@ -160,6 +198,7 @@ def test_serving_beyond_loopback_is_warned_about() -> None:
 
 
 # -- slow, idle and too many clients: an in-process server with small limits ---------------------
+
 
 @pytest.fixture
 def small_server(tmp_path: Path) -> Iterator[PreviewHTTPServer]:

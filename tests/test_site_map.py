@@ -17,8 +17,9 @@ from tests.conftest import SITES
 def test_the_site_map_lists_exactly_the_files_a_build_writes(small_site: Path) -> None:
     loaded = load_site(Options(content_dir=SITES / "small", today=date(2027, 1, 15), workers=1))
     assert loaded.site is not None
-    planned = site_map(loaded.site, loaded.bodies, make_environment(PACKAGE_DIR / "templates", loaded.site),
-                       PACKAGE_DIR / "static")
+    planned = site_map(
+        loaded.site, loaded.bodies, make_environment(PACKAGE_DIR / "templates", loaded.site), PACKAGE_DIR / "static"
+    )
     written = {p.relative_to(small_site).as_posix() for p in small_site.rglob("*") if p.is_file()}
     media = {rel for rel in written if rel.startswith("media/")}
     # The search index is made from the rendered pages (search.py), its files named by what they hold,

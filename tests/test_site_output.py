@@ -44,9 +44,22 @@ def test_every_internal_link_resolves(built: Path) -> None:
 
 
 def test_the_files_every_site_has_exist(built: Path) -> None:
-    for rel in ("index.html", "404.html", "feed.xml", "events.ics", "sitemap.xml", "robots.txt",
-                "events/index.html", "events/past/index.html", "series/index.html", "clusters/index.html",
-                "offers/index.html", "stories/index.html", "resources/index.html", "topics/index.html"):
+    for rel in (
+        "index.html",
+        "404.html",
+        "feed.xml",
+        "events.ics",
+        "sitemap.xml",
+        "robots.txt",
+        "events/index.html",
+        "events/past/index.html",
+        "series/index.html",
+        "clusters/index.html",
+        "offers/index.html",
+        "stories/index.html",
+        "resources/index.html",
+        "topics/index.html",
+    ):
         assert (built / rel).is_file(), rel
     assert "Sitemap: https://" in (built / "robots.txt").read_text()
 
@@ -66,8 +79,9 @@ def test_drafts_and_ignored_files_are_left_out_unless_asked(small_site: Path, tm
     assert not (small_site / "events" / "_template-notes").exists()
     assert "draft-session" not in (small_site / "events.ics").read_text()
     out = tmp_path / "with-drafts"
-    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15",
-                   "--drafts")
+    run = run_main(
+        "build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15", "--drafts"
+    )
     assert run.code == 0
     assert (out / "events" / "draft-session" / "index.html").is_file()
 
@@ -82,9 +96,11 @@ def test_each_event_page_links_its_own_calendar_file(built: Path) -> None:
 
 
 def test_series_cluster_and_topic_pages_that_list_events_link_a_calendar_of_them(small_site: Path) -> None:
-    for rel, ics in (("series/listening-well/index.html", "/series/listening-well.ics"),
-                     ("clusters/better-homes/index.html", "/clusters/better-homes.ics"),
-                     ("topics/finance/index.html", "/topics/finance.ics")):
+    for rel, ics in (
+        ("series/listening-well/index.html", "/series/listening-well.ics"),
+        ("clusters/better-homes/index.html", "/clusters/better-homes.ics"),
+        ("topics/finance/index.html", "/topics/finance.ics"),
+    ):
         assert ics in read_page(small_site / rel).links
         assert target_of(small_site, ics).read_text().count("BEGIN:VEVENT") >= 2
 
@@ -116,10 +132,12 @@ def test_event_times_are_plain_english_in_the_site_time_zone(small_site: Path) -
 def test_upcoming_and_past_events_are_split_by_the_build_date(tmp_path: Path) -> None:
     early = tmp_path / "early"
     late = tmp_path / "late"
-    assert run_main("build", "--content", str(SITES / "small"), "--output", str(early),
-                    "--today", "2026-10-01").code == 0
-    assert run_main("build", "--content", str(SITES / "small"), "--output", str(late),
-                    "--today", "2027-01-15").code == 0
+    assert (
+        run_main("build", "--content", str(SITES / "small"), "--output", str(early), "--today", "2026-10-01").code == 0
+    )
+    assert (
+        run_main("build", "--content", str(SITES / "small"), "--output", str(late), "--today", "2027-01-15").code == 0
+    )
     assert "Budget basics" in (early / "events" / "index.html").read_text()
     assert "Budget basics" not in (late / "events" / "index.html").read_text()
     assert "Budget basics" in (late / "events" / "past" / "index.html").read_text()
@@ -130,15 +148,23 @@ def test_the_same_content_and_date_build_byte_identical_output(tmp_path: Path) -
     outputs = []
     for n in (1, 2):
         out = tmp_path / f"out{n}"
-        assert run_main("build", "--content", str(PROJECT / "content"), "--output", str(out),
-                        "--today", "2026-11-23").code == 0
+        assert (
+            run_main("build", "--content", str(PROJECT / "content"), "--output", str(out), "--today", "2026-11-23").code
+            == 0
+        )
         outputs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
     assert outputs[0] == outputs[1]
 
 
 def test_real_content_has_every_type_the_programme_publishes(real_site: Path) -> None:
-    for folder, at_least in (("events", 20), ("series", 1), ("clusters", 5), ("offers", 4), ("stories", 9),
-                             ("resources", 1)):
+    for folder, at_least in (
+        ("events", 20),
+        ("series", 1),
+        ("clusters", 5),
+        ("offers", 4),
+        ("stories", 9),
+        ("resources", 1),
+    ):
         pages = [p for p in (real_site / folder).glob("*/index.html") if p.parent.name != "past"]
         assert len(pages) >= at_least, folder
     plan = (real_site / "resources" / "edi-action-plan" / "index.html").read_text()

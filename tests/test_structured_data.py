@@ -13,10 +13,10 @@ from site_builder.output.structured import is_free, price_of
 
 LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 SCHEMA = "https://schema.org/"
-STATUSES = {SCHEMA + s for s in ("EventScheduled", "EventCancelled", "EventPostponed", "EventRescheduled",
-                                 "EventMovedOnline")}
-MODES = {SCHEMA + m for m in ("OnlineEventAttendanceMode", "OfflineEventAttendanceMode",
-                              "MixedEventAttendanceMode")}
+STATUSES = {
+    SCHEMA + s for s in ("EventScheduled", "EventCancelled", "EventPostponed", "EventRescheduled", "EventMovedOnline")
+}
+MODES = {SCHEMA + m for m in ("OnlineEventAttendanceMode", "OfflineEventAttendanceMode", "MixedEventAttendanceMode")}
 AVAILABILITY = {SCHEMA + a for a in ("InStock", "SoldOut", "PreOrder", "OutOfStock", "Discontinued")}
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?[+-]\d{2}:\d{2})?")
 
@@ -71,8 +71,9 @@ def check_google_event(data: dict, page: Path, site_has_image: bool) -> None:
         assert offer["availability"] != SCHEMA + "InStock", where
 
 
-def test_every_event_of_every_test_site_meets_googles_event_properties(test_sites: tuple[Path, ...],
-                                                                       real_site: Path) -> None:
+def test_every_event_of_every_test_site_meets_googles_event_properties(
+    test_sites: tuple[Path, ...], real_site: Path
+) -> None:
     checked = 0
     for site in (*test_sites, real_site):
         has_image = site.name == "output" and any((site / "media" / "images").glob("default.*-social.jpg"))
@@ -93,10 +94,17 @@ def test_json_ld_matches_the_event_fields(calendars: Path, clocks_site: Path) ->
     assert winter["endDate"] == "2026-12-02T20:00+00:00"
     assert winter["eventStatus"] == SCHEMA + "EventScheduled"
     assert winter["eventAttendanceMode"] == SCHEMA + "OfflineEventAttendanceMode"
-    assert winter["location"] == {"@type": "Place", "name": "Hall, Room 2; upstairs",
-                                  "address": {"@type": "PostalAddress", "streetAddress": "1 Long Road",
-                                              "addressLocality": "Leeds", "postalCode": "LS1 1AA",
-                                              "addressCountry": "GB"}}
+    assert winter["location"] == {
+        "@type": "Place",
+        "name": "Hall, Room 2; upstairs",
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": "1 Long Road",
+            "addressLocality": "Leeds",
+            "postalCode": "LS1 1AA",
+            "addressCountry": "GB",
+        },
+    }
     assert winter["offers"]["price"] == "0" and winter["offers"]["priceCurrency"] == "GBP"
     assert winter["offers"]["availability"] == SCHEMA + "InStock"
     assert winter["isAccessibleForFree"] is True
@@ -111,8 +119,10 @@ def test_json_ld_matches_the_event_fields(calendars: Path, clocks_site: Path) ->
     assert cancelled["eventStatus"] == SCHEMA + "EventCancelled"
     assert cancelled["offers"]["availability"] == SCHEMA + "Discontinued"
     assert cancelled["name"] == 'Cancelled talk: "Quotes" & <tags>, commas; semicolons \\ backslash 🎉 café'
-    assert cancelled["location"] == {"@type": "VirtualLocation",
-                                     "url": "https://calendars.example.org/events/awkward-title/"}
+    assert cancelled["location"] == {
+        "@type": "VirtualLocation",
+        "url": "https://calendars.example.org/events/awkward-title/",
+    }
     postponed = json_ld(calendars / "events" / "postponed-session" / "index.html")
     assert postponed["eventStatus"] == SCHEMA + "EventPostponed"
     assert postponed["offers"]["availability"] == SCHEMA + "OutOfStock"
@@ -123,11 +133,18 @@ def test_json_ld_matches_the_event_fields(calendars: Path, clocks_site: Path) ->
 
     covered = json_ld(clocks_site / "events" / "long-weekend" / "index.html")
     assert covered["isAccessibleForFree"] is True and covered["offers"]["price"] == "0"
-    assert covered["location"]["address"] == {"@type": "PostalAddress", "streetAddress": "Lake Road",
-                                              "addressLocality": "Keswick", "postalCode": "CA12 5DJ",
-                                              "addressCountry": "GB"}
-    assert len(covered["image"]) == 1 and re.fullmatch(r"https://clocks\.example\.org/media/images/default\.[0-9a-f]{10}"
-                                                       r"-social\.jpg", covered["image"][0])
+    assert covered["location"]["address"] == {
+        "@type": "PostalAddress",
+        "streetAddress": "Lake Road",
+        "addressLocality": "Keswick",
+        "postalCode": "CA12 5DJ",
+        "addressCountry": "GB",
+    }
+    assert len(covered["image"]) == 1 and re.fullmatch(
+        r"https://clocks\.example\.org/media/images/default\.[0-9a-f]{10}"
+        r"-social\.jpg",
+        covered["image"][0],
+    )
     full = json_ld(clocks_site / "events" / "sold-out" / "index.html")
     assert full["offers"]["availability"] == SCHEMA + "SoldOut"
     assert full["isAccessibleForFree"] is False and full["offers"]["price"] == "5"
@@ -135,30 +152,38 @@ def test_json_ld_matches_the_event_fields(calendars: Path, clocks_site: Path) ->
     assert moved["eventStatus"] == SCHEMA + "EventRescheduled"
     assert (moved["previousStartDate"], moved["startDate"]) == ("2027-03-03T12:00+00:00", "2027-04-07T12:00+01:00")
     livestream = json_ld(clocks_site / "events" / "two-nights" / "index.html")
-    assert livestream["location"][1] == {"@type": "VirtualLocation", "url": "https://www.youtube.com/live/clocks-example"}
+    assert livestream["location"][1] == {
+        "@type": "VirtualLocation",
+        "url": "https://www.youtube.com/live/clocks-example",
+    }
     assert livestream["performer"] == {"@type": "Person", "name": "Amara Okafor"}
     assert (livestream["offers"]["price"], livestream["offers"]["priceCurrency"]) == ("12.50", "GBP")
 
 
-@pytest.mark.parametrize("cost, free, price", [
-    ("Free", True, ("0", "GBP")),
-    ("Free (travel and childcare covered)", True, ("0", "GBP")),
-    ("free to members", True, ("0", "GBP")),
-    ("£12.50", False, ("12.50", "GBP")),
-    ("£5, or free for volunteers", False, ("5", "GBP")),
-    ("€20 a day", False, ("20", "EUR")),
-    ("1,200 GBP", False, ("1200", "GBP")),
-    ("50p", False, ("0.50", "GBP")),
-    ("Pay what you can", False, None),
-    ("Freedom Trust members only", False, None),
-])
+@pytest.mark.parametrize(
+    "cost, free, price",
+    [
+        ("Free", True, ("0", "GBP")),
+        ("Free (travel and childcare covered)", True, ("0", "GBP")),
+        ("free to members", True, ("0", "GBP")),
+        ("£12.50", False, ("12.50", "GBP")),
+        ("£5, or free for volunteers", False, ("5", "GBP")),
+        ("€20 a day", False, ("20", "EUR")),
+        ("1,200 GBP", False, ("1200", "GBP")),
+        ("50p", False, ("0.50", "GBP")),
+        ("Pay what you can", False, None),
+        ("Freedom Trust members only", False, None),
+    ],
+)
 def test_cost_is_read_for_price_and_free_entry(cost: str, free: bool, price: tuple[str, str] | None) -> None:
     assert is_free(cost) is free
     assert price_of(cost) == price
 
 
 def test_text_cannot_close_the_script_block(scratch) -> None:
-    scratch.write("events/inject.md", """
+    scratch.write(
+        "events/inject.md",
+        """
         ---
         title: "</script><script>alert(1)</script>"
         summary: "<!-- & </SCRIPT> -->"
@@ -166,7 +191,8 @@ def test_text_cannot_close_the_script_block(scratch) -> None:
         end: 2027-03-04 19:00
         format: online
         ---
-        """)
+        """,
+    )
     assert scratch.build().code == 0
     page = (scratch.root / "output" / "events" / "inject" / "index.html").read_text()
     block = LD.findall(page)[0]

@@ -30,46 +30,108 @@ from tests.conftest import run_main
 pytestmark = pytest.mark.slow  # a hundred builds: a long property test, out of the fast subset
 
 # The settings' text fields appear on every page, feed and calendar, so they take arbitrary text too.
-SITE = {"title": "Well formed", "base_url": "https://wellformed.example.org/", "description": "A test site.",
-        "organisation": "The programme", "contact_email": "hello@example.org", "language": "en-GB",
-        "timezone": "Europe/London"}
+SITE = {
+    "title": "Well formed",
+    "base_url": "https://wellformed.example.org/",
+    "description": "A test site.",
+    "organisation": "The programme",
+    "contact_email": "hello@example.org",
+    "language": "en-GB",
+    "timezone": "Europe/London",
+}
 
 # One item of every type, every field given (the image and the file exist in media/).
 BASE: dict[str, dict[str, Any]] = {
-    "series": {"title": "Money matters", "summary": "Sessions on money.", "topics": ["Finance"],
-               "published": "2027-01-02"},
-    "clusters": {"title": "Better homes", "summary": "A cluster on housing.", "status": "open",
-                 "meetings_per_year": "4", "places_per_area": "2", "costs_covered": ["travel"],
-                 "who_can_join": "Anyone in a Big Local area", "topics": ["Housing"], "published": "2027-01-02",
-                 "apply": {"url": "https://apply.example.org/", "email": "apply@example.org",
-                           "deadline": "2027-02-01"}},
-    "events": {"title": "Budget basics", "summary": "Setting a simple budget.", "start": "2027-03-04 18:00",
-               "end": "2027-03-04 19:30", "series": "money-matters", "cluster": "better-homes",
-               "format": "hybrid", "venue": {"name": "Riverside Hall", "address": "2 River Road, York",
-                                             "postcode": "YO1 1AA"},
-               "online": {"platform": "Teams", "joining": "We send the link when you book."},
-               "booking": {"url": "https://book.example.org/", "email": "book@example.org",
-                           "deadline": "2027-03-01"},
-               "cost": "Free", "capacity": "30", "accessibility": ["Step-free access", "Live captions"],
-               "audience": "Treasurers", "status": "scheduled", "topics": ["Finance", "Housing"],
-               "published": "2027-01-03", "updated": "2027-01-04",
-               "image": {"src": "media/images/hall.png", "alt": "The hall"}},
-    "offers": {"title": "Shared land", "summary": "Support with land.", "topics": ["Housing"],
-               "partner": {"name": "Land Trust", "url": "https://land.example.org/"},
-               "match_funding": "true", "early_conversation_funded": "false",
-               "windows": [{"opens": "2027-01-01", "closes": "2027-02-28"}], "available_until": "2028-12-31",
-               "areas": ["Hull", "Leeds"], "published": "2027-01-02"},
-    "stories": {"title": "A health partnership", "summary": "How it went.", "organisation": "Health Trust",
-                "area": "Hull", "category": "Health", "topics": ["Health"], "published": "2027-01-05",
-                "figures": [{"value": "75%", "label": "said it helped"}]},
-    "resources": {"title": "Action plan", "summary": "Our plan.", "kind": "plan", "file": "media/files/plan.pdf",
-                  "published": "2027-01-06", "topics": ["Finance"],
-                  "actions": [{"area": "Money", "what": "Save", "how": "Budget", "who": "Treasurer",
-                               "when": "2027", "status": "in-progress"}]},
+    "series": {
+        "title": "Money matters",
+        "summary": "Sessions on money.",
+        "topics": ["Finance"],
+        "published": "2027-01-02",
+    },
+    "clusters": {
+        "title": "Better homes",
+        "summary": "A cluster on housing.",
+        "status": "open",
+        "meetings_per_year": "4",
+        "places_per_area": "2",
+        "costs_covered": ["travel"],
+        "who_can_join": "Anyone in a Big Local area",
+        "topics": ["Housing"],
+        "published": "2027-01-02",
+        "apply": {"url": "https://apply.example.org/", "email": "apply@example.org", "deadline": "2027-02-01"},
+    },
+    "events": {
+        "title": "Budget basics",
+        "summary": "Setting a simple budget.",
+        "start": "2027-03-04 18:00",
+        "end": "2027-03-04 19:30",
+        "series": "money-matters",
+        "cluster": "better-homes",
+        "format": "hybrid",
+        "venue": {"name": "Riverside Hall", "address": "2 River Road, York", "postcode": "YO1 1AA"},
+        "online": {"platform": "Teams", "joining": "We send the link when you book."},
+        "booking": {"url": "https://book.example.org/", "email": "book@example.org", "deadline": "2027-03-01"},
+        "cost": "Free",
+        "capacity": "30",
+        "accessibility": ["Step-free access", "Live captions"],
+        "audience": "Treasurers",
+        "status": "scheduled",
+        "topics": ["Finance", "Housing"],
+        "published": "2027-01-03",
+        "updated": "2027-01-04",
+        "image": {"src": "media/images/hall.png", "alt": "The hall"},
+    },
+    "offers": {
+        "title": "Shared land",
+        "summary": "Support with land.",
+        "topics": ["Housing"],
+        "partner": {"name": "Land Trust", "url": "https://land.example.org/"},
+        "match_funding": "true",
+        "early_conversation_funded": "false",
+        "windows": [{"opens": "2027-01-01", "closes": "2027-02-28"}],
+        "available_until": "2028-12-31",
+        "areas": ["Hull", "Leeds"],
+        "published": "2027-01-02",
+    },
+    "stories": {
+        "title": "A health partnership",
+        "summary": "How it went.",
+        "organisation": "Health Trust",
+        "area": "Hull",
+        "category": "Health",
+        "topics": ["Health"],
+        "published": "2027-01-05",
+        "figures": [{"value": "75%", "label": "said it helped"}],
+    },
+    "resources": {
+        "title": "Action plan",
+        "summary": "Our plan.",
+        "kind": "plan",
+        "file": "media/files/plan.pdf",
+        "published": "2027-01-06",
+        "topics": ["Finance"],
+        "actions": [
+            {
+                "area": "Money",
+                "what": "Save",
+                "how": "Budget",
+                "who": "Treasurer",
+                "when": "2027",
+                "status": "in-progress",
+            }
+        ],
+    },
     "pages": {"title": "About us", "summary": "Who we are."},
 }
-SLUGS = {"series": "money-matters", "clusters": "better-homes", "events": "budget-basics", "offers": "shared-land",
-         "stories": "health-partnership", "resources": "action-plan", "pages": "about"}
+SLUGS = {
+    "series": "money-matters",
+    "clusters": "better-homes",
+    "events": "budget-basics",
+    "offers": "shared-land",
+    "stories": "health-partnership",
+    "resources": "action-plan",
+    "pages": "about",
+}
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")  # a PNG's opening
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -82,8 +144,9 @@ def leaf_paths(value: Any, path: tuple = ()) -> list[tuple]:
     return [path]
 
 
-FIELDS = [(kind,) + path for kind, fields in BASE.items() for path in leaf_paths(fields)] + \
-    [("site.yaml", name) for name in SITE]
+FIELDS = [(kind,) + path for kind, fields in BASE.items() for path in leaf_paths(fields)] + [
+    ("site.yaml", name) for name in SITE
+]
 
 
 def kind_of(path: tuple) -> Kind:
@@ -100,16 +163,96 @@ fields = st.one_of(st.sampled_from(TEXT_FIELDS), st.sampled_from(FIELDS))
 
 # Arbitrary text, with more than chance's share of what breaks formats: line breaks of every kind, control
 # and non-characters (some as YAML escapes only a quoted value can hold), markup and format syntax.
-AWKWARD = ["\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\x00", "\x1b", "\x7f", "\x85", "\x92", "\u2028", "\u2029",
-           "\ufffe", "\uffff", "\ufdd0", "\U0001fffe", "\ud800", "\udc00", "\ufeff", "\u200b", "<", ">", "&", "\"",
-           "'", "]]>", "<script>alert(1)</script>", "</script>", "<!--", "-->", "&#11;", "&#xFFFE;", "&#0;",
-           "&#x85;", "&amp;", "{{ x }}", "{% x %}", ":", ": ", " #", "#", "- ", "|", ">", "*", "&a", "!", "%",
-           "@", "`", ",", ";", "\\", "\\n", "\\,", "BEGIN:VEVENT", "END:VCALENDAR", "\n ", "  ", "[", "]", "{",
-           "}", "é", "😀", "\u0301", "x" * 90, "\n## ", "\n#### ", "[^1]", "\n\n[^1]: ", "](", "[a](/events/)",
-           "![a](media/images/hall.png)", "[x](javascript:alert(1))", "<b>", "</b>", "<h2>", "\n| a | b |\n|---|---|\n",
-           "{#id}", "```", "\n> ", "\n- ", "~~"]
-texts = st.lists(st.one_of(st.characters(codec="utf-8", exclude_characters="\r"), st.sampled_from(AWKWARD)),
-                 max_size=12).map("".join)
+AWKWARD = [
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\x92",
+    "\u2028",
+    "\u2029",
+    "\ufffe",
+    "\uffff",
+    "\ufdd0",
+    "\U0001fffe",
+    "\ud800",
+    "\udc00",
+    "\ufeff",
+    "\u200b",
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "]]>",
+    "<script>alert(1)</script>",
+    "</script>",
+    "<!--",
+    "-->",
+    "&#11;",
+    "&#xFFFE;",
+    "&#0;",
+    "&#x85;",
+    "&amp;",
+    "{{ x }}",
+    "{% x %}",
+    ":",
+    ": ",
+    " #",
+    "#",
+    "- ",
+    "|",
+    ">",
+    "*",
+    "&a",
+    "!",
+    "%",
+    "@",
+    "`",
+    ",",
+    ";",
+    "\\",
+    "\\n",
+    "\\,",
+    "BEGIN:VEVENT",
+    "END:VCALENDAR",
+    "\n ",
+    "  ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "é",
+    "😀",
+    "\u0301",
+    "x" * 90,
+    "\n## ",
+    "\n#### ",
+    "[^1]",
+    "\n\n[^1]: ",
+    "](",
+    "[a](/events/)",
+    "![a](media/images/hall.png)",
+    "[x](javascript:alert(1))",
+    "<b>",
+    "</b>",
+    "<h2>",
+    "\n| a | b |\n|---|---|\n",
+    "{#id}",
+    "```",
+    "\n> ",
+    "\n- ",
+    "~~",
+]
+texts = st.lists(
+    st.one_of(st.characters(codec="utf-8", exclude_characters="\r"), st.sampled_from(AWKWARD)), max_size=12
+).map("".join)
 styles = st.sampled_from(["quoted", "block", "bare"])
 
 
@@ -203,8 +346,18 @@ def check_then_build(changes: dict[tuple, tuple[str, str]], bodies: dict[str, st
         os.chdir(root)
         try:
             checked = run_main("check", "--content", "content", "--today", "2027-01-15")
-            built = run_main("build", "--content", "content", "--output", "output", "--today", "2027-01-15",
-                             "--jobs", "1", "--no-cache")
+            built = run_main(
+                "build",
+                "--content",
+                "content",
+                "--output",
+                "output",
+                "--today",
+                "2027-01-15",
+                "--jobs",
+                "1",
+                "--no-cache",
+            )
         finally:
             os.chdir(cwd)
         for run in (checked, built):
@@ -226,15 +379,23 @@ def test_every_text_field_is_among_those_the_property_tests_fill() -> None:
     assert len(TEXT_FIELDS) > 30 and ("events", "venue", "name") in TEXT_FIELDS
 
 
-@settings(max_examples=60, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.dictionaries(fields, st.tuples(styles, texts), min_size=1, max_size=4))
 def test_arbitrary_text_in_any_field_is_refused_by_check_or_built_well_formed(changes: dict) -> None:
     check_then_build(changes, {})
 
 
-@settings(max_examples=40, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.dictionaries(st.sampled_from(sorted(BASE)), texts, min_size=1, max_size=3))
 def test_arbitrary_text_in_any_body_is_refused_by_check_or_built_well_formed(bodies: dict) -> None:
     check_then_build({}, bodies)

@@ -28,13 +28,17 @@ def test_a_rebuild_replaces_the_site_whole_and_removes_pages_that_went_away(tmp_
     assert (out / MARKER).is_file()
     # No staging folders are left beside the output, nor the site it replaced; the cache holds the content
     # files' readings and the pictures' sizes (images.py).
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [".output.cache", ".output.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output")) == [
+        ".output.cache",
+        ".output.lock",
+    ]
     assert sorted(p.name for p in (tmp_path / ".output.cache").iterdir()) == ["images", "sources.json"]
 
 
 @pytest.mark.parametrize("output", ["content", "content/inside", ".", ".."])
 def test_output_folders_that_would_overwrite_content_or_the_project_are_refused(
-        output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copytree(SITES / "small", tmp_path / "content")
     monkeypatch.chdir(tmp_path)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
@@ -93,8 +97,12 @@ def test_only_files_whose_bytes_changed_are_written_again(tmp_path: Path) -> Non
     # The search index holds the body's words: its changed files are new files, named by what they hold.
     searched = sorted(str(rel) for rel in after if rel.parts[0] == "pagefind" and rel not in before)
     assert any(rel.startswith("pagefind/fragment/") for rel in searched) and len(searched) <= 6, searched
-    changed = sorted(str(rel) for rel in after if rel.parts[0] != "pagefind" and
-                     (after[rel].st_ino, after[rel].st_mtime_ns) != (before[rel].st_ino, before[rel].st_mtime_ns))
+    changed = sorted(
+        str(rel)
+        for rel in after
+        if rel.parts[0] != "pagefind"
+        and (after[rel].st_ino, after[rel].st_mtime_ns) != (before[rel].st_ino, before[rel].st_mtime_ns)
+    )
     assert "stories/health-partnership/index.html" in changed
     assert "feed.xml" in changed  # the story's body is in the feed
     assert "events/grants-clinic/index.html" not in changed
@@ -109,6 +117,7 @@ def test_only_files_whose_bytes_changed_are_written_again(tmp_path: Path) -> Non
 def small_disk(tmp_path: Path):
     """A real 2 MB file system (tmpfs), to run out of space on and to make read-only."""
     import subprocess
+
     mount = tmp_path / "disk"
     mount.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
@@ -131,8 +140,9 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_site_survives(small_disk:
                 handle.write(b"\0" * 65536)
         except OSError:
             pass
-    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15",
-                   "--no-cache")
+    run = run_main(
+        "build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15", "--no-cache"
+    )
     assert run.code == 1
     assert run.err == f"error: could not write the site to {out}: the disk is full; the previous site is unchanged\n"
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -141,12 +151,14 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_site_survives(small_disk:
 
 def test_a_read_only_disk_is_a_clear_error_and_the_previous_site_survives(small_disk: Path) -> None:
     import subprocess
+
     out = small_disk / "output"
     assert build(SITES / "small", out) == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    run = run_main("build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15",
-                   "--no-cache")
+    run = run_main(
+        "build", "--content", str(SITES / "small"), "--output", str(out), "--today", "2027-01-15", "--no-cache"
+    )
     assert run.code == 1
     assert "the disk is read-only; the previous site is unchanged" in run.err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -173,8 +185,12 @@ def test_rebuilds_give_exactly_a_fresh_build_and_never_change_a_live_file(tmp_pa
         seen = {path: handle.read() for path, handle in live.items()}
         assert build(content, out) == 0
         shutil.rmtree(fresh, ignore_errors=True)
-        assert run_main("build", "--content", str(content), "--output", str(fresh), "--today", "2027-01-15",
-                        "--no-cache").code == 0
+        assert (
+            run_main(
+                "build", "--content", str(content), "--output", str(fresh), "--today", "2027-01-15", "--no-cache"
+            ).code
+            == 0
+        )
         assert snapshot(out) == snapshot(fresh)
         # Visitors reading the old site while it was rebuilt saw no file change under them.
         for path, handle in live.items():
@@ -229,8 +245,15 @@ def test_an_output_inside_an_input_folder_is_refused_and_nothing_is_made_anywher
     shutil.copytree(SITES / "small", tmp_path / "content")
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     out = tmp_path / inside / "site"
-    options = Options(content_dir=tmp_path / "content", output_dir=out, templates_dir=tmp_path / "templates",
-                      static_dir=tmp_path / "static", base=tmp_path, cache_dir=cache_folder(out), workers=1)
+    options = Options(
+        content_dir=tmp_path / "content",
+        output_dir=out,
+        templates_dir=tmp_path / "templates",
+        static_dir=tmp_path / "static",
+        base=tmp_path,
+        cache_dir=cache_folder(out),
+        workers=1,
+    )
     with pytest.raises(SiteError) as refused:
         run_build(options)
     assert refused.value.exit_code == 2
@@ -270,13 +293,15 @@ def test_a_build_that_stops_on_content_errors_writes_nothing_not_even_the_cache(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
 
 
-def test_a_large_replaced_site_is_removed_after_the_build_returns(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_replaced_site_is_removed_after_the_build_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Removing ten thousand replaced files is left to a detached process; the site is whole meanwhile, and
     the folder goes (or the next build removes what is left of it)."""
     import time
 
     from site_builder.output import write
+
     monkeypatch.setattr(write, "BACKGROUND_REMOVAL", 5)
     out, fresh = tmp_path / "output", tmp_path / "fresh"
     assert build(SITES / "small", fresh) == 0
@@ -289,4 +314,3 @@ def test_a_large_replaced_site_is_removed_after_the_build_returns(tmp_path: Path
         time.sleep(0.1)
     assert not list(tmp_path.glob(".output.old-*")) and not list(tmp_path.glob(".output.new-*"))
     assert build(SITES / "small", out) == 0 and snapshot(out) == snapshot(fresh)
-

@@ -18,7 +18,8 @@ import unicodedata
 # against the first range or two instead of against every range of the forbidden set
 # (tests/test_characters.py holds the two to the same code points).
 _ALLOWED = "\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd" + "".join(
-    f"{chr(plane * 0x10000)}-{chr(plane * 0x10000 + 0xFFFD)}" for plane in range(1, 17))
+    f"{chr(plane * 0x10000)}-{chr(plane * 0x10000 + 0xFFFD)}" for plane in range(1, 17)
+)
 FORBIDDEN = re.compile(f"[^{_ALLOWED}]")
 
 # Line breaks a one-line field cannot hold (U+0085 is forbidden anyway).

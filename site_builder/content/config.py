@@ -13,7 +13,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ..errors import Problem, display_path, error
 from .parse import Value, compose_yaml
-from .schema import INVALID, ContentPath, Context, CountryCode, Email, Field, Fields, Flag, Kind, Link, Text, convert_fields
+from .schema import (
+    INVALID,
+    ContentPath,
+    Context,
+    CountryCode,
+    Email,
+    Field,
+    Fields,
+    Flag,
+    Kind,
+    Link,
+    Text,
+    convert_fields,
+)
 from .sources import read_text
 
 
@@ -32,7 +45,9 @@ class Config:
     country: str = "GB"  # ISO 3166 two letters: venues' addresses in search engines' data
     color: str = ""  # a CSS colour name calendar apps may show the calendars in (RFC 7986 COLOR)
     image: str = ""  # root-relative URL of the picture for pages without their own, or ""
-    cms: tuple[tuple[str, str], ...] | None = None  # `cms: {repo, branch}`: publish the editing forms at /admin/ (admin.py)
+    cms: tuple[tuple[str, str], ...] | None = (
+        None  # `cms: {repo, branch}`: publish the editing forms at /admin/ (admin.py)
+    )
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -55,8 +70,15 @@ class Language(Text):
 
 
 # Names people write for a zone that are not the zone's own name.
-ZONE_ALIASES = {"bst": "Europe/London", "gmt": "Europe/London", "uk": "Europe/London", "british": "Europe/London",
-                "cet": "Europe/Paris", "cest": "Europe/Paris", "ist": "Europe/Dublin"}
+ZONE_ALIASES = {
+    "bst": "Europe/London",
+    "gmt": "Europe/London",
+    "uk": "Europe/London",
+    "british": "Europe/London",
+    "cet": "Europe/Paris",
+    "cest": "Europe/Paris",
+    "ist": "Europe/Dublin",
+}
 
 
 class TimeZoneName(Kind):
@@ -81,15 +103,20 @@ class SiteAddress(Link):
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
         if text is not INVALID and urlsplit(text).path not in ("", "/"):
-            return ctx.error(value.line, name, f"{text!r} is below the root of its host (expected the root, like "
-                             f"{urlsplit(text).scheme}://{urlsplit(text).netloc}/: the site links to its pages from /)")
+            return ctx.error(
+                value.line,
+                name,
+                f"{text!r} is below the root of its host (expected the root, like "
+                f"{urlsplit(text).scheme}://{urlsplit(text).netloc}/: the site links to its pages from /)",
+            )
         if text is not INVALID and (urlsplit(text).query or urlsplit(text).fragment):
             return self.mismatch(value, ctx, name)
         return text
 
 
 # CSS Color Module Level 3's named colours: RFC 7986 COLOR is one of these.
-CSS_COLORS = frozenset("""aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet
+CSS_COLORS = frozenset(
+    """aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet
 brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan
 darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon
 darkseagreen darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey
@@ -102,7 +129,8 @@ midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive olivedr
 palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum powderblue purple red
 rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray
 slategrey snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow
-yellowgreen""".split())
+yellowgreen""".split()
+)
 
 
 class ColorName(Text):
@@ -125,29 +153,53 @@ def check_base_url(text: str) -> str | None:
     return problems[0].message if problems else None
 
 
-SITE_FIELDS = {f.name: f for f in (
-    Field("title", Text(120), "The site's name", required=True, example="Big Local learning"),
-    Field("base_url", SiteAddress("https", "http", example="https://learning.example.org/"),
-          "The address the site is published at", required=True,
-          example="https://learning.example.org/"),
-    Field("language", Language(), "The language of the content (default en-GB)", example="en-GB"),
-    Field("timezone", TimeZoneName(), "Where event times are local to (default Europe/London)",
-          example="Europe/London"),
-    Field("description", Text(300, prose=True), "One sentence about the site"),
-    Field("organisation", Text(), "Who runs the programme; shown in the footer and feeds"),
-    Field("contact_email", Email(), "Where visitors write to"),
-    Field("trust_html", Flag(), "true lets raw HTML in Markdown through unsanitised (default false)"),
-    Field("country", CountryCode(), "The country venues are in, as a two-letter code (default GB)", example="GB"),
-    Field("color", ColorName(), "A colour calendar apps may show the site's calendars in", example="teal"),
-    Field("image", ContentPath("media/"), "A picture for search engines to show for pages that have none",
-          example="media/images/logo.png"),
-    Field("cms", Fields(
-        Field("repo", Text(), "The GitHub repository the content lives in", required=True,
-              example="our-programme/site-content"),
-        Field("branch", Text(), "Its branch (default main)", example="main"),
-        Field("folder", Text(), "The content folder's path in it (default content)", example="content"),
-    ), "Publish editing forms at /admin/ (Decap CMS) for this repository"),
-)}
+SITE_FIELDS = {
+    f.name: f
+    for f in (
+        Field("title", Text(120), "The site's name", required=True, example="Big Local learning"),
+        Field(
+            "base_url",
+            SiteAddress("https", "http", example="https://learning.example.org/"),
+            "The address the site is published at",
+            required=True,
+            example="https://learning.example.org/",
+        ),
+        Field("language", Language(), "The language of the content (default en-GB)", example="en-GB"),
+        Field(
+            "timezone",
+            TimeZoneName(),
+            "Where event times are local to (default Europe/London)",
+            example="Europe/London",
+        ),
+        Field("description", Text(300, prose=True), "One sentence about the site"),
+        Field("organisation", Text(), "Who runs the programme; shown in the footer and feeds"),
+        Field("contact_email", Email(), "Where visitors write to"),
+        Field("trust_html", Flag(), "true lets raw HTML in Markdown through unsanitised (default false)"),
+        Field("country", CountryCode(), "The country venues are in, as a two-letter code (default GB)", example="GB"),
+        Field("color", ColorName(), "A colour calendar apps may show the site's calendars in", example="teal"),
+        Field(
+            "image",
+            ContentPath("media/"),
+            "A picture for search engines to show for pages that have none",
+            example="media/images/logo.png",
+        ),
+        Field(
+            "cms",
+            Fields(
+                Field(
+                    "repo",
+                    Text(),
+                    "The GitHub repository the content lives in",
+                    required=True,
+                    example="our-programme/site-content",
+                ),
+                Field("branch", Text(), "Its branch (default main)", example="main"),
+                Field("folder", Text(), "The content folder's path in it (default content)", example="content"),
+            ),
+            "Publish editing forms at /admin/ (Decap CMS) for this repository",
+        ),
+    )
+}
 
 
 def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Problem]]:
@@ -155,11 +207,18 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
     path = content_dir / "site.yaml"
     shown = display_path(path, base)
     if path.is_symlink():  # settings are published (title, contact address): never read from outside
-        return None, [error(shown, 0, "", "site.yaml is a link (expected the settings file itself, in the "
-                            "content folder)")]
+        return None, [
+            error(shown, 0, "", "site.yaml is a link (expected the settings file itself, in the content folder)")
+        ]
     if not path.exists():
-        return None, [error(shown, 0, "", "the site settings file is missing (expected site.yaml with at "
-                            "least `title:` and `base_url:`)")]
+        return None, [
+            error(
+                shown,
+                0,
+                "",
+                "the site settings file is missing (expected site.yaml with at least `title:` and `base_url:`)",
+            )
+        ]
     problems: list[Problem] = []
     text = read_text(path, shown, problems)
     if text is None:
@@ -168,8 +227,14 @@ def load_config(content_dir: Path, base: Path) -> tuple[Config | None, list[Prob
     if root is None:
         return None, problems
     if root.tag != "map":
-        return None, problems + [error(shown, 1, "", "site.yaml is not a set of settings (expected settings, one a "
-                                                   "line, like `title: Big Local learning`)")]
+        return None, problems + [
+            error(
+                shown,
+                1,
+                "",
+                "site.yaml is not a set of settings (expected settings, one a line, like `title: Big Local learning`)",
+            )
+        ]
     ctx = Context(shown, ZoneInfo("UTC"), content_dir, problems)
     values = convert_fields(root.mapping, SITE_FIELDS, ctx, 1)
     if any(v is INVALID for v in values.values()):

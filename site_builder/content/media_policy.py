@@ -19,14 +19,33 @@ from pathlib import Path
 from ..errors import Problem, error
 
 # Extension -> (what it is, for messages). Lower case; `photo.JPG` is read as `.jpg`.
-IMAGES = {".png": "a PNG image", ".jpg": "a JPEG image", ".jpeg": "a JPEG image", ".gif": "a GIF image",
-          ".webp": "a WebP image", ".avif": "an AVIF image"}
-DOCUMENTS = {".pdf": "a PDF", ".docx": "a Word document", ".xlsx": "an Excel workbook",
-             ".pptx": "a PowerPoint presentation", ".odt": "an OpenDocument text",
-             ".ods": "an OpenDocument spreadsheet", ".odp": "an OpenDocument presentation",
-             ".csv": "a CSV table", ".txt": "a plain text file"}
-AUDIO_VIDEO = {".mp3": "an MP3 recording", ".m4a": "an M4A recording", ".wav": "a WAV recording",
-               ".ogg": "an Ogg recording", ".mp4": "an MP4 video", ".webm": "a WebM video"}
+IMAGES = {
+    ".png": "a PNG image",
+    ".jpg": "a JPEG image",
+    ".jpeg": "a JPEG image",
+    ".gif": "a GIF image",
+    ".webp": "a WebP image",
+    ".avif": "an AVIF image",
+}
+DOCUMENTS = {
+    ".pdf": "a PDF",
+    ".docx": "a Word document",
+    ".xlsx": "an Excel workbook",
+    ".pptx": "a PowerPoint presentation",
+    ".odt": "an OpenDocument text",
+    ".ods": "an OpenDocument spreadsheet",
+    ".odp": "an OpenDocument presentation",
+    ".csv": "a CSV table",
+    ".txt": "a plain text file",
+}
+AUDIO_VIDEO = {
+    ".mp3": "an MP3 recording",
+    ".m4a": "an M4A recording",
+    ".wav": "a WAV recording",
+    ".ogg": "an Ogg recording",
+    ".mp4": "an MP4 video",
+    ".webm": "a WebM video",
+}
 ALLOWED = {**IMAGES, **DOCUMENTS, **AUDIO_VIDEO}
 
 # Kinds refused by name, with what to do instead.
@@ -46,9 +65,11 @@ _REFUSED = {
 }
 
 _OOXML_PART = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
-_ODF_TYPE = {".odt": b"application/vnd.oasis.opendocument.text",
-             ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
-             ".odp": b"application/vnd.oasis.opendocument.presentation"}
+_ODF_TYPE = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": b"application/vnd.oasis.opendocument.presentation",
+}
 _HEAD = 128
 _TEXT_CHUNK = 1 << 20
 
@@ -67,8 +88,13 @@ def check_media(path: Path, shown: str | None = None) -> Problem | None:
         return error(shown, 0, "", f"this file cannot be published: {_REFUSED[suffix]}")
     if suffix not in ALLOWED:
         named = f"'{suffix}' files" if suffix else "files without an extension"
-        return error(shown, 0, "", f"{named} are not published from media/ (expected one of {allowed_kinds()}; "
-                     "export it as one of those, or remove it)")
+        return error(
+            shown,
+            0,
+            "",
+            f"{named} are not published from media/ (expected one of {allowed_kinds()}; "
+            "export it as one of those, or remove it)",
+        )
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
@@ -89,8 +115,13 @@ def check_media(path: Path, shown: str | None = None) -> Problem | None:
     finally:
         os.close(fd)
     if wrong:
-        return error(shown, 0, "", f"this file is named as {ALLOWED[suffix]} but {wrong} (expected {ALLOWED[suffix]}: "
-                     "save or export it again in that format, or give it the name of what it is)")
+        return error(
+            shown,
+            0,
+            "",
+            f"this file is named as {ALLOWED[suffix]} but {wrong} (expected {ALLOWED[suffix]}: "
+            "save or export it again in that format, or give it the name of what it is)",
+        )
     return None
 
 
@@ -113,7 +144,7 @@ def _wrong_content(suffix: str, head: bytes, fd: int, path: Path) -> str | None:
     elif suffix in _ODF_TYPE:
         # OpenDocument: the first part is `mimetype`, stored uncompressed, so its bytes sit at offset 38.
         kind = _ODF_TYPE[suffix]
-        ok = head[:4] == b"PK\x03\x04" and head[30:38] == b"mimetype" and head[38:38 + len(kind)] == kind
+        ok = head[:4] == b"PK\x03\x04" and head[30:38] == b"mimetype" and head[38 : 38 + len(kind)] == kind
     elif suffix in _OOXML_PART:
         return _not_office_open_xml(suffix, head, path)
     elif suffix == ".mp3":
@@ -176,9 +207,16 @@ def _what_it_is(head: bytes) -> str:
         return "it is SVG or XML"
     if start.startswith(b"<"):
         return "it is markup (HTML or XML)"
-    for magic, name in ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-                        (b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive"), (b"MZ", "a Windows program"),
-                        (b"\x7fELF", "a program"), (b"\0asm", "a WebAssembly program")):
+    for magic, name in (
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF-", "a PDF"),
+        (b"PK\x03\x04", "a zip archive"),
+        (b"MZ", "a Windows program"),
+        (b"\x7fELF", "a program"),
+        (b"\0asm", "a WebAssembly program"),
+    ):
         if head.startswith(magic):
             return f"it is {name}"
     return "its content is not that kind of file"

@@ -101,16 +101,37 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     shown = source.display
     text = source.text
     if not text.strip():
-        return None, [error(shown, 1, "", "the file is empty (expected front matter between two --- lines; "
-                            "`python build.py new TYPE \"Title\"` writes a ready-made file)")]
+        return None, [
+            error(
+                shown,
+                1,
+                "",
+                "the file is empty (expected front matter between two --- lines; "
+                '`python build.py new TYPE "Title"` writes a ready-made file)',
+            )
+        ]
     if not _SPLITTER.detect(text):
-        return None, [error(shown, 1, "", "the file does not start with front matter (expected a first line "
-                            "of three dashes, ---, then the fields, then another ---)")]
+        return None, [
+            error(
+                shown,
+                1,
+                "",
+                "the file does not start with front matter (expected a first line "
+                "of three dashes, ---, then the fields, then another ---)",
+            )
+        ]
     try:
         _, fm_text, rest = _FENCE.split(text, 2)
     except ValueError:
-        return None, [error(shown, 1, "", "the front matter opened on line 1 is never closed (expected a line "
-                            "of three dashes, ---, after the last field)")]
+        return None, [
+            error(
+                shown,
+                1,
+                "",
+                "the front matter opened on line 1 is never closed (expected a line "
+                "of three dashes, ---, after the last field)",
+            )
+        ]
     # fm_text begins with the newline that ends line 1, so YAML's line n is file line n + 1.
     closing_line = 1 + fm_text.count("\n")
     body = rest[1:] if rest.startswith("\n") else rest
@@ -123,8 +144,14 @@ def parse_source(source: Source) -> tuple[Document | None, list[Problem]]:
     if root.tag == "null":
         fields: dict[str, Value] = {}
     elif root.tag != "map":
-        return None, [error(shown, 2, "", f"the front matter is {_describe(root)} (expected fields, one a line, "
-                            "like `title: My event`)")]
+        return None, [
+            error(
+                shown,
+                2,
+                "",
+                f"the front matter is {_describe(root)} (expected fields, one a line, like `title: My event`)",
+            )
+        ]
     else:
         fields = root.mapping
     return Document(source, fields, body, closing_line + 1), problems
@@ -142,8 +169,15 @@ def character_problems(text: str, shown: str, closing_line: int) -> list[Problem
         line += text.count("\n", counted, match.start())
         counted = match.start()
         if len(problems) == MAX_CHARACTER_PROBLEMS:
-            problems.append(error(shown, line, "", f"has more characters that cannot be published, after the "
-                                  f"first {MAX_CHARACTER_PROBLEMS} (expected the file saved again as plain UTF-8 text)"))
+            problems.append(
+                error(
+                    shown,
+                    line,
+                    "",
+                    f"has more characters that cannot be published, after the "
+                    f"first {MAX_CHARACTER_PROBLEMS} (expected the file saved again as plain UTF-8 text)",
+                )
+            )
             break
         if line > closing_line:
             field = "body"
@@ -155,8 +189,7 @@ def character_problems(text: str, shown: str, closing_line: int) -> list[Problem
     return problems
 
 
-def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
-                 what: str = "the front matter") -> Value | None:
+def compose_yaml(fm_text: str, shown: str, problems: list[Problem], what: str = "the front matter") -> Value | None:
     """Compose YAML text into Values; YAML's 0-based line n is reported as line n + 1."""
     try:
         node = yaml.compose(fm_text, Loader=_Loader)
@@ -167,8 +200,14 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
         problems.append(error(shown, 1, "", f"{what} is not valid YAML: {exc} (expected fields, one a line)"))
         return None
     except RecursionError:
-        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content (expected "
-                              "fields a few levels deep at most)"))
+        problems.append(
+            error(
+                shown,
+                1,
+                "",
+                f"{what} is nested too deeply to be real content (expected fields a few levels deep at most)",
+            )
+        )
         return None
     if node is None:
         return Value("", 1, "null")
@@ -176,17 +215,31 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem],
     try:
         return _convert(node, fm_text, shown, problems, counter, line=None)
     except _TooManyNodes:
-        problems.append(error(shown, 1, "", f"{what} repeats itself, through YAML anchors (&) and "
-                              f"aliases (*), into more than {MAX_NODES:,} values (expected each value written out)"))
+        problems.append(
+            error(
+                shown,
+                1,
+                "",
+                f"{what} repeats itself, through YAML anchors (&) and "
+                f"aliases (*), into more than {MAX_NODES:,} values (expected each value written out)",
+            )
+        )
         return None
     except RecursionError:
-        problems.append(error(shown, 1, "", f"{what} is nested too deeply to be real content (expected "
-                              "fields a few levels deep at most)"))
+        problems.append(
+            error(
+                shown,
+                1,
+                "",
+                f"{what} is nested too deeply to be real content (expected fields a few levels deep at most)",
+            )
+        )
         return None
 
 
-def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
-             counter: list[int], line: int | None) -> Value:
+def _convert(
+    node: yaml.Node, fm_text: str, shown: str, problems: list[Problem], counter: list[int], line: int | None
+) -> Value:
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _TooManyNodes
@@ -195,8 +248,14 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     tag = _SHORT_TAGS.get(node.tag)
     if tag is None:
         written = node.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.append(error(shown, own_line, "", f"the YAML tag '{written}' is not allowed in content "
-                              "(expected plain text, lists and fields only)"))
+        problems.append(
+            error(
+                shown,
+                own_line,
+                "",
+                f"the YAML tag '{written}' is not allowed in content (expected plain text, lists and fields only)",
+            )
+        )
         return Value("", at, "invalid")  # reported once here; the field's own check stays quiet
     if isinstance(node, yaml.ScalarNode):
         quoted = node.style in ("'", '"', "|", ">")
@@ -214,17 +273,20 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
     for key_node, value_node in node.value:
         key_line = key_node.start_mark.line + 1
         if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(error(shown, key_line, "", "YAML merge keys (<<) are not supported "
-                                  "(expected the fields written out)"))
+            problems.append(
+                error(shown, key_line, "", "YAML merge keys (<<) are not supported (expected the fields written out)")
+            )
             continue
         if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(error(shown, key_line, "", "this field's name is not plain text (expected a "
-                                  "name like `title`)"))
+            problems.append(
+                error(shown, key_line, "", "this field's name is not plain text (expected a name like `title`)")
+            )
             continue
         key = str(key_node.value)
         if key in seen:
-            problems.append(error(shown, key_line, key, f"is given twice, first on line {seen[key]} (expected "
-                                  "it once)"))
+            problems.append(
+                error(shown, key_line, key, f"is given twice, first on line {seen[key]} (expected it once)")
+            )
             continue
         seen[key] = key_line
         mapping[key] = _convert(value_node, fm_text, shown, problems, counter, key_line)
@@ -233,21 +295,32 @@ def _convert(node: yaml.Node, fm_text: str, shown: str, problems: list[Problem],
 
 # PyYAML's own words, and what they mean to someone editing front matter.
 _YAML_MEANINGS = (
-    ("mapping values are not allowed", "a colon followed by a space can only come after a field name "
-     "(expected text that contains ': ' in quotes, or this line indented like the field above it"),
-    ("could not find expected ':'", "this line has no 'field: value' shape (expected a colon after the "
-     "field name, or this line joined to the one above"),
-    ("did not find expected key", "this line is indented differently from the fields around it (expected "
-     "the same indentation as its neighbours"),
-    ("expected <block end>", "this line is indented differently from the fields around it (expected "
-     "the same indentation as its neighbours"),
-    ("cannot start any token", "a tab or special character starts this value (expected spaces to indent, "
-     "and text that starts with @, ` or % in quotes"),
+    (
+        "mapping values are not allowed",
+        "a colon followed by a space can only come after a field name "
+        "(expected text that contains ': ' in quotes, or this line indented like the field above it",
+    ),
+    (
+        "could not find expected ':'",
+        "this line has no 'field: value' shape (expected a colon after the "
+        "field name, or this line joined to the one above",
+    ),
+    (
+        "did not find expected key",
+        "this line is indented differently from the fields around it (expected the same indentation as its neighbours",
+    ),
+    (
+        "expected <block end>",
+        "this line is indented differently from the fields around it (expected the same indentation as its neighbours",
+    ),
+    (
+        "cannot start any token",
+        "a tab or special character starts this value (expected spaces to indent, "
+        "and text that starts with @, ` or % in quotes",
+    ),
     ("found a tab character", "a tab is used to indent (expected spaces"),
-    ("found undefined alias", "a '*' starts this value, which YAML reads as a reference (expected the text "
-     "in quotes"),
-    ("found duplicate anchor", "an '&' starts this value, which YAML reads as an anchor (expected the text "
-     "in quotes"),
+    ("found undefined alias", "a '*' starts this value, which YAML reads as a reference (expected the text in quotes"),
+    ("found duplicate anchor", "an '&' starts this value, which YAML reads as an anchor (expected the text in quotes"),
 )
 
 
@@ -257,20 +330,35 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str, what: str) -> Problem:
     line = mark.line + 1 if mark else 1
     context = exc.context or ""
     if exc.context_mark and "quoted scalar" in context:
-        return error(shown, exc.context_mark.line + 1, "", f"{what} is not valid YAML: a quote opened on this "
-                     "line is never closed (expected the text to end with the same quote mark)")
+        return error(
+            shown,
+            exc.context_mark.line + 1,
+            "",
+            f"{what} is not valid YAML: a quote opened on this "
+            "line is never closed (expected the text to end with the same quote mark)",
+        )
     if exc.context_mark and ("flow sequence" in context or "flow mapping" in context):
         bracket, what_opens = ("[", "a list") if "sequence" in context else ("{", "a group of fields")
-        return error(shown, exc.context_mark.line + 1, "", f"{what} is not valid YAML: a '{bracket}' on this line "
-                     f"starts {what_opens} that is never closed (expected text that starts with {bracket} in quotes)")
+        return error(
+            shown,
+            exc.context_mark.line + 1,
+            "",
+            f"{what} is not valid YAML: a '{bracket}' on this line "
+            f"starts {what_opens} that is never closed (expected text that starts with {bracket} in quotes)",
+        )
     if exc.context_mark and "simple key" in context:
         line = exc.context_mark.line + 1  # the line that lacks its colon, not the one after it
     problem = exc.problem or ""
     for phrase, meaning in _YAML_MEANINGS:
         if phrase in problem:
             return error(shown, line, "", f"{what} is not valid YAML: {meaning})")
-    return error(shown, line, "", f"{what} is not valid YAML: {problem or 'it cannot be read'} "
-                 "(expected fields, one a line, indented alike, with text that contains ': ' in quotes)")
+    return error(
+        shown,
+        line,
+        "",
+        f"{what} is not valid YAML: {problem or 'it cannot be read'} "
+        "(expected fields, one a line, indented alike, with text that contains ': ' in quotes)",
+    )
 
 
 def _describe(value: Value) -> str:

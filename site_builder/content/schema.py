@@ -31,7 +31,6 @@ MAX_SUMMARY = 300
 MAX_TOPICS = 50  # no item needs more; the cap keeps topic pages and suggestions in proportion
 
 
-
 class Invalid:
     """Marks a value that failed to convert (its problem is already reported)."""
 
@@ -70,8 +69,11 @@ def shown_value(value: Value) -> str:
 
 
 # A value inside the quotation marks Word and phones type: “...”, ‘...’, „...“, «...».
-_CURLY_QUOTED = re.compile("[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a](.*)"
-                           "[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a]", re.DOTALL)
+_CURLY_QUOTED = re.compile(
+    "[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a](.*)"
+    "[\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2039\u203a]",
+    re.DOTALL,
+)
 
 
 class Kind:
@@ -96,9 +98,13 @@ class Kind:
         """The contract's shape: what is wrong (what is expected)."""
         curly = _CURLY_QUOTED.fullmatch(str(value.data).strip()) if value.is_scalar else None
         if curly:
-            return ctx.error(value.line, name, f"{shown_value(value)} is in curly quotes, as Word and phones type "
-                             f"them, which are read as part of the value (expected straight quotes or none: "
-                             f"{name.rpartition('.')[2].split('[')[0]}: {curly.group(1)})")
+            return ctx.error(
+                value.line,
+                name,
+                f"{shown_value(value)} is in curly quotes, as Word and phones type "
+                f"them, which are read as part of the value (expected straight quotes or none: "
+                f"{name.rpartition('.')[2].split('[')[0]}: {curly.group(1)})",
+            )
         return ctx.error(value.line, name, f"{shown_value(value)} {self.is_not(hint)}")
 
     def is_not(self, hint: str = "") -> str:
@@ -125,8 +131,12 @@ class Text(Kind):
         if value.comment is not None:
             # YAML reads ` #` as the start of a comment: `title: Update #2` gives "Update".
             whole = f"{text} #{value.comment}"
-            return ctx.error(value.line, name, f"the text after ' #' was read as a comment, leaving {text!r} "
-                             f"(expected the whole value in quotes: \"{whole}\")")
+            return ctx.error(
+                value.line,
+                name,
+                f"the text after ' #' was read as a comment, leaving {text!r} "
+                f'(expected the whole value in quotes: "{whole}")',
+            )
         bad = FORBIDDEN.search(text)
         if bad:
             return ctx.error(value.line, name, forbidden_message(bad.group()))
@@ -134,8 +144,12 @@ class Text(Kind):
             text = fold_lines(text)
         elif LINE_BREAK.search(text):
             lines = len(LINE_BREAK.split(text))
-            return ctx.error(value.line, name, f"is written over {lines} lines (expected it on one line: join "
-                             "the lines, and write it after the colon without | or >)")
+            return ctx.error(
+                value.line,
+                name,
+                f"is written over {lines} lines (expected it on one line: join "
+                "the lines, and write it after the colon without | or >)",
+            )
         if self.max_length and len(text) > self.max_length:
             return ctx.error(value.line, name, too_long(self.max_length))
         return text
@@ -201,12 +215,26 @@ class Count(Kind):
 
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?"
-                       r"\s*(Z|[+-]\d{2}:?\d{2})?")
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+)
 _LOOSE_TIME = re.compile(r"(\d{1,2})(?:[.:](\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
 _UK_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class Malformed(Exception):
@@ -218,8 +246,9 @@ def _real_date(text: str, year: int, month: int, day: int) -> date:
         raise Malformed(f"{text} is not a real date: there is no month {month} (expected a month from 01 to 12)")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        raise Malformed(f"{text} is not a real date: {MONTHS[month - 1]} {year} has {last} days "
-                        f"(expected a day from 01 to {last})")
+        raise Malformed(
+            f"{text} is not a real date: {MONTHS[month - 1]} {year} has {last} days (expected a day from 01 to {last})"
+        )
     return date(year, month, day)
 
 
@@ -251,8 +280,10 @@ def parse_datetime(text: str, tz: ZoneInfo) -> datetime | None:
     local = naive.replace(tzinfo=tz)
     # A wall time in the spring-forward gap does not exist: a round trip through UTC moves it.
     if local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != naive:
-        raise Malformed(f"{naive:%H:%M} on {naive.day} {MONTHS[naive.month - 1]} {naive.year} does not exist "
-                        f"in {tz.key}, because the clocks go forward then (expected a time that exists)")
+        raise Malformed(
+            f"{naive:%H:%M} on {naive.day} {MONTHS[naive.month - 1]} {naive.year} does not exist "
+            f"in {tz.key}, because the clocks go forward then (expected a time that exists)"
+        )
     return local
 
 
@@ -307,13 +338,20 @@ class Moment(Kind):
             return ctx.error(value.line, name, str(exc))
         if parsed is None:
             return self.mismatch(value, ctx, name, suggest_moment(text) if value.is_scalar else "")
-        if isinstance(parsed, datetime) and parsed.tzinfo is ctx.tz and \
-                parsed.replace(fold=1).utcoffset() != parsed.utcoffset():
+        if (
+            isinstance(parsed, datetime)
+            and parsed.tzinfo is ctx.tz
+            and parsed.replace(fold=1).utcoffset() != parsed.utcoffset()
+        ):
             first = parsed.strftime("%Y-%m-%dT%H:%M:%S") + _offset(parsed.utcoffset())
             second = parsed.strftime("%Y-%m-%dT%H:%M:%S") + _offset(parsed.replace(fold=1).utcoffset())
-            ctx.warn(value.line, name, f"{parsed:%H:%M} on {parsed.day} {MONTHS[parsed.month - 1]} {parsed.year} "
-                     f"happens twice in {ctx.tz.key}, because the clocks go back then, and is read as the first, "
-                     f"{first} (expected {second} if you mean the second)")
+            ctx.warn(
+                value.line,
+                name,
+                f"{parsed:%H:%M} on {parsed.day} {MONTHS[parsed.month - 1]} {parsed.year} "
+                f"happens twice in {ctx.tz.key}, because the clocks go back then, and is read as the first, "
+                f"{first} (expected {second} if you mean the second)",
+            )
         return parsed
 
 
@@ -330,8 +368,14 @@ class CountryCode(Text):
     def convert(self, value: Value, ctx: Context, name: str) -> Any:
         text = super().convert(value, ctx, name)
         if text is not INVALID and not re.fullmatch(r"[A-Za-z]{2}", text):
-            return self.mismatch(value, ctx, name, "; did you mean 'GB'?" if text.lower() in
-                                 ("uk", "united kingdom", "england", "scotland", "wales") else "")
+            return self.mismatch(
+                value,
+                ctx,
+                name,
+                "; did you mean 'GB'?"
+                if text.lower() in ("uk", "united kingdom", "england", "scotland", "wales")
+                else "",
+            )
         return text if text is INVALID else text.upper()
 
 
@@ -355,8 +399,7 @@ class Link(Text):
         if ok and scheme == "mailto":
             ok = bool(EMAIL_PATTERN.fullmatch(text[7:].split("?")[0]))
         if not ok:
-            hint = "; a web address must start with https://" if scheme == "http" and "http" not in self.schemes \
-                else ""
+            hint = "; a web address must start with https://" if scheme == "http" and "http" not in self.schemes else ""
             return self.mismatch(value, ctx, name, hint)
         return text
 
@@ -396,16 +439,24 @@ class ContentPath(Text):
         try:
             target.resolve().relative_to(ctx.content_dir.resolve())
         except ValueError:
-            return ctx.error(value.line, name, f"{text!r} leads outside the content folder (expected a file "
-                             f"copied into {self.under})")
+            return ctx.error(
+                value.line,
+                name,
+                f"{text!r} leads outside the content folder (expected a file copied into {self.under})",
+            )
         exact = case_of(ctx.content_dir, text)
         if exact is not None:
             # Mac and Windows disks find the file anyway; the web server on a Linux host does not.
-            return ctx.error(value.line, name, f"{text!r} differs in letter case from the file {exact!r} "
-                             f"(expected {exact!r}: web servers tell capitals from small letters)")
+            return ctx.error(
+                value.line,
+                name,
+                f"{text!r} differs in letter case from the file {exact!r} "
+                f"(expected {exact!r}: web servers tell capitals from small letters)",
+            )
         if not target.is_file():
-            return ctx.error(value.line, name, f"there is no file {text!r} in the content folder "
-                             f"(expected {self.expected})")
+            return ctx.error(
+                value.line, name, f"there is no file {text!r} in the content folder (expected {self.expected})"
+            )
         return text
 
     def carried(self, value: Any) -> Any:
@@ -430,8 +481,9 @@ class ListOf(Kind):
                 return [self.item.convert(value, ctx, name)]
             return self.mismatch(value, ctx, name)
         if self.max_items and len(value.data) > self.max_items:
-            return ctx.error(value.line, name, f"has {len(value.data):,} items (expected at most {self.max_items}"
-                             f"{self.why})")
+            return ctx.error(
+                value.line, name, f"has {len(value.data):,} items (expected at most {self.max_items}{self.why})"
+            )
         items = []
         for index, item in enumerate(value.items, start=1):
             label = f"{name}[{index}]"
@@ -476,8 +528,12 @@ class Fields(Kind):
     """A mapping with its own fields, such as `venue: {name, address, postcode}`; items carry it as a
     `model` (model.Venue) made with the fields given, or else as a dict."""
 
-    def __init__(self, *fields: Field, check: Callable[[dict, Value, Context, str], None] | None = None,
-                 model: Callable[..., Any] | None = None):
+    def __init__(
+        self,
+        *fields: Field,
+        check: Callable[[dict, Value, Context, str], None] | None = None,
+        model: Callable[..., Any] | None = None,
+    ):
         self.fields = {f.name: f for f in fields}
         self.check = check
         self.model = model
@@ -497,8 +553,9 @@ class Fields(Kind):
         return self.model(**given) if self.model is not None else given
 
 
-def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Context, line: int,
-                   prefix: str = "") -> dict[str, Any]:
+def convert_fields(
+    data: dict[str, Value], fields: dict[str, Field], ctx: Context, line: int, prefix: str = ""
+) -> dict[str, Any]:
     """Convert each known field, warn about unknown ones, report missing required ones."""
     result: dict[str, Any] = {}
     for key, value in data.items():
@@ -529,8 +586,10 @@ def convert_fields(data: dict[str, Value], fields: dict[str, Field], ctx: Contex
 
 
 # What the build says of an image without alt text, and the editing forms word for word.
-NO_ALT_TEXT = ("the image has no alt text (expected words saying what it shows, or `decorative: true` with "
-               "`alt: \"\"` if it adds nothing)")
+NO_ALT_TEXT = (
+    "the image has no alt text (expected words saying what it shows, or `decorative: true` with "
+    '`alt: ""` if it adds nothing)'
+)
 
 
 def _check_image(value: dict, node: Value, ctx: Context, name: str) -> None:
@@ -538,8 +597,12 @@ def _check_image(value: dict, node: Value, ctx: Context, name: str) -> None:
         line = node.mapping["alt"].line if "alt" in node.mapping else node.line
         ctx.error(line, f"{name}.alt", NO_ALT_TEXT)
     if value.get("decorative") and value.get("alt"):
-        ctx.warn(node.line, f"{name}.decorative", "the image is marked decorative but has alt text (expected "
-                 "one or the other: decorative images are skipped by screen readers)")
+        ctx.warn(
+            node.line,
+            f"{name}.decorative",
+            "the image is marked decorative but has alt text (expected "
+            "one or the other: decorative images are skipped by screen readers)",
+        )
 
 
 def _check_contact(value: dict, node: Value, ctx: Context, name: str) -> None:
@@ -548,128 +611,237 @@ def _check_contact(value: dict, node: Value, ctx: Context, name: str) -> None:
 
 
 # A meeting link in `joining` would publish it to everyone, in pages, feeds and calendars.
-_MEETING_LINK = re.compile(r"https?://|www\.|zoom\.us/|teams\.microsoft|teams\.live|meet\.google|webex\.com|"
-                           r"whereby\.com|[?&](pwd|passcode|password)=", re.IGNORECASE)
+_MEETING_LINK = re.compile(
+    r"https?://|www\.|zoom\.us/|teams\.microsoft|teams\.live|meet\.google|webex\.com|"
+    r"whereby\.com|[?&](pwd|passcode|password)=",
+    re.IGNORECASE,
+)
 
 
 # A page anyone may open is fine as `online.url`; a link that lets one into a meeting is not.
-_PRIVATE_MEETING = re.compile(r"zoom\.us/(j|my|w)/|teams\.microsoft\.com/l/meetup-join|teams\.live\.com/meet|"
-                              r"meet\.google\.com/|whereby\.com/|webex\.com/(meet|join)|[?&](pwd|passcode|password)=",
-                              re.IGNORECASE)
+_PRIVATE_MEETING = re.compile(
+    r"zoom\.us/(j|my|w)/|teams\.microsoft\.com/l/meetup-join|teams\.live\.com/meet|"
+    r"meet\.google\.com/|whereby\.com/|webex\.com/(meet|join)|[?&](pwd|passcode|password)=",
+    re.IGNORECASE,
+)
 
 
 def _check_joining(value: dict, node: Value, ctx: Context, name: str) -> None:
     if _MEETING_LINK.search(value.get("joining", "")):
         line = node.mapping["joining"].line
-        ctx.error(line, f"{name}.joining", "contains a meeting link, which would be published in the page, feeds "
-                  "and calendars (expected how people get the link, like 'We email the link the day before')")
+        ctx.error(
+            line,
+            f"{name}.joining",
+            "contains a meeting link, which would be published in the page, feeds "
+            "and calendars (expected how people get the link, like 'We email the link the day before')",
+        )
     if _PRIVATE_MEETING.search(value.get("url", "")):
         line = node.mapping["url"].line
-        ctx.error(line, f"{name}.url", "is a private meeting link, which would be published in the page, feeds "
-                  "and calendars (expected a public page, such as a livestream, or no `url`)")
+        ctx.error(
+            line,
+            f"{name}.url",
+            "is a private meeting link, which would be published in the page, feeds "
+            "and calendars (expected a public page, such as a livestream, or no `url`)",
+        )
 
 
 def _check_window(value: dict, node: Value, ctx: Context, name: str) -> None:
     if value["closes"] <= value["opens"]:
         line = node.mapping["closes"].line
-        ctx.error(line, f"{name}.closes", f"closes on {value['closes']:%Y-%m-%d}, not after it opens on "
-                  f"{value['opens']:%Y-%m-%d} (expected a day after it opens)")
+        ctx.error(
+            line,
+            f"{name}.closes",
+            f"closes on {value['closes']:%Y-%m-%d}, not after it opens on "
+            f"{value['opens']:%Y-%m-%d} (expected a day after it opens)",
+        )
 
 
 # ---------------------------------------------------------------- declarations
 
 CONTACT = (
-    Field("url", Link("https", "mailto"), "Web page or mailto: link to book or apply",
-          example="https://booking.example.org/my-event"),
+    Field(
+        "url",
+        Link("https", "mailto"),
+        "Web page or mailto: link to book or apply",
+        example="https://booking.example.org/my-event",
+    ),
     Field("email", Email(), "Email address to book or apply", example="events@example.org"),
     Field("deadline", Day(), "Last day to book or apply", example="2027-03-01"),
 )
 
 COMMON = (
-    Field("title", Text(200), "The name shown as the page heading and in listings", required=True,
-          example="Understanding unconscious bias"),
-    Field("summary", Text(MAX_SUMMARY, prose=True), f"One or two sentences (at most {MAX_SUMMARY} characters) for listings, "
-          "feeds and search engines", required=True, example="What it is about and who it is for, in a sentence."),
+    Field(
+        "title",
+        Text(200),
+        "The name shown as the page heading and in listings",
+        required=True,
+        example="Understanding unconscious bias",
+    ),
+    Field(
+        "summary",
+        Text(MAX_SUMMARY, prose=True),
+        f"One or two sentences (at most {MAX_SUMMARY} characters) for listings, feeds and search engines",
+        required=True,
+        example="What it is about and who it is for, in a sentence.",
+    ),
     Field("slug", Slug(), "The web address part; defaults to the file name"),
-    Field("topics", ListOf(Text(80), allow_single=True, max_items=MAX_TOPICS, why=": each topic is a page of its "
-                           "own, and readers need the few that say what this is about"), "Topics this is about; each gets a topic page"),
+    Field(
+        "topics",
+        ListOf(
+            Text(80),
+            allow_single=True,
+            max_items=MAX_TOPICS,
+            why=": each topic is a page of its own, and readers need the few that say what this is about",
+        ),
+        "Topics this is about; each gets a topic page",
+    ),
     Field("draft", Flag(), "true keeps it off the site until you are ready"),
     Field("published", Moment(), "When it was first published", example="2027-01-10"),
     Field("updated", Moment(), "When it was last changed in a way readers should know", example="2027-01-12"),
-    Field("image", Fields(
-        Field("src", ContentPath("media/"), "The image file, under media/", required=True,
-              example="media/images/hall.jpg"),
-        Field("alt", Text(prose=True), "What the image shows, for people who cannot see it"),
-        Field("decorative", Flag(), "true if the image adds nothing to the text (then alt is \"\")"),
-        Field("download", Flag(), "true to offer the picture at full size, below it (location and camera data "
-              "are still removed)"),
-        check=_check_image,
-    ), "A picture for the page"),
+    Field(
+        "image",
+        Fields(
+            Field(
+                "src",
+                ContentPath("media/"),
+                "The image file, under media/",
+                required=True,
+                example="media/images/hall.jpg",
+            ),
+            Field("alt", Text(prose=True), "What the image shows, for people who cannot see it"),
+            Field("decorative", Flag(), 'true if the image adds nothing to the text (then alt is "")'),
+            Field(
+                "download",
+                Flag(),
+                "true to offer the picture at full size, below it (location and camera data are still removed)",
+            ),
+            check=_check_image,
+        ),
+        "A picture for the page",
+    ),
 )
 
 EVENT = (
-    Field("start", Moment(), "When it starts: a date and time, or just a date for an all-day event",
-          required=True, example="2027-03-04 18:00"),
+    Field(
+        "start",
+        Moment(),
+        "When it starts: a date and time, or just a date for an all-day event",
+        required=True,
+        example="2027-03-04 18:00",
+    ),
     Field("end", Moment(), "When it ends, the same kind as start", required=True, example="2027-03-04 19:30"),
     Field("series", Slug(), "The series it belongs to (a file name in series/)"),
     Field("cluster", Slug(), "The learning cluster it is a meeting of (a file name in clusters/)"),
-    Field("format", Choice("online", "in-person", "hybrid", noun="one of the formats"), "online, in-person or hybrid", required=True,
-          example="online"),
-    Field("venue", Fields(
-        Field("name", Text(), "Venue name", required=True, example="Hillside Community Centre"),
-        Field("address", Text(prose=True), "Street address and town", required=True),
-        Field("postcode", Text(12), "Postcode", example="B1 1AA"),
-        Field("town", Text(), "The town or city, if not the last part of the address", example="Leeds"),
-        Field("country", CountryCode(), "Its country as a two-letter code, if not the site's", example="GB"),
-        model=Venue,
-    ), "Where it happens (not needed for online events)"),
-    Field("online", Fields(
-        Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
-        Field("joining", Text(prose=True), "How people get the joining link (never the link itself)"),
-        Field("url", Link("https", example="https://www.youtube.com/live/abc"), "A public page anyone may join "
-              "from, such as a livestream (never a private meeting link)"),
-        check=_check_joining, model=Online,
-    ), "How to join online"),
+    Field(
+        "format",
+        Choice("online", "in-person", "hybrid", noun="one of the formats"),
+        "online, in-person or hybrid",
+        required=True,
+        example="online",
+    ),
+    Field(
+        "venue",
+        Fields(
+            Field("name", Text(), "Venue name", required=True, example="Hillside Community Centre"),
+            Field("address", Text(prose=True), "Street address and town", required=True),
+            Field("postcode", Text(12), "Postcode", example="B1 1AA"),
+            Field("town", Text(), "The town or city, if not the last part of the address", example="Leeds"),
+            Field("country", CountryCode(), "Its country as a two-letter code, if not the site's", example="GB"),
+            model=Venue,
+        ),
+        "Where it happens (not needed for online events)",
+    ),
+    Field(
+        "online",
+        Fields(
+            Field("platform", Text(), "Zoom, Teams or another platform", example="Zoom"),
+            Field("joining", Text(prose=True), "How people get the joining link (never the link itself)"),
+            Field(
+                "url",
+                Link("https", example="https://www.youtube.com/live/abc"),
+                "A public page anyone may join from, such as a livestream (never a private meeting link)",
+            ),
+            check=_check_joining,
+            model=Online,
+        ),
+        "How to join online",
+    ),
     Field("booking", Fields(*CONTACT, check=_check_contact, model=Contact), "How to book"),
     Field("cost", Text(), "What it costs (default Free)", example="Free", default="Free"),
     Field("capacity", Count(), "How many places", example="30"),
-    Field("accessibility", ListOf(Text(), allow_single=True), "Access provisions, e.g. BSL interpretation, "
-          "Live captions, Step-free access, Hearing loop, Quiet room"),
+    Field(
+        "accessibility",
+        ListOf(Text(), allow_single=True),
+        "Access provisions, e.g. BSL interpretation, Live captions, Step-free access, Hearing loop, Quiet room",
+    ),
     Field("audience", Text(prose=True), "Who it is for"),
-    Field("status", Choice("scheduled", "cancelled", "postponed", "full", noun="one of the statuses"),
-          "scheduled, cancelled, postponed or full (default scheduled)", default="scheduled"),
-    Field("rescheduled_from", Moment(), "The start it had before it moved to a new date (then set `updated` too)",
-          example="2027-03-03 12:00"),
+    Field(
+        "status",
+        Choice("scheduled", "cancelled", "postponed", "full", noun="one of the statuses"),
+        "scheduled, cancelled, postponed or full (default scheduled)",
+        default="scheduled",
+    ),
+    Field(
+        "rescheduled_from",
+        Moment(),
+        "The start it had before it moved to a new date (then set `updated` too)",
+        example="2027-03-03 12:00",
+    ),
     Field("presenter", Text(), "The person who leads it", example="Amara Okafor"),
 )
 
 SERIES: tuple[Field, ...] = ()
 
 CLUSTER = (
-    Field("status", Choice("coming-soon", "open", "running", "closed", noun="one of the statuses"),
-          "coming-soon, open, running or closed", required=True, example="open"),
+    Field(
+        "status",
+        Choice("coming-soon", "open", "running", "closed", noun="one of the statuses"),
+        "coming-soon, open, running or closed",
+        required=True,
+        example="open",
+    ),
     Field("meetings_per_year", Count(), "How many times it meets a year", example="4"),
     Field("places_per_area", Count(), "How many people each area may send", example="2"),
-    Field("costs_covered", ListOf(Text(), allow_single=True), "Costs paid for members, e.g. travel, "
-          "accommodation, childcare"),
+    Field(
+        "costs_covered",
+        ListOf(Text(), allow_single=True),
+        "Costs paid for members, e.g. travel, accommodation, childcare",
+    ),
     Field("who_can_join", Text(prose=True), "Who can join"),
     Field("apply", Fields(*CONTACT, check=_check_contact, model=Contact), "How to apply"),
 )
 
 OFFER = (
-    Field("partner", Fields(
-        Field("name", Text(), "The partner organisation", required=True),
-        Field("url", Link("https", example="https://partner.example.org/"), "Its website", required=True,
-              example="https://partner.example.org/"),
-        model=Partner,
-    ), "The partner organisation that offers the support", required=True),
+    Field(
+        "partner",
+        Fields(
+            Field("name", Text(), "The partner organisation", required=True),
+            Field(
+                "url",
+                Link("https", example="https://partner.example.org/"),
+                "Its website",
+                required=True,
+                example="https://partner.example.org/",
+            ),
+            model=Partner,
+        ),
+        "The partner organisation that offers the support",
+        required=True,
+    ),
     Field("match_funding", Flag(), "true if areas must match-fund the support"),
     Field("early_conversation_funded", Flag(), "true if early conversations are paid for", default=None),
-    Field("windows", ListOf(Fields(
-        Field("opens", Day(), "First day areas can express interest", required=True, example="2027-01-01"),
-        Field("closes", Day(), "Last day", required=True, example="2027-02-28"),
-        check=_check_window, model=Window,
-    )), "When areas can express interest"),
+    Field(
+        "windows",
+        ListOf(
+            Fields(
+                Field("opens", Day(), "First day areas can express interest", required=True, example="2027-01-01"),
+                Field("closes", Day(), "Last day", required=True, example="2027-02-28"),
+                check=_check_window,
+                model=Window,
+            )
+        ),
+        "When areas can express interest",
+    ),
     Field("available_until", Day(), "The last day the offer runs", example="2028-12-31"),
     Field("areas", ListOf(Text(), allow_single=True), "Places that have used the offer"),
 )
@@ -678,31 +850,56 @@ STORY = (
     Field("organisation", Text(), "Whose story it is"),
     Field("area", Text(), "Where it happened"),
     Field("category", Text(), "A category such as Diversity and inclusion"),
-    Field("figures", ListOf(Fields(
-        Field("value", Text(40), "The number, in quotes", required=True, example='"75%"'),
-        Field("label", Text(), "What it counts", required=True),
-        model=Figure,
-    )), "Key figures, each {value, label}"),
+    Field(
+        "figures",
+        ListOf(
+            Fields(
+                Field("value", Text(40), "The number, in quotes", required=True, example='"75%"'),
+                Field("label", Text(), "What it counts", required=True),
+                model=Figure,
+            )
+        ),
+        "Key figures, each {value, label}",
+    ),
 )
 
 ACTION_STATUSES = ("not-started", "in-progress", "done", "ongoing")
 
 RESOURCE = (
-    Field("kind", Choice("toolkit", "guide", "plan", "report", noun="one of the kinds"),
-          "toolkit, guide, plan or report"),
-    Field("file", ContentPath("media/", example="media/files/plan.pdf"), "A file to download, under media/", example="media/files/plan.pdf"),
-    Field("url", Link("https", "http", example="https://example.org/guide"), "Where the resource lives, if elsewhere",
-          attribute="external_url"),
-    Field("actions", ListOf(Fields(
-        Field("area", Text(), "The heading this action is grouped under", required=True),
-        Field("what", Text(prose=True), "The aim", required=True),
-        Field("how", Text(prose=True), "The action", required=True),
-        Field("who", Text(), "Who does it"),
-        Field("when", Text(), "By when"),
-        Field("status", Choice(*ACTION_STATUSES, noun="one of the statuses"),
-              "not-started, in-progress, done or ongoing"),
-        model=Action,
-    )), "An action plan table"),
+    Field(
+        "kind", Choice("toolkit", "guide", "plan", "report", noun="one of the kinds"), "toolkit, guide, plan or report"
+    ),
+    Field(
+        "file",
+        ContentPath("media/", example="media/files/plan.pdf"),
+        "A file to download, under media/",
+        example="media/files/plan.pdf",
+    ),
+    Field(
+        "url",
+        Link("https", "http", example="https://example.org/guide"),
+        "Where the resource lives, if elsewhere",
+        attribute="external_url",
+    ),
+    Field(
+        "actions",
+        ListOf(
+            Fields(
+                Field("area", Text(), "The heading this action is grouped under", required=True),
+                Field("what", Text(prose=True), "The aim", required=True),
+                Field("how", Text(prose=True), "The action", required=True),
+                Field("who", Text(), "Who does it"),
+                Field("when", Text(), "By when"),
+                Field(
+                    "status",
+                    Choice(*ACTION_STATUSES, noun="one of the statuses"),
+                    "not-started, in-progress, done or ongoing",
+                ),
+                model=Action,
+            )
+        ),
+        "An action plan table",
+    ),
 )
 
 PAGE: tuple[Field, ...] = ()
@@ -718,6 +915,7 @@ def __getattr__(name: str) -> object:
     if name not in ("SCHEMAS", "PUBLISHED_REQUIRED"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from .types import STANDARD_TYPES
+
     if name == "SCHEMAS":
         return STANDARD_TYPES.schemas
     return tuple(t.folder for t in STANDARD_TYPES if t.published == "required")

@@ -70,17 +70,30 @@ def discover(content_dir: Path, base: Path, folders: tuple[str, ...]) -> tuple[D
         elif entry.is_dir():
             hint = difflib.get_close_matches(name, folders + (MEDIA_FOLDER,), n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-            problems.append(warning(shown, 0, "", f"folder '{name}' is not a content type and is ignored "
-                                    f"(expected {', '.join(folders)} or media{suggestion})"))
+            problems.append(
+                warning(
+                    shown,
+                    0,
+                    "",
+                    f"folder '{name}' is not a content type and is ignored "
+                    f"(expected {', '.join(folders)} or media{suggestion})",
+                )
+            )
         elif name.endswith(".md"):
-            problems.append(warning(shown, 0, "", "a Markdown file at the top of the content folder is ignored "
-                                    "(expected it in a type folder, such as pages/)"))
+            problems.append(
+                warning(
+                    shown,
+                    0,
+                    "",
+                    "a Markdown file at the top of the content folder is ignored "
+                    "(expected it in a type folder, such as pages/)",
+                )
+            )
     media = _find_media(content_dir / MEDIA_FOLDER, content_root, base, problems)
     return Discovered(tuple(sources), tuple(media)), problems
 
 
-def _read_folder(folder: Path, kind: str, content_root: Path, base: Path,
-                 problems: list[Problem]) -> list[Source]:
+def _read_folder(folder: Path, kind: str, content_root: Path, base: Path, problems: list[Problem]) -> list[Source]:
     # One scandir and one display path for the folder, not a stat and a resolve per file: at thousands of
     # files these were most of the time of this stage.
     shown_folder = display_path(folder, base)
@@ -94,21 +107,38 @@ def _read_folder(folder: Path, kind: str, content_root: Path, base: Path,
             continue
         path, shown = folder / name, f"{shown_folder}/{name}"
         if entry.is_dir():
-            problems.append(warning(shown, 0, "", f"sub-folders of {kind}/ are not read (expected the files "
-                                    f"directly in {kind}/)"))
+            problems.append(
+                warning(shown, 0, "", f"sub-folders of {kind}/ are not read (expected the files directly in {kind}/)")
+            )
             continue
         if not name.endswith(".md"):
             stem, dot, suffix = name.rpartition(".")
             if dot and stem and suffix.lower() in MARKDOWN_SUFFIXES:
-                problems.append(error(shown, 0, "", f"this file ends in .{suffix}, so it would not be published "
-                                      f"(expected a name ending in .md: rename it to '{stem}.md')"))
+                problems.append(
+                    error(
+                        shown,
+                        0,
+                        "",
+                        f"this file ends in .{suffix}, so it would not be published "
+                        f"(expected a name ending in .md: rename it to '{stem}.md')",
+                    )
+                )
             else:
-                problems.append(warning(shown, 0, "", "this file is ignored (expected only .md files here; "
-                                        "put other files in media/)"))
+                problems.append(
+                    warning(
+                        shown, 0, "", "this file is ignored (expected only .md files here; put other files in media/)"
+                    )
+                )
             continue
         if (entry.is_symlink() or not folder_inside) and not _stays_inside(path, content_root):
-            problems.append(error(shown, 0, "", "this file is a link to somewhere outside the content folder "
-                                  "(expected the file itself, copied in)"))
+            problems.append(
+                error(
+                    shown,
+                    0,
+                    "",
+                    "this file is a link to somewhere outside the content folder (expected the file itself, copied in)",
+                )
+            )
             continue
         if not entry.is_file():  # a FIFO would block the build for ever, a device read without end
             problems.append(error(shown, 0, "", NOT_A_FILE))
@@ -141,8 +171,15 @@ def read_text(path: Path, shown: str, problems: list[Problem], follow: bool = Fa
             return None
         size = info.st_size
         if size > MAX_CONTENT_BYTES:
-            problems.append(error(shown, 0, "", f"the file is {size / 1048576:.1f} MB (expected at most "
-                                  f"{MAX_CONTENT_BYTES // 1048576} MB; put large material in media/)"))
+            problems.append(
+                error(
+                    shown,
+                    0,
+                    "",
+                    f"the file is {size / 1048576:.1f} MB (expected at most "
+                    f"{MAX_CONTENT_BYTES // 1048576} MB; put large material in media/)",
+                )
+            )
             return None
         chunks = [os.read(fd, size + 1)]
         while chunks[-1]:  # to the end, whether a read comes back short or the file grew since
@@ -156,9 +193,16 @@ def read_text(path: Path, shown: str, problems: list[Problem], follow: bool = Fa
         line = data.count(b"\n", 0, exc.start) + 1
         start = data.rfind(b"\n", 0, exc.start) + 1
         end = data.find(b"\n", exc.start)
-        text = data[start:end if end != -1 else len(data)].decode("utf-8", "replace").strip()[:60]
-        problems.append(error(shown, line, "", f"this line is not UTF-8 text: {text!r} (expected the file saved "
-                              "as UTF-8; most editors offer it under Save As or Encoding)"))
+        text = data[start : end if end != -1 else len(data)].decode("utf-8", "replace").strip()[:60]
+        problems.append(
+            error(
+                shown,
+                line,
+                "",
+                f"this line is not UTF-8 text: {text!r} (expected the file saved "
+                "as UTF-8; most editors offer it under Save As or Encoding)",
+            )
+        )
         return None
     # Editors on Windows and old Macs save \r\n and \r; normalise so line numbers agree.
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
@@ -172,21 +216,37 @@ def _find_media(media_dir: Path, content_root: Path, base: Path, problems: list[
     for path in sorted(_media_paths(media_dir)):
         shown = display_path(path, base)
         if not _stays_inside(path, content_root):
-            problems.append(error(shown, 0, "", "this media file is a link to somewhere outside the content folder "
-                                  "(expected the file itself, copied in)"))
+            problems.append(
+                error(
+                    shown,
+                    0,
+                    "",
+                    "this media file is a link to somewhere outside the content folder "
+                    "(expected the file itself, copied in)",
+                )
+            )
             continue
         try:
             info = path.stat()
         except OSError:
-            problems.append(error(shown, 0, "", "this is a link to a file that does not exist (expected the file "
-                                  "itself, copied in)"))
+            problems.append(
+                error(
+                    shown, 0, "", "this is a link to a file that does not exist (expected the file itself, copied in)"
+                )
+            )
             continue
         if not stat.S_ISREG(info.st_mode):
             problems.append(error(shown, 0, "", NOT_A_FILE))
             continue
         if info.st_size > MAX_MEDIA_BYTES:
-            problems.append(error(shown, 0, "", f"the file is larger than a media file may be (expected at "
-                                  f"most {MAX_MEDIA_BYTES // 1048576} MB)"))
+            problems.append(
+                error(
+                    shown,
+                    0,
+                    "",
+                    f"the file is larger than a media file may be (expected at most {MAX_MEDIA_BYTES // 1048576} MB)",
+                )
+            )
             continue
         problem = check_media(path, shown)
         if problem is not None:

@@ -107,8 +107,10 @@ class ContentType:
         name (schema.Kind.carried, or its default when the file leaves it out), or None for a field naming another item until resolve links it, and
         what `derive` adds."""
         data = record.data
-        values = {attribute: None if named else kind.carried(data[name]) if name in data else absent
-                  for attribute, name, kind, absent, named in self._carrying}
+        values = {
+            attribute: None if named else kind.carried(data[name]) if name in data else absent
+            for attribute, name, kind, absent, named in self._carrying
+        }
         if self.calendar:
             values["ics_url"] = f"/{self.folder}/{record.slug}.ics"
         if self.derive is not None:
@@ -120,8 +122,10 @@ class ContentType:
         """Each field as `carried` reads it: where items carry it, its name, kind, value when left out, and
         whether it names another item."""
         named = {name for name, _, _ in self.references}
-        return tuple((f.carried_as, f.name, f.kind, f.kind.absent if f.default is KINDS_OWN else f.default,
-                      f.name in named) for f in self.fields)
+        return tuple(
+            (f.carried_as, f.name, f.kind, f.kind.absent if f.default is KINDS_OWN else f.default, f.name in named)
+            for f in self.fields
+        )
 
     def __repr__(self) -> str:  # what it is called in a page's key, and in a debugger
         return f"ContentType({self.folder!r})"
@@ -150,9 +154,11 @@ class ContentTypes:
             taken = set(carried) & ({f.name for f in COMMON} | set(Item.__dataclass_fields__) | own)
             twice = {name for name in carried if carried.count(name) > 1}
             if taken or twice:
-                raise ValueError(f"{t.folder}: its items cannot carry the fields {sorted(taken | twice)}, whose "
-                                 "names are taken (expected another name, or `attribute=` naming where items "
-                                 "carry it)")
+                raise ValueError(
+                    f"{t.folder}: its items cannot carry the fields {sorted(taken | twice)}, whose "
+                    "names are taken (expected another name, or `attribute=` naming where items "
+                    "carry it)"
+                )
 
     def __iter__(self) -> Iterator[ContentType]:
         return iter(self._types)
@@ -205,11 +211,13 @@ class ContentTypes:
 
     def signature(self) -> str:
         """The declarations as text, for the keys of what a build keeps: the same registry, the same text."""
-        return "\n".join(f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
-                         f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.enclosure}|{_named(t.structured_data)}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
-                         f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
-                         f"{_named(t.check)}|"
-                         + ";".join(_described(f) for f in t.fields) for t in self._types)
+        return "\n".join(
+            f"{t.folder}|{t.singular}|{t.plural}|{t.model.__module__}.{t.model.__qualname__}|"
+            f"{t.template}|{t.card}|{t.card_meta}|{t.dated}|{t.calendar}|{t.calendar_name}|{t.enclosure}|{_named(t.structured_data)}|{t.url}|{t.listing}|{t.feed}|{t.news}|{t.published}|{t.related}|"
+            f"{sorted(t.section_pages)}|{t.references}|{_named(t.order)}|{_named(t.derive)}|"
+            f"{_named(t.check)}|" + ";".join(_described(f) for f in t.fields)
+            for t in self._types
+        )
 
 
 def _named(function: Callable | None) -> str:
@@ -231,30 +239,106 @@ def _described(value: Any) -> str:
 
 STANDARD_TYPES = ContentTypes(
     ContentType(
-        "events", "Event", "Events", Event, "event.html", EVENT, aliases=("event",),
-        order=by_start, derive=event_derived, check=check_event, prefill=event_prefill, listing="events.html",
-        card="event_card", structured_data=event_json_ld,
+        "events",
+        "Event",
+        "Events",
+        Event,
+        "event.html",
+        EVENT,
+        aliases=("event",),
+        order=by_start,
+        derive=event_derived,
+        check=check_event,
+        prefill=event_prefill,
+        listing="events.html",
+        card="event_card",
+        structured_data=event_json_ld,
         references=(("series", "series", "events"), ("cluster", "clusters", "meetings")),
-        description="Upcoming events, by month.", section_pages=frozenset({"past", "format", "page"}), feed=True),
+        description="Upcoming events, by month.",
+        section_pages=frozenset({"past", "format", "page"}),
+        feed=True,
+    ),
     ContentType(
-        "series", "Learning series", "Learning series", Series, "series.html", SERIES,
-        calendar="events", description="Learning series: groups of events on one theme.", feed=True),
+        "series",
+        "Learning series",
+        "Learning series",
+        Series,
+        "series.html",
+        SERIES,
+        calendar="events",
+        description="Learning series: groups of events on one theme.",
+        feed=True,
+    ),
     ContentType(
-        "clusters", "Learning cluster", "Learning clusters", Cluster, "cluster.html", CLUSTER,
-        aliases=("cluster",), card_meta="status_meta", calendar="meetings", calendar_name="{title} meetings",
-        description="Learning clusters: peer groups that meet several times a year.", feed=True),
+        "clusters",
+        "Learning cluster",
+        "Learning clusters",
+        Cluster,
+        "cluster.html",
+        CLUSTER,
+        aliases=("cluster",),
+        card_meta="status_meta",
+        calendar="meetings",
+        calendar_name="{title} meetings",
+        description="Learning clusters: peer groups that meet several times a year.",
+        feed=True,
+    ),
     ContentType(
-        "offers", "Support offer", "Support offers", Offer, "offer.html", OFFER, aliases=("offer",),
-        derive=offer_derived, card_meta="partner_meta", description="Support offers from partner organisations.", feed=True),
+        "offers",
+        "Support offer",
+        "Support offers",
+        Offer,
+        "offer.html",
+        OFFER,
+        aliases=("offer",),
+        derive=offer_derived,
+        card_meta="partner_meta",
+        description="Support offers from partner organisations.",
+        feed=True,
+    ),
     ContentType(
-        "stories", "Case story", "Case stories", Story, "story.html", STORY, aliases=("story",),
-        order=newest_first, dated=True, description="Case stories from places doing this work.",
-        feed=True, published="required"),
+        "stories",
+        "Case story",
+        "Case stories",
+        Story,
+        "story.html",
+        STORY,
+        aliases=("story",),
+        order=newest_first,
+        dated=True,
+        description="Case stories from places doing this work.",
+        feed=True,
+        published="required",
+    ),
     ContentType(
-        "resources", "Resource", "Resources", Resource, "resource.html", RESOURCE, aliases=("resource",),
-        order=newest_first, dated=True, derive=resource_derived, enclosure=("file", "file_size"), check=check_resource,
-        description="Toolkits, guides, plans and reports.", published="required", feed=True),
+        "resources",
+        "Resource",
+        "Resources",
+        Resource,
+        "resource.html",
+        RESOURCE,
+        aliases=("resource",),
+        order=newest_first,
+        dated=True,
+        derive=resource_derived,
+        enclosure=("file", "file_size"),
+        check=check_resource,
+        description="Toolkits, guides, plans and reports.",
+        published="required",
+        feed=True,
+    ),
     ContentType(
-        "pages", "Page", "Pages", Page, "page.html", PAGE, aliases=("page",), url="/{slug}/", listing=None,
-        section_pages=frozenset(), published="optional", related=False),
+        "pages",
+        "Page",
+        "Pages",
+        Page,
+        "page.html",
+        PAGE,
+        aliases=("page",),
+        url="/{slug}/",
+        listing=None,
+        section_pages=frozenset(),
+        published="optional",
+        related=False,
+    ),
 )

@@ -35,8 +35,9 @@ class Record:
         return self.lines.get(name, 1)
 
 
-def validate_document(doc: Document, config: Config, content_dir: Path,
-                      types: ContentTypes) -> tuple[Record | None, list[Problem]]:
+def validate_document(
+    doc: Document, config: Config, content_dir: Path, types: ContentTypes
+) -> tuple[Record | None, list[Problem]]:
     """Check a document's fields against its type's; a Record only when it has no errors."""
     problems: list[Problem] = []
     kind = doc.source.kind
@@ -48,8 +49,12 @@ def validate_document(doc: Document, config: Config, content_dir: Path,
     slug = data.get("slug") or doc.source.path.stem
     if "slug" not in data and not SLUG_PATTERN.fullmatch(slug):
         suggestion = "-".join(filter(None, "".join(c if c.isalnum() else " " for c in slug.lower()).split()))
-        ctx.error(1, "slug", f"the file name '{doc.source.path.name}' cannot be a web address (expected lowercase "
-                  f"letters, digits and hyphens: rename it to '{suggestion or 'my-page'}.md' or set `slug:`)")
+        ctx.error(
+            1,
+            "slug",
+            f"the file name '{doc.source.path.name}' cannot be a web address (expected lowercase "
+            f"letters, digits and hyphens: rename it to '{suggestion or 'my-page'}.md' or set `slug:`)",
+        )
     if content_type.published == "required" and "published" not in data:
         ctx.error(1, "published", f"is missing (required for {kind}; for example `published: 2027-01-10`)")
     _check_dates(data, lines, ctx)
@@ -65,8 +70,11 @@ def _check_dates(data: dict, lines: dict[str, int], ctx: Context) -> None:
     published, updated = data.get("published"), data.get("updated")
     if isinstance(published, (date, datetime)) and isinstance(updated, (date, datetime)):
         if _comparable(updated) < _comparable(published):
-            ctx.error(lines["updated"], "updated", f"{_iso(updated)} is before published, {_iso(published)} "
-                      "(expected a date on or after published)")
+            ctx.error(
+                lines["updated"],
+                "updated",
+                f"{_iso(updated)} is before published, {_iso(published)} (expected a date on or after published)",
+            )
 
 
 def check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
@@ -74,26 +82,42 @@ def check_event(data: dict, lines: dict[str, int], ctx: Context) -> None:
     start, end = data.get("start"), data.get("end")
     if isinstance(start, (date, datetime)) and isinstance(end, (date, datetime)):
         if isinstance(start, datetime) != isinstance(end, datetime):
-            ctx.error(lines["end"], "end", f"start is {_iso(start)} but end is {_iso(end)} (expected both dates, "
-                      "for an all-day event, or both dates with times)")
+            ctx.error(
+                lines["end"],
+                "end",
+                f"start is {_iso(start)} but end is {_iso(end)} (expected both dates, "
+                "for an all-day event, or both dates with times)",
+            )
         elif isinstance(start, datetime) and end <= start:
-            ctx.error(lines["end"], "end", f"{_iso(end)} is not after start, {_iso(start)} "
-                      "(expected an end after the start)")
+            ctx.error(
+                lines["end"], "end", f"{_iso(end)} is not after start, {_iso(start)} (expected an end after the start)"
+            )
         elif not isinstance(start, datetime) and end < start:
-            ctx.error(lines["end"], "end", f"{_iso(end)} is before start, {_iso(start)} (expected the same "
-                      "day or later)")
+            ctx.error(
+                lines["end"], "end", f"{_iso(end)} is before start, {_iso(start)} (expected the same day or later)"
+            )
     moved = data.get("rescheduled_from")
     if isinstance(moved, (date, datetime)) and moved == start:
-        ctx.error(lines["rescheduled_from"], "rescheduled_from", f"{_iso(moved)} is the start itself (expected the "
-                  "start it had before it moved)")
+        ctx.error(
+            lines["rescheduled_from"],
+            "rescheduled_from",
+            f"{_iso(moved)} is the start itself (expected the start it had before it moved)",
+        )
     elif moved is not None and data.get("status") == "postponed":
-        ctx.error(lines["rescheduled_from"], "rescheduled_from", "is given, but the status is postponed (expected "
-                  "`status: scheduled` with the new start, once the new date is known)")
+        ctx.error(
+            lines["rescheduled_from"],
+            "rescheduled_from",
+            "is given, but the status is postponed (expected "
+            "`status: scheduled` with the new start, once the new date is known)",
+        )
     fmt = data.get("format")
     if fmt in ("in-person", "hybrid") and "venue" not in data:
         article = "an" if fmt == "in-person" else "a"
-        ctx.error(lines.get("format", 1), "venue", f"is missing (required for {article} {fmt} event: a venue "
-                  "with name and address)")
+        ctx.error(
+            lines.get("format", 1),
+            "venue",
+            f"is missing (required for {article} {fmt} event: a venue with name and address)",
+        )
 
 
 def check_resource(data: dict, lines: dict[str, int], ctx: Context) -> None:
@@ -101,8 +125,9 @@ def check_resource(data: dict, lines: dict[str, int], ctx: Context) -> None:
     if isinstance(data.get("file"), str):
         data["file_size"] = (ctx.content_dir / data["file"]).stat().st_size
     if data.get("file") and data.get("url"):
-        ctx.warn(lines["url"], "url", "is given as well as `file`, and the page links to the file "
-                 "(expected one of them)")
+        ctx.warn(
+            lines["url"], "url", "is given as well as `file`, and the page links to the file (expected one of them)"
+        )
 
 
 def _comparable(value: date | datetime) -> date:

@@ -54,8 +54,17 @@ class SiteChanges:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.surroundings or self.events
-                    or self.calendars or self.feeds or self.other_files or self.search_index)
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.surroundings
+            or self.events
+            or self.calendars
+            or self.feeds
+            or self.other_files
+            or self.search_index
+        )
 
 
 @dataclass(frozen=True)
@@ -73,13 +82,18 @@ def compare_sites(base: Path, head: Path) -> SiteChanges:
     """What changes from the site in `base` to the site in `head` (two output folders)."""
     for name, folder in (("--base", base), ("--head", head)):
         if not (folder / MARKER).is_file():
-            raise SiteError(f"{name}: {folder} is not a folder this builder wrote (expected the output "
-                            f"folder of a build, with its {MARKER} file)", 2)
+            raise SiteError(
+                f"{name}: {folder} is not a folder this builder wrote (expected the output "
+                f"folder of a build, with its {MARKER} file)",
+                2,
+            )
     before, after = _files(base), _files(head)
     added = sorted(after.keys() - before.keys(), key=_address)
     removed = sorted(before.keys() - after.keys(), key=_address)
-    differ = sorted((rel for rel in before.keys() & after.keys()
-                     if before[rel].read_bytes() != after[rel].read_bytes()), key=_address)
+    differ = sorted(
+        (rel for rel in before.keys() & after.keys() if before[rel].read_bytes() != after[rel].read_bytes()),
+        key=_address,
+    )
     every = sorted(added + removed + differ, key=_address)
     pages = [rel for rel in differ if rel.endswith(".html")]
     said = [rel for rel in pages if _main(before[rel]) != _main(after[rel])]
@@ -95,8 +109,11 @@ def compare_sites(base: Path, head: Path) -> SiteChanges:
         events=tuple(_titled(change, head) for change in _event_changes(_events(base), _events(head))),
         calendars=tuple(_address(rel) for rel in every if rel.endswith(".ics")),
         feeds=tuple(_address(rel) for rel in every if _is_feed(rel)),
-        other_files=tuple(_address(rel) for rel in every
-                          if not rel.endswith((".html", ".ics")) and not _is_feed(rel) and not _is_index(rel)),
+        other_files=tuple(
+            _address(rel)
+            for rel in every
+            if not rel.endswith((".html", ".ics")) and not _is_feed(rel) and not _is_index(rel)
+        ),
         search_index=sum(1 for rel in every if _is_index(rel)),
     )
 
@@ -117,8 +134,9 @@ def _main(path: Path) -> bytes:
 
 
 def _files(root: Path) -> dict[str, Path]:
-    return {path.relative_to(root).as_posix(): path for path in root.rglob("*")
-            if path.is_file() and path.name != MARKER}
+    return {
+        path.relative_to(root).as_posix(): path for path in root.rglob("*") if path.is_file() and path.name != MARKER
+    }
 
 
 def _address(rel: str) -> str:
@@ -182,8 +200,15 @@ def _events(root: Path) -> dict[str, _Event]:
             end = event.decoded("DTEND") if "DTEND" in event else start
             if not isinstance(end, datetime):
                 end = end - timedelta(days=1)  # RFC 5545: an all-day DTEND is the day after the last
-            found[uid] = _Event(str(event.get("SUMMARY", "")), str(event.get("URL", "")), start, end,
-                                str(event.get("LOCATION", "")), str(event.get("STATUS", "CONFIRMED")), tz)
+            found[uid] = _Event(
+                str(event.get("SUMMARY", "")),
+                str(event.get("URL", "")),
+                start,
+                end,
+                str(event.get("LOCATION", "")),
+                str(event.get("STATUS", "CONFIRMED")),
+                tz,
+            )
     return found
 
 
@@ -211,8 +236,9 @@ def _event_changes(before: dict[str, _Event], after: dict[str, _Event]) -> tuple
         if old.location != new.location:
             said.append(f"now at {new.location or 'no venue'} (was {old.location or 'no venue'})")
         if old.status != new.status:
-            said.append(f"now {_STATUS.get(new.status, new.status.lower())} "
-                        f"(was {_STATUS.get(old.status, old.status.lower())})")
+            said.append(
+                f"now {_STATUS.get(new.status, new.status.lower())} (was {_STATUS.get(old.status, old.status.lower())})"
+            )
         if said:
             path = new.url.split("://", 1)[-1]
             url = "/" + path.split("/", 1)[1] if "/" in path else new.url
@@ -234,8 +260,10 @@ def describe(changes: SiteChanges, markdown: bool = False) -> str:
         (first, how), rest = said[0], said[1:]
         counts.append(_join([f"{count(len(first), 'page')} {how}"] + [f"{len(items)} {how}" for items, how in rest]))
     if nearby:
-        counts.append(f"{count(len(nearby), 'page')} {'changes' if len(nearby) == 1 else 'change'} only in "
-                      "the navigation or footer")
+        counts.append(
+            f"{count(len(nearby), 'page')} {'changes' if len(nearby) == 1 else 'change'} only in "
+            "the navigation or footer"
+        )
     if changes.events:
         counts.append(f"{count(len(changes.events), 'event')} moved or changed")
     if changes.calendars:
@@ -254,22 +282,32 @@ def describe(changes: SiteChanges, markdown: bool = False) -> str:
         if items:
             sections.append((f"Pages {how}", [_page(page, markdown) for page in items]))
     if changes.events:
-        sections.append(("Events moved or changed", [
-            f"{_page(Page(event.url, event.title), markdown)}: "
-            + (_markdown_text("; ".join(event.changes)) if markdown else "; ".join(event.changes))
-            for event in changes.events]))
+        sections.append(
+            (
+                "Events moved or changed",
+                [
+                    f"{_page(Page(event.url, event.title), markdown)}: "
+                    + (_markdown_text("; ".join(event.changes)) if markdown else "; ".join(event.changes))
+                    for event in changes.events
+                ],
+            )
+        )
     if changes.calendars:
-        sections.append(("Calendars affected (subscribers see the change)",
-                         [f"`{url}`" if markdown else url for url in changes.calendars]))
+        sections.append(
+            (
+                "Calendars affected (subscribers see the change)",
+                [f"`{url}`" if markdown else url for url in changes.calendars],
+            )
+        )
     if changes.feeds:
         sections.append(("Feeds affected", [f"`{url}`" if markdown else url for url in changes.feeds]))
     if nearby:
-        sections.append(("Pages that change only in the navigation or footer",
-                         [_page(page, markdown) for page in nearby]))
+        sections.append(
+            ("Pages that change only in the navigation or footer", [_page(page, markdown) for page in nearby])
+        )
     if changes.search_index:
         where = f"`/{SEARCH_INDEX}/`" if markdown else f"/{SEARCH_INDEX}/"
-        sections.append(("Search index", [f"{where}: {count(changes.search_index, 'file')} added, removed or "
-                                          "changed"]))
+        sections.append(("Search index", [f"{where}: {count(changes.search_index, 'file')} added, removed or changed"]))
     if changes.other_files:
         sections.append(("Other files", [f"`{url}`" if markdown else url for url in changes.other_files]))
 

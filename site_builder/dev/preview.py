@@ -41,8 +41,12 @@ class Preview:
 
 def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     """Write the saved file's own page into the output folder, if that alone shows the change."""
-    if options.output_dir is None or changed.suffix != ".md" or changed.parent.name not in options.types \
-            or changed.parent.parent.resolve() != options.content_dir.resolve():
+    if (
+        options.output_dir is None
+        or changed.suffix != ".md"
+        or changed.parent.name not in options.types
+        or changed.parent.parent.resolve() != options.content_dir.resolve()
+    ):
         return None
     shown = display_path(changed, options.base)
     old = next((item for item in site.items if item.source == shown), None)
@@ -57,10 +61,16 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     link(new, **{name: getattr(old, name) for name in site.types.links if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
     kind = new.content_type
-    mine = in_site_order(site.types[kind], [new if item is old else item for item in site.collection(kind)],
-                         site.config)
-    rel, data = render_item_page(dataclasses.replace(site, collections={**site.collections, kind: mine}), new,
-                                 body, options.templates_dir, options.static_dir)
+    mine = in_site_order(
+        site.types[kind], [new if item is old else item for item in site.collection(kind)], site.config
+    )
+    rel, data = render_item_page(
+        dataclasses.replace(site, collections={**site.collections, kind: mine}),
+        new,
+        body,
+        options.templates_dir,
+        options.static_dir,
+    )
     target = replace_live(options.output_dir, rel, data)  # write's one way into the live site, besides a build
     return Preview(new.url, target) if target is not None else None
 
@@ -72,8 +82,13 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
     if text is None:
         return None
     config = site.config
-    record, found = read_source(Source(path.parent.name, path, shown, text), config, options.content_dir,
-                                BodyRenderer(options.content_dir, config.trust_html), options.types)
+    record, found = read_source(
+        Source(path.parent.name, path, shown, text),
+        config,
+        options.content_dir,
+        BodyRenderer(options.content_dir, config.trust_html),
+        options.types,
+    )
     if record is None or any(problem.is_error for problem in found):
         return None
     named = tuple(record.data.get(name) for name, _, _ in options.types[record.kind].references)

@@ -11,7 +11,20 @@ from collections.abc import Callable
 
 from ..content.config import SITE_FIELDS
 from ..content.schema import (
-    SLUG_PATTERN, Choice, ContentPath, Count, Day, Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text,
+    SLUG_PATTERN,
+    Choice,
+    ContentPath,
+    Count,
+    Day,
+    Field,
+    Fields,
+    Flag,
+    Kind,
+    Link,
+    ListOf,
+    Moment,
+    Slug,
+    Text,
 )
 from ..content.types import ContentTypes
 
@@ -45,8 +58,10 @@ def field_reference(types: ContentTypes) -> str:
         "",
         f"In every folder: {', '.join(f'`{folder}/`' for folder in folders)}.",
         "",
-        *_table([types.schema(folders[0])[name] for name in common],
-                lambda field: _required_in_common(field, published_required)),
+        *_table(
+            [types.schema(folders[0])[name] for name in common],
+            lambda field: _required_in_common(field, published_required),
+        ),
     ]
     for folder in folders:
         own = [field for name, field in types.schema(folder).items() if name not in common]
@@ -96,8 +111,13 @@ def _example(kind: Kind) -> str:
         return kind.choices[0]
     if isinstance(kind, (Link, ContentPath)) or type(kind).__name__ in ("Email", "Language", "TimeZoneName"):
         return kind.expected.rpartition(" like ")[2] if " like " in kind.expected else ""
-    examples = [(Slug, "bsl-awareness"), (Flag, "true"), (Count, "30"), (Moment, "2027-03-04 18:00"),
-                (Day, "2027-03-04")]
+    examples = [
+        (Slug, "bsl-awareness"),
+        (Flag, "true"),
+        (Count, "30"),
+        (Moment, "2027-03-04 18:00"),
+        (Day, "2027-03-04"),
+    ]
     return next((value for cls, value in examples if isinstance(kind, cls)), "")
 
 
@@ -105,9 +125,17 @@ def _type(kind: Kind) -> str:
     if isinstance(kind, ListOf):
         item = kind.item
         return "list of groups of fields" if isinstance(item, Fields) else f"list of {_type(item)}"
-    names = [(Fields, "group of fields"), (Slug, "slug"), (Choice, "choice"), (Link, "link"),
-             (ContentPath, "file"), (Moment, "date and time, or date"), (Day, "date"), (Flag, "true or false"),
-             (Count, "whole number")]
+    names = [
+        (Fields, "group of fields"),
+        (Slug, "slug"),
+        (Choice, "choice"),
+        (Link, "link"),
+        (ContentPath, "file"),
+        (Moment, "date and time, or date"),
+        (Day, "date"),
+        (Flag, "true or false"),
+        (Count, "whole number"),
+    ]
     for cls, noun in names:
         if isinstance(kind, cls):
             return noun
@@ -121,8 +149,9 @@ def _accepts(kind: Kind) -> str:
     if isinstance(kind, ListOf):
         item = _accepts(kind.item)
         single = "; one value alone is read as a list of one" if kind.allow_single else ""
-        return f"each item on its own line starting with `- `, or `[a, b]`{single}" + \
-            (f"; each item: {item}" if item else "")
+        return f"each item on its own line starting with `- `, or `[a, b]`{single}" + (
+            f"; each item: {item}" if item else ""
+        )
     if isinstance(kind, Fields):
         return "the fields below, indented under it"
     if isinstance(kind, Slug):
@@ -130,8 +159,7 @@ def _accepts(kind: Kind) -> str:
     if isinstance(kind, Choice):
         return "one of " + ", ".join(f"`{choice}`" for choice in kind.choices)
     if isinstance(kind, Moment):
-        return ("`2027-03-04 18:00`, `2027-03-04T18:00:00`, `2027-03-04T18:00:00+01:00`, or a date alone "
-                "(`2027-03-04`)")
+        return "`2027-03-04 18:00`, `2027-03-04T18:00:00`, `2027-03-04T18:00:00+01:00`, or a date alone (`2027-03-04`)"
     if isinstance(kind, Text) and type(kind) is Text:
         return f"at most {kind.max_length} characters" if kind.max_length else "any text on one line, or in quotes"
     text = kind.expected

@@ -28,7 +28,7 @@ def scaffold(content_type: str, title: str, content_dir: Path, today: date, type
         raise SiteError(f"there is no content type '{content_type}'; choose one of {', '.join(types.folders)}", 2)
     folder = declared.folder
     if not title.strip():
-        raise SiteError("give the new item a title, like: python build.py new events \"BSL awareness evening\"", 2)
+        raise SiteError('give the new item a title, like: python build.py new events "BSL awareness evening"', 2)
     slug = topic_slug(title)
     if not slug:
         raise SiteError(f"the title {title!r} has no letters or digits to make a file name from", 2)
@@ -36,8 +36,10 @@ def scaffold(content_type: str, title: str, content_dir: Path, today: date, type
     if path.exists():
         raise SiteError(f"{path} already exists; edit it, or choose another title", 2)
     # The items each field that names one may name (an event's series and cluster), listed in its comment.
-    known = {name: sorted(p.stem for p in (content_dir / folder).glob("[!_.]*.md"))
-             for name, folder, _ in declared.references}
+    known = {
+        name: sorted(p.stem for p in (content_dir / folder).glob("[!_.]*.md"))
+        for name, folder, _ in declared.references
+    }
     text = render_scaffold(folder, title.strip(), today, known, types)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
@@ -75,18 +77,19 @@ def _field_lines(field: Field, values: dict[str, str], known: dict[str, list[str
         doc += ": " + (", ".join(slugs) if slugs else "none yet")
     kind = field.kind
     if isinstance(kind, Fields):
-        inner = [line for sub in kind.fields.values()
-                 for line in _field_lines(sub, {}, known, indent + "  ")]
+        inner = [line for sub in kind.fields.values() for line in _field_lines(sub, {}, known, indent + "  ")]
         if field.required:
             return [f"{indent}# {doc}.", f"{indent}{field.name}:"] + inner
         # Optional groups start commented out: a half-filled group would be an error.
-        return [f"{indent}# {doc}. Remove the # signs to use it:", f"{indent}# {field.name}:"] + \
-            [_commented(line) for line in inner]
+        return [f"{indent}# {doc}. Remove the # signs to use it:", f"{indent}# {field.name}:"] + [
+            _commented(line) for line in inner
+        ]
     if isinstance(kind, ListOf) and isinstance(kind.item, Fields):
-        inner = [line for sub in kind.item.fields.values()
-                 for line in _field_lines(sub, {}, known, indent + "    ")]
-        return [f"{indent}# {doc}. Remove the # signs to use it; repeat the '- ' block for more:",
-                f"{indent}# {field.name}:"] + [_commented(line) for line in _as_list_item(inner, indent)]
+        inner = [line for sub in kind.item.fields.values() for line in _field_lines(sub, {}, known, indent + "    ")]
+        return [
+            f"{indent}# {doc}. Remove the # signs to use it; repeat the '- ' block for more:",
+            f"{indent}# {field.name}:",
+        ] + [_commented(line) for line in _as_list_item(inner, indent)]
     hint = f" For example: {field.example}" if field.example and field.name not in values else ""
     value = values.get(field.name, "")
     return [f"{indent}# {doc}.{hint}", f"{indent}{field.name}:{' ' + value if value else ''}"]

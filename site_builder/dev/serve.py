@@ -105,6 +105,7 @@ CHANGE_EVENTS = frozenset({"created", "deleted", "modified", "moved"})
 
 # -- live state: what every open page is told -------------------------------------------------
 
+
 class LiveState:
     """The site's state for the open pages (a version, or the problems), and their event queues."""
 
@@ -169,6 +170,7 @@ def format_event(name: str, data: str) -> bytes:
 
 # -- HTTP: only files inside the output folder -------------------------------------------------
 
+
 def resolve_request_path(root: Path, request_path: str) -> Path | None:
     """The file or folder under root that a request path names; None if it would leave root."""
     path = request_path.split("?", 1)[0].split("#", 1)[0]
@@ -217,8 +219,10 @@ def network_warning(host: str) -> str | None:
     """What serve says before binding beyond loopback; None on loopback."""
     if is_loopback(host):
         return None
-    return (f"warning: serving on {host}: anyone who can reach this computer over the network can read the "
-            "preview, drafts included. Serve on 127.0.0.1 (the default) unless that is what you want.")
+    return (
+        f"warning: serving on {host}: anyone who can reach this computer over the network can read the "
+        "preview, drafts included. Serve on 127.0.0.1 (the default) unless that is what you want."
+    )
 
 
 def host_names(host: str) -> frozenset[str]:
@@ -252,9 +256,14 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True  # open event streams must not keep the process alive
 
-    def __init__(self, address: tuple[str, int], handler: Callable[..., SimpleHTTPRequestHandler],
-                 live: LiveState, max_connections: int = MAX_CONNECTIONS,
-                 request_seconds: float = REQUEST_SECONDS):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Callable[..., SimpleHTTPRequestHandler],
+        live: LiveState,
+        max_connections: int = MAX_CONNECTIONS,
+        request_seconds: float = REQUEST_SECONDS,
+    ):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.live = live
@@ -299,8 +308,13 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
 def refuse_busy(request: socket.socket) -> None:
     """Answer 503 on a connection over the cap, without reading it or giving it a thread."""
-    lines = ["HTTP/1.1 503 Service Unavailable", "Retry-After: 1", "Content-Length: 0", "Connection: close",
-             *(f"{name}: {value}" for name, value in SECURITY_HEADERS)]
+    lines = [
+        "HTTP/1.1 503 Service Unavailable",
+        "Retry-After: 1",
+        "Content-Length: 0",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in SECURITY_HEADERS),
+    ]
     try:
         request.settimeout(1.0)
         request.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -355,8 +369,11 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if not super().parse_request():
             return False
         if not allowed_host(self.headers.get("Host"), self.server.host_names, self.server.port):
-            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "Not this server",
-                            "The preview answers only to its own address, such as http://127.0.0.1:PORT/.")
+            self.send_error(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                "Not this server",
+                "The preview answers only to its own address, such as http://127.0.0.1:PORT/.",
+            )
             return False
         return True
 
@@ -380,16 +397,20 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             self._send_json(HTTPStatus.FORBIDDEN, {"error": f"requests from {origin or 'no origin'} are refused"})
             return
         if not self._has_token():
-            self._send_json(HTTPStatus.FORBIDDEN, {"error": "no editing token: open the address the terminal "
-                                                            "printed when serve --edit started"})
+            self._send_json(
+                HTTPStatus.FORBIDDEN,
+                {"error": "no editing token: open the address the terminal printed when serve --edit started"},
+            )
             return
         try:
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
             length = -1
         if not 0 <= length <= MAX_API_BYTES:
-            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.LENGTH_REQUIRED,
-                            {"error": f"expected a JSON body of at most {MAX_API_BYTES} bytes"})
+            self._send_json(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.LENGTH_REQUIRED,
+                {"error": f"expected a JSON body of at most {MAX_API_BYTES} bytes"},
+            )
             return
         status, answer = api_answer(self.server.editing, self.rfile.read(length))
         self._send_bytes_now(status, "application/json; charset=utf-8", answer)
@@ -409,16 +430,17 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if offered and hmac.compare_digest(offered.encode(), self.server.token.encode()):
             # The token moves from the address the terminal printed into a cookie only this origin sends.
             self.send_response(HTTPStatus.SEE_OTHER)
-            self.send_header("Set-Cookie", f"{TOKEN_COOKIE}={self.server.token}; Path=/; HttpOnly; "
-                                           "SameSite=Strict")
+            self.send_header("Set-Cookie", f"{TOKEN_COOKIE}={self.server.token}; Path=/; HttpOnly; SameSite=Strict")
             self.send_header("Location", "/admin/")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
         if not self._has_token():
-            self._send_bytes_now(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8",
-                                 b"Open the address `serve --edit` printed in the terminal (it carries this "
-                                 b"session's token).\n")
+            self._send_bytes_now(
+                HTTPStatus.FORBIDDEN,
+                "text/plain; charset=utf-8",
+                b"Open the address `serve --edit` printed in the terminal (it carries this session's token).\n",
+            )
             return
         if path == "/admin/config.yml":
             host = self.headers.get("Host", f"127.0.0.1:{self.server.port}")
@@ -469,16 +491,16 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             if sent is not None:
                 return sent
         version = self.server.live.version
-        return self._send_bytes(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8",
-                                inject_script(NOT_BUILT_HTML, version))
+        return self._send_bytes(
+            HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", inject_script(NOT_BUILT_HTML, version)
+        )
 
     def _send_file(self, status: HTTPStatus, path: Path) -> BinaryIO | None:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         version = self.server.live.version  # read before the file, so a race only costs one more reload
         try:
             if content_type == "text/html":
-                return self._send_bytes(status, "text/html; charset=utf-8",
-                                        inject_script(path.read_bytes(), version))
+                return self._send_bytes(status, "text/html; charset=utf-8", inject_script(path.read_bytes(), version))
             handle = open(path, "rb")  # noqa: SIM115 - the base class's do_GET copies and closes it
             size = os.fstat(handle.fileno()).st_size
         except OSError:  # gone in a rebuild's swap, or unreadable
@@ -522,8 +544,14 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             live.unsubscribe(events)
 
 
-def open_server(host: str, port: int, output_dir: Path, live: LiveState, max_connections: int = MAX_CONNECTIONS,
-                request_seconds: float = REQUEST_SECONDS) -> PreviewHTTPServer:
+def open_server(
+    host: str,
+    port: int,
+    output_dir: Path,
+    live: LiveState,
+    max_connections: int = MAX_CONNECTIONS,
+    request_seconds: float = REQUEST_SECONDS,
+) -> PreviewHTTPServer:
     """Bind the server now, so a taken port is reported before anything is built."""
     if not 0 <= port <= 65535:
         raise SiteError(f"--port must be between 0 and 65535, got {port}", 2)
@@ -532,20 +560,29 @@ def open_server(host: str, port: int, output_dir: Path, live: LiveState, max_con
         return PreviewHTTPServer((host, port), handler, live, max_connections, request_seconds)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise SiteError(f"port {port} on {host} is already in use; stop what is using it, or choose "
-                            "another port with --port N (--port 0 picks a free one)", 2) from None
+            raise SiteError(
+                f"port {port} on {host} is already in use; stop what is using it, or choose "
+                "another port with --port N (--port 0 picks a free one)",
+                2,
+            ) from None
         if exc.errno == errno.EACCES:
-            raise SiteError(f"not allowed to use port {port} on {host}; choose a port above 1023 with "
-                            "--port N", 2) from None
+            raise SiteError(
+                f"not allowed to use port {port} on {host}; choose a port above 1023 with --port N", 2
+            ) from None
         raise SiteError(f"cannot serve on {host} port {port}: {exc.strerror or exc}", 2) from None
 
 
 # -- watching and rebuilding -------------------------------------------------------------------
 
+
 def is_scratch_name(name: str) -> bool:
     """Editors' temp, swap, backup and lock files, and hidden files (never content)."""
-    return (name.startswith(".") or name in SCRATCH_NAMES or name.endswith(SCRATCH_SUFFIXES)
-            or (name.startswith("#") and name.endswith("#")))
+    return (
+        name.startswith(".")
+        or name in SCRATCH_NAMES
+        or name.endswith(SCRATCH_SUFFIXES)
+        or (name.startswith("#") and name.endswith("#"))
+    )
 
 
 def is_relevant(path: str, roots: tuple[Path, ...], output_dir: Path) -> bool:
@@ -643,16 +680,19 @@ def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> 
 
 # -- the preview server ------------------------------------------------------------------------
 
+
 class PreviewServer:
     """Everything `serve` runs: the first build, the watcher, the rebuilder and the HTTP server."""
 
-    def __init__(self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False,
-                 edit: bool = False):
+    def __init__(
+        self, options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False, edit: bool = False
+    ):
         if options.output_dir is None:
             raise SiteError("serve needs an output folder", 2)
         if edit and not is_loopback(host):
-            raise SiteError(f"serve --edit writes files, so it serves on this computer only: leave out --host "
-                            f"{host}", 2)
+            raise SiteError(
+                f"serve --edit writes files, so it serves on this computer only: leave out --host {host}", 2
+            )
         self.edit = edit
         self.options = options
         self.output_dir = options.output_dir.absolute()
@@ -663,8 +703,9 @@ class PreviewServer:
         self.debug = debug
         self.live = LiveState()
         self.site: Site | None = None  # the last good build's, for previews
-        self.watched = tuple(path.resolve() for path in
-                             (options.content_dir, options.templates_dir, options.static_dir))
+        self.watched = tuple(
+            path.resolve() for path in (options.content_dir, options.templates_dir, options.static_dir)
+        )
 
     def run(self) -> int:
         """Serve until Ctrl-C; return the exit status."""
@@ -677,12 +718,14 @@ class PreviewServer:
             httpd.token = secrets.token_urlsafe(24)
         rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
         observer: BaseObserver | None = None
-        server_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                         name="http", daemon=True)
+        server_thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
+        )
         try:
             # Watch before the first build, so a save during it is not missed.
-            observer = start_watching(self.watched, ChangeHandler(self.watched, self.output_dir.resolve(),
-                                                                  rebuilder.changed))
+            observer = start_watching(
+                self.watched, ChangeHandler(self.watched, self.output_dir.resolve(), rebuilder.changed)
+            )
             self.build_once("Built", first=True)
             rebuilder.start()
             server_thread.start()
@@ -712,9 +755,12 @@ class PreviewServer:
         try:
             result = build(self.options)
         except ContentErrors as exc:
-            self._failed(self._problem_lines(exc.problems),
-                         "Nothing was built; fix the problems and save." if first else
-                         "The last good site is still being served; fix the problems and save.")
+            self._failed(
+                self._problem_lines(exc.problems),
+                "Nothing was built; fix the problems and save."
+                if first
+                else "The last good site is still being served; fix the problems and save.",
+            )
             return
         except SiteError as exc:
             if first:
@@ -726,9 +772,10 @@ class PreviewServer:
                 raise
             if self.debug:
                 traceback.print_exc(file=self.err)
-            self._failed([f"internal error: {type(exc).__name__}: {exc}"],
-                         "This is a fault in the site builder, not in your content; the last good site "
-                         "is still being served.")
+            self._failed(
+                [f"internal error: {type(exc).__name__}: {exc}"],
+                "This is a fault in the site builder, not in your content; the last good site is still being served.",
+            )
             return
         self.site = result.site
         if result.problems:
@@ -764,8 +811,13 @@ class PreviewServer:
     def _say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
 
-    def _stop(self, httpd: PreviewHTTPServer, server_thread: threading.Thread, observer: BaseObserver | None,
-              rebuilder: Rebuilder) -> None:
+    def _stop(
+        self,
+        httpd: PreviewHTTPServer,
+        server_thread: threading.Thread,
+        observer: BaseObserver | None,
+        rebuilder: Rebuilder,
+    ) -> None:
         if observer is not None:
             observer.stop()
         rebuilder.stop()
@@ -778,7 +830,8 @@ class PreviewServer:
             observer.join()
 
 
-def serve(options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False,
-          edit: bool = False) -> int:
+def serve(
+    options: Options, host: str, port: int, out: TextIO, err: TextIO, debug: bool = False, edit: bool = False
+) -> int:
     """Build, serve the output folder, rebuild on every change, until Ctrl-C; with edit, the forms too."""
     return PreviewServer(options, host, port, out, err, debug, edit).run()

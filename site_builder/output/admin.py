@@ -17,8 +17,27 @@ from typing import Any
 import yaml
 
 from ..content.types import STANDARD_TYPES
-from ..content.schema import (NO_ALT_TEXT, PUBLISHED_REQUIRED, SCHEMAS, SLUG_PATTERN, Choice, ContentPath, Count,
-                              Day, Email, Field, Fields, Flag, Kind, Link, ListOf, Moment, Slug, Text, too_long)
+from ..content.schema import (
+    NO_ALT_TEXT,
+    PUBLISHED_REQUIRED,
+    SCHEMAS,
+    SLUG_PATTERN,
+    Choice,
+    ContentPath,
+    Count,
+    Day,
+    Email,
+    Field,
+    Fields,
+    Flag,
+    Kind,
+    Link,
+    ListOf,
+    Moment,
+    Slug,
+    Text,
+    too_long,
+)
 
 # The CMS script, pinned: its version on npm and the SRI hash of that version's dist/decap-cms.js
 # (tests/test_admin.py recomputes it from the npm package).
@@ -51,31 +70,42 @@ ADMIN_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(ADMIN_SCRIPT.enc
 
 # The admin page's own policy: the CMS compiles validators with eval, injects styles, loads its chunks and talks to
 # GitHub's API; nothing here applies to the public pages, whose policy is render.py's.
-ADMIN_CSP = "; ".join((
-    "default-src 'self'",
-    f"script-src 'self' '{ADMIN_SCRIPT_HASH}' 'unsafe-eval' {DECAP_CDN}",  # the CMS compiles its config schema (ajv)
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob: https:",
-    "font-src 'self' data:",
-    "connect-src 'self' https://api.github.com https://github.com",
-    "frame-src 'self' https://github.com",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self' https://github.com",
-))
+ADMIN_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        f"script-src 'self' '{ADMIN_SCRIPT_HASH}' 'unsafe-eval' {DECAP_CDN}",  # the CMS compiles its config schema (ajv)
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https:",
+        "font-src 'self' data:",
+        "connect-src 'self' https://api.github.com https://github.com",
+        "frame-src 'self' https://github.com",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self' https://github.com",
+    )
+)
 
 # Which collection a field's slug names, as the types declare it (types.ContentType.references): the event's
 # `series` and `cluster`.
 REFERENCES = {(t.folder, name): folder for t in STANDARD_TYPES for name, folder, _ in t.references}
-LABELS = {"events": "Events", "series": "Series", "clusters": "Learning clusters", "offers": "Offers",
-          "stories": "Stories", "resources": "Resources", "pages": "Pages"}
+LABELS = {
+    "events": "Events",
+    "series": "Series",
+    "clusters": "Learning clusters",
+    "offers": "Offers",
+    "stories": "Stories",
+    "resources": "Resources",
+    "pages": "Pages",
+}
 
 # An image object's pattern: alt text (or `decorative: true`) whenever a file is given, as the build asks. Decap
 # (with ADMIN_SCRIPT) tests an object's pattern against the text of its value, `Map { "src": "media/x.jpg",
 # "alt": "..." }`, and never when no image was given; an alt of spaces is none, as in the build.
 _QUOTED_CHAR = r'(?:[^"\\]|\\.)'
-IMAGE_HAS_ALT = (rf'^(?![\s\S]*"src": "{_QUOTED_CHAR}+")|"alt": "(?:\s|\\[nrt])*(?:[^"\\\s]|\\[^nrt])'
-                 r'|"decorative": true')
+IMAGE_HAS_ALT = (
+    rf'^(?![\s\S]*"src": "{_QUOTED_CHAR}+")|"alt": "(?:\s|\\[nrt])*(?:[^"\\\s]|\\[^nrt])'
+    r'|"decorative": true'
+)
 
 DATE_FORMAT = "YYYY-MM-DD"  # what schema.parse_date reads
 TIME_FORMAT = "HH:mm"  # with the date, what schema.parse_datetime reads: local to the site's time zone
@@ -89,20 +119,28 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
     """The Decap field options for one schema kind (without name, label and required)."""
     collection = REFERENCES.get((type_name, name))
     if collection is not None:
-        return {"widget": "relation", "collection": collection, "value_field": "{{slug}}",
-                "search_fields": ["title"], "display_fields": ["title"]}
+        return {
+            "widget": "relation",
+            "collection": collection,
+            "value_field": "{{slug}}",
+            "search_fields": ["title"],
+            "display_fields": ["title"],
+        }
     if isinstance(kind, Choice):
         return {"widget": "select", "options": list(kind.choices)}
     if isinstance(kind, Flag):
         return {"widget": "boolean"}
     if isinstance(kind, Count):
-        return {"widget": "number", "value_type": "int", "min": 1,
-                "pattern": ["^[1-9][0-9]{0,8}$", kind.is_not()]}
+        return {"widget": "number", "value_type": "int", "min": 1, "pattern": ["^[1-9][0-9]{0,8}$", kind.is_not()]}
     if isinstance(kind, Day):
         return {"widget": "datetime", "format": DATE_FORMAT, "date_format": DATE_FORMAT, "time_format": False}
     if isinstance(kind, Moment):
-        return {"widget": "datetime", "format": f"{DATE_FORMAT} {TIME_FORMAT}", "date_format": DATE_FORMAT,
-                "time_format": TIME_FORMAT}
+        return {
+            "widget": "datetime",
+            "format": f"{DATE_FORMAT} {TIME_FORMAT}",
+            "date_format": DATE_FORMAT,
+            "time_format": TIME_FORMAT,
+        }
     if isinstance(kind, ContentPath):
         image = parent is not None and "alt" in parent.fields
         return {"widget": "image" if image else "file", "choose_url": False}
@@ -112,7 +150,11 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
             return {"widget": "list", "fields": fields(item.fields.values(), type_name, item)}
         return {"widget": "list", "field": {"name": "item", "label": label(name), **widget(item, "item", type_name)}}
     if isinstance(kind, Fields):
-        options: dict[str, Any] = {"widget": "object", "collapsed": False, "fields": fields(kind.fields.values(), type_name, kind)}
+        options: dict[str, Any] = {
+            "widget": "object",
+            "collapsed": False,
+            "fields": fields(kind.fields.values(), type_name, kind),
+        }
         if {"src", "alt", "decorative"} <= set(kind.fields):
             options["pattern"] = [IMAGE_HAS_ALT, NO_ALT_TEXT]
         return options
@@ -123,8 +165,7 @@ def widget(kind: Kind, name: str, type_name: str, parent: Fields | None = None) 
         schemes = "|".join(kind.schemes)
         options["pattern"] = [f"^({schemes}):\\S+$", kind.is_not()]
     elif isinstance(kind, Email):
-        options["pattern"] = ["^(mailto:)?[^@\\s<>\"']+@[^@\\s<>\"']+\\.[^@\\s<>\"']+$",
-                              kind.is_not()]
+        options["pattern"] = ["^(mailto:)?[^@\\s<>\"']+@[^@\\s<>\"']+\\.[^@\\s<>\"']+$", kind.is_not()]
     elif isinstance(kind, Text) and kind.max_length:
         if kind.max_length >= 300:  # a summary: a few lines of room
             options["widget"] = "text"
@@ -140,28 +181,41 @@ def fields(declared: Any, type_name: str, parent: Fields | None = None, enforce:
     text is asked for by the image's own pattern, whenever a file is given (see IMAGE_HAS_ALT)."""
     made = []
     for field in declared:
-        required = enforce and (field.required or (field.name == "published" and type_name in PUBLISHED_REQUIRED
-                                                   and parent is None))
+        required = enforce and (
+            field.required or (field.name == "published" and type_name in PUBLISHED_REQUIRED and parent is None)
+        )
         options = widget(field.kind, field.name, type_name, parent)
         if isinstance(field.kind, Fields):
             options["fields"] = fields(field.kind.fields.values(), type_name, field.kind, enforce and field.required)
-        made.append({"name": field.name, "label": label(field.name), "hint": field.doc,
-                     "required": required, **options})
+        made.append(
+            {"name": field.name, "label": label(field.name), "hint": field.doc, "required": required, **options}
+        )
     return made
 
 
 def collection(type_name: str, folder: str) -> dict[str, Any]:
     """One content type as a folder collection: content/TYPE/SLUG.md, front matter then body."""
     declared: dict[str, Field] = SCHEMAS[type_name]
-    return {"name": type_name, "label": LABELS.get(type_name, label(type_name)), "folder": f"{folder}/{type_name}",
-            "create": True, "slug": "{{slug}}", "extension": "md", "format": "frontmatter",
-            "identifier_field": "title", "summary": "{{title}}",
-            "fields": [*fields(declared.values(), type_name),
-                       {"name": "body", "label": "Body", "widget": "markdown", "required": False}]}
+    return {
+        "name": type_name,
+        "label": LABELS.get(type_name, label(type_name)),
+        "folder": f"{folder}/{type_name}",
+        "create": True,
+        "slug": "{{slug}}",
+        "extension": "md",
+        "format": "frontmatter",
+        "identifier_field": "title",
+        "summary": "{{title}}",
+        "fields": [
+            *fields(declared.values(), type_name),
+            {"name": "body", "label": "Body", "widget": "markdown", "required": False},
+        ],
+    }
 
 
-def cms_config(folder: str = "content", repo: str = "", branch: str = "main",
-               local_backend: str | None = None) -> dict[str, Any]:
+def cms_config(
+    folder: str = "content", repo: str = "", branch: str = "main", local_backend: str | None = None
+) -> dict[str, Any]:
     """The whole Decap configuration: a Git backend for the published site, or the local one."""
     config: dict[str, Any] = {
         "backend": {"name": "github", "repo": repo, "branch": branch},
@@ -219,6 +273,7 @@ def admin_files(settings: tuple[tuple[str, str], ...] | None) -> dict[str, bytes
 
 # -- the local editing API (Decap's local backend protocol, as decap-server's local_fs speaks it) -----
 
+
 class Refused(Exception):
     """A request the local API will not carry out; the message says why."""
 
@@ -265,8 +320,13 @@ class LocalRepository:
         if not isinstance(folder, str):
             raise Refused(f"not a folder: {folder!r}", 400)
         pure = PurePosixPath(folder.rstrip("/"))
-        if pure.is_absolute() or ".." in pure.parts or pure.parts[:1] != (self.prefix,) or len(pure.parts) < 2 \
-                or not (pure.parts[1] in SCHEMAS or pure.parts[1] == "media"):
+        if (
+            pure.is_absolute()
+            or ".." in pure.parts
+            or pure.parts[:1] != (self.prefix,)
+            or len(pure.parts) < 2
+            or not (pure.parts[1] in SCHEMAS or pure.parts[1] == "media")
+        ):
             raise Refused(f"{folder!r} is outside the content folder")
         target = self.root.joinpath(*pure.parts[1:])
         if not target.resolve().is_relative_to(self.root):
@@ -282,13 +342,20 @@ class LocalRepository:
             data = target.read_bytes() if target.is_file() else None
         except OSError:
             data = None
-        return {"data": data.decode("utf-8", "replace") if data is not None else None,
-                "file": {"path": path, "id": _sha256(data) if data is not None else None}}
+        return {
+            "data": data.decode("utf-8", "replace") if data is not None else None,
+            "file": {"path": path, "id": _sha256(data) if data is not None else None},
+        }
 
     def media_file(self, target: Path) -> dict[str, Any]:
         data = target.read_bytes()
-        return {"id": _sha256(data), "content": base64.b64encode(data).decode(), "encoding": "base64",
-                "path": self.shown(target), "name": target.name}
+        return {
+            "id": _sha256(data),
+            "content": base64.b64encode(data).decode(),
+            "encoding": "base64",
+            "path": self.shown(target),
+            "name": target.name,
+        }
 
     def write(self, target: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -322,12 +389,19 @@ class LocalRepository:
         if action == "persistEntry":
             entries = params.get("dataFiles") or [params.get("entry")]
             assets = params.get("assets") or []
-            checked = [(self.target(e.get("path"), media=False), str(e.get("raw", ""))) for e in entries
-                       if isinstance(e, dict)]
-            moves = [(self.target(e.get("path"), media=False), self.target(e["newPath"], media=False))
-                     for e in entries if isinstance(e, dict) and e.get("newPath")]
-            media = [(self.target(a.get("path"), media=True), base64.b64decode(a.get("content", "")))
-                     for a in assets if isinstance(a, dict)]
+            checked = [
+                (self.target(e.get("path"), media=False), str(e.get("raw", ""))) for e in entries if isinstance(e, dict)
+            ]
+            moves = [
+                (self.target(e.get("path"), media=False), self.target(e["newPath"], media=False))
+                for e in entries
+                if isinstance(e, dict) and e.get("newPath")
+            ]
+            media = [
+                (self.target(a.get("path"), media=True), base64.b64decode(a.get("content", "")))
+                for a in assets
+                if isinstance(a, dict)
+            ]
             for target, raw in checked:
                 self.write(target, raw.encode())
             for target, data in media:
@@ -337,8 +411,11 @@ class LocalRepository:
             return {"message": "entry persisted"}
         if action == "getMedia":
             folder = self.folder(params.get("mediaFolder"))
-            files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) \
-                if folder.is_dir() else []
+            files = (
+                sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+                if folder.is_dir()
+                else []
+            )
             return [self.media_file(p) for p in files if p.resolve().is_relative_to(self.root)]
         if action == "getMediaFile":
             return self.media_file(self.target(params.get("path"), media=True))

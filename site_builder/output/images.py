@@ -76,11 +76,12 @@ MIME = {"avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg", "png": 
 
 # Encoder settings. Pillow's encoders give the same bytes for the same pixels and settings (the tests build
 # twice and compare); AVIF on one thread, since the originals already run in parallel.
-PHOTO: dict[str, dict[str, Any]] = {"avif": dict(quality=55, speed=9, max_threads=1, subsampling="4:2:0"),
-         "webp": dict(quality=76, method=4),
-         "jpg": dict(quality=80, optimize=True, progressive=True, subsampling="4:2:0")}
-GRAPHIC: dict[str, dict[str, Any]] = {"webp": dict(lossless=True, quality=80, method=4),
-           "png": dict(optimize=True)}
+PHOTO: dict[str, dict[str, Any]] = {
+    "avif": dict(quality=55, speed=9, max_threads=1, subsampling="4:2:0"),
+    "webp": dict(quality=76, method=4),
+    "jpg": dict(quality=80, optimize=True, progressive=True, subsampling="4:2:0"),
+}
+GRAPHIC: dict[str, dict[str, Any]] = {"webp": dict(lossless=True, quality=80, method=4), "png": dict(optimize=True)}
 SOCIAL: dict[str, Any] = dict(quality=82, optimize=True, progressive=True, subsampling="4:2:0")
 # Unique colours up to which a lossless original is a graphic (a screenshot, a diagram); a photo has more.
 GRAPHIC_COLOURS = 32768
@@ -88,8 +89,9 @@ GRAPHIC_COLOURS = 32768
 STAGE_VERSION = "images 1"
 # What a published file's name is made from: the original and what was asked of the encoders. The cache's key
 # adds the libraries' versions, whose files may differ by a few bytes, though not so a visitor would see.
-NAMING = json.dumps([STAGE_VERSION, WIDTHS, SOCIAL_SIZE, PHOTO, GRAPHIC, SOCIAL, GRAPHIC_COLOURS],
-                    sort_keys=True, default=str).encode()
+NAMING = json.dumps(
+    [STAGE_VERSION, WIDTHS, SOCIAL_SIZE, PHOTO, GRAPHIC, SOCIAL, GRAPHIC_COLOURS], sort_keys=True, default=str
+).encode()
 
 
 # Pillow is imported the first time a picture is looked at, not with the builder: most builds and every
@@ -98,6 +100,7 @@ NAMING = json.dumps([STAGE_VERSION, WIDTHS, SOCIAL_SIZE, PHOTO, GRAPHIC, SOCIAL,
 def avif() -> bool:
     """Whether the installed Pillow reads and writes AVIF."""
     from PIL import features
+
     return bool(features.check("avif"))
 
 
@@ -106,8 +109,19 @@ def key_settings() -> bytes:
     """What the cache's key adds to NAMING: the libraries' versions."""
     import PIL
     from PIL import features
-    return NAMING + json.dumps([PIL.__version__, features.version("webp"), features.version("avif") if avif()
-                                else None, features.version("jpg")], default=str).encode()
+
+    return (
+        NAMING
+        + json.dumps(
+            [
+                PIL.__version__,
+                features.version("webp"),
+                features.version("avif") if avif() else None,
+                features.version("jpg"),
+            ],
+            default=str,
+        ).encode()
+    )
 
 
 def _formats() -> dict[str, str]:
@@ -122,8 +136,10 @@ def __getattr__(name: str) -> Any:
         return key_settings()
     if name == "PIL":
         import PIL
+
         return PIL
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 PRODUCTS = ("display", "social", "full")
 
@@ -268,14 +284,24 @@ def prepare(path: Path, rel: str, products: frozenset[str], cache: Path | None, 
     done = Prepared(rel, key, hashlib.sha256(NAMING + b"\0" + content).hexdigest()[:10], len(original))
     suffix = os.path.splitext(rel)[1].lower()
     if suffix in UNREADABLE:
-        done.problems.append(("error", f"this is a {UNREADABLE[suffix]} photo, which web browsers cannot show "
-                              "(expected JPEG: export it as JPEG, or on an iPhone choose Settings > Camera > "
-                              "Formats > Most Compatible)"))
+        done.problems.append(
+            (
+                "error",
+                f"this is a {UNREADABLE[suffix]} photo, which web browsers cannot show "
+                "(expected JPEG: export it as JPEG, or on an iPhone choose Settings > Camera > "
+                "Formats > Most Compatible)",
+            )
+        )
         return done
     if len(original) > LARGE_BYTES:
-        done.problems.append(("warning", f"the file is {len(original) / 1048576:.0f} MB (expected at most "
-                              f"{LARGE_BYTES // 1048576} MB: the site publishes smaller copies, but so large an "
-                              "upload slows every build that has to read it afresh; export it at a smaller size)"))
+        done.problems.append(
+            (
+                "warning",
+                f"the file is {len(original) / 1048576:.0f} MB (expected at most "
+                f"{LARGE_BYTES // 1048576} MB: the site publishes smaller copies, but so large an "
+                "upload slows every build that has to read it afresh; export it at a smaller size)",
+            )
+        )
     stored = _load_manifest(cache, key) if cache is not None and usable(cache) else None
     if stored is not None:
         info, variants = stored
@@ -317,6 +343,7 @@ def _open(original: bytes, full: bool, products: frozenset[str]) -> tuple[PILIma
     """Decode an original, upright, in RGB or RGBA and sRGB, with nothing but its pixels. With `full` False,
     only enough to check it and know its size and kind (a JPEG at an eighth of its size)."""
     from PIL import Image as PILImage, UnidentifiedImageError
+
     with warnings.catch_warnings():
         # A decompression bomb: an image whose pixels would take more memory than any photo (Pillow's limit).
         warnings.simplefilter("error", PILImage.DecompressionBombWarning)
@@ -335,23 +362,31 @@ def _open(original: bytes, full: bool, products: frozenset[str]) -> tuple[PILIma
                 image.draft("RGB", wanted)  # the JPEG decoder scales down by 2, 4 or 8 as it reads
             image.load()
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-            raise _Refused("the image has more pixels than any photo (over "
-                           f"{(PILImage.MAX_IMAGE_PIXELS or 0) // 1_000_000} million): it may be built to exhaust the "
-                           "machine that opens it (expected a photo or picture exported at a normal size)") from None
+            raise _Refused(
+                "the image has more pixels than any photo (over "
+                f"{(PILImage.MAX_IMAGE_PIXELS or 0) // 1_000_000} million): it may be built to exhaust the "
+                "machine that opens it (expected a photo or picture exported at a normal size)"
+            ) from None
         except UnidentifiedImageError:
-            raise _Refused("this file is not an image its name says it is, or not one the site can read "
-                           "(expected a JPEG, PNG, WebP or GIF file)") from None
+            raise _Refused(
+                "this file is not an image its name says it is, or not one the site can read "
+                "(expected a JPEG, PNG, WebP or GIF file)"
+            ) from None
         except (OSError, SyntaxError, ValueError, EOFError, struct_error, MemoryError):
-            raise _Refused("the image is damaged or cut short and cannot be read (expected the whole file: "
-                           "export or upload it again)") from None
+            raise _Refused(
+                "the image is damaged or cut short and cannot be read (expected the whole file: "
+                "export or upload it again)"
+            ) from None
     image = _upright(image)
     try:
         image = _srgb(image)
         alpha = _has_alpha(image)
         image = image.convert("RGBA" if alpha else "RGB")
     except (ValueError, OSError):
-        raise _Refused(f"the image's colours are stored as '{image.mode}', which the site cannot convert "
-                       "(expected an ordinary RGB picture: export it again as JPEG or PNG)") from None
+        raise _Refused(
+            f"the image's colours are stored as '{image.mode}', which the site cannot convert "
+            "(expected an ordinary RGB picture: export it again as JPEG or PNG)"
+        ) from None
     kind = "photo"
     if image_format not in ("JPEG", "MPO") and (alpha or image.getcolors(GRAPHIC_COLOURS) is not None):
         kind = "graphic"
@@ -376,6 +411,7 @@ def _largest_needed(width: int, height: int, products: frozenset[str]) -> tuple[
 def _upright(image: PILImage.Image) -> PILImage.Image:
     """The EXIF orientation applied to the pixels, as a phone meant it (ImageOps.exif_transpose)."""
     from PIL import ImageOps
+
     try:
         return ImageOps.exif_transpose(image)
     except Exception:  # a malformed orientation tag: the pixels as stored
@@ -385,6 +421,7 @@ def _upright(image: PILImage.Image) -> PILImage.Image:
 def _srgb(image: PILImage.Image) -> PILImage.Image:
     """Pixels converted from the original's colour profile to sRGB, which the published files assume."""
     from PIL import ImageCms
+
     profile = image.info.get("icc_profile")
     mode = "RGBA" if _has_alpha(image) else "RGB"
     if profile:
@@ -394,8 +431,9 @@ def _srgb(image: PILImage.Image) -> PILImage.Image:
                 image = image.convert(mode)
             if image.mode == "LA":
                 image = image.convert("RGBA")
-            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
-                                                  outputMode="RGBA" if image.mode == "RGBA" else "RGB")
+            converted = ImageCms.profileToProfile(
+                image, source, ImageCms.createProfile("sRGB"), outputMode="RGBA" if image.mode == "RGBA" else "RGB"
+            )
             if converted is not None:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
@@ -420,21 +458,35 @@ def _judge(done: Prepared, suffix: str) -> None:
     assert info is not None
     promised = _formats().get(suffix)
     if promised and FORMAT_NAMES.get(promised) != info.format:
-        done.problems.append(("error", f"this file is a {info.format} image, but its name says "
-                              f"{FORMAT_NAMES[promised]} (expected a name ending in "
-                              f"{_suffix_of(info.format)}: rename the file and what links to it)"))
+        done.problems.append(
+            (
+                "error",
+                f"this file is a {info.format} image, but its name says "
+                f"{FORMAT_NAMES[promised]} (expected a name ending in "
+                f"{_suffix_of(info.format)}: rename the file and what links to it)",
+            )
+        )
     if max(info.width, info.height) > LARGE_SIDE:
-        done.problems.append(("warning", f"the image is {info.width} x {info.height} pixels (expected at most "
-                              f"{LARGE_SIDE} on a side: pages show it at most {WIDTHS[-1]} wide; export it "
-                              "smaller)"))
+        done.problems.append(
+            (
+                "warning",
+                f"the image is {info.width} x {info.height} pixels (expected at most "
+                f"{LARGE_SIDE} on a side: pages show it at most {WIDTHS[-1]} wide; export it "
+                "smaller)",
+            )
+        )
     if info.frames > 1:
-        done.problems.append(("warning", "the image is animated; the site shows its first frame only (expected "
-                              "a still picture, or a video linked from the page)"))
+        done.problems.append(
+            (
+                "warning",
+                "the image is animated; the site shows its first frame only (expected "
+                "a still picture, or a video linked from the page)",
+            )
+        )
 
 
 def _suffix_of(image_format: str) -> str:
-    return {"JPEG": ".jpg", "PNG": ".png", "WebP": ".webp", "GIF": ".gif", "AVIF": ".avif"}.get(image_format,
-                                                                                              ".jpg")
+    return {"JPEG": ".jpg", "PNG": ".png", "WebP": ".webp", "GIF": ".gif", "AVIF": ".avif"}.get(image_format, ".jpg")
 
 
 def display_widths(width: int) -> list[int]:
@@ -446,13 +498,17 @@ def display_widths(width: int) -> list[int]:
 def _make(product: str, image: PILImage.Image, info: Info) -> list[tuple[Variant, bytes]]:
     """Encode one product of an upright, clean image: every width and format, the social crop, or full size."""
     from PIL import Image as PILImage, ImageOps
+
     made = []
     if product == "display":
         formats = GRAPHIC if info.kind == "graphic" else {k: v for k, v in PHOTO.items() if avif() or k != "avif"}
         for width in display_widths(info.width):
             height = max(1, round(info.height * width / info.width))
-            sized = image if image.size == (width, height) else image.resize((width, height), PILImage.Resampling.LANCZOS,
-                                                                              reducing_gap=3.0)
+            sized = (
+                image
+                if image.size == (width, height)
+                else image.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+            )
             for ext, settings in formats.items():
                 made.append(_encode(product, sized, ext, settings))
     elif product == "social":
@@ -461,9 +517,13 @@ def _make(product: str, image: PILImage.Image, info: Info) -> list[tuple[Variant
         made.append(_encode(product, crop, "jpg", SOCIAL))
     else:  # full size, in the format its name promises (so the link's name tells the truth)
         ext = {"JPEG": "jpg", "PNG": "png", "WebP": "webp", "GIF": "gif", "AVIF": "avif"}[info.format]
-        settings = {"jpg": PHOTO["jpg"], "png": GRAPHIC["png"], "gif": {},
-                    "webp": GRAPHIC["webp"] if info.kind == "graphic" else PHOTO["webp"],
-                    "avif": PHOTO["avif"]}[ext]
+        settings = {
+            "jpg": PHOTO["jpg"],
+            "png": GRAPHIC["png"],
+            "gif": {},
+            "webp": GRAPHIC["webp"] if info.kind == "graphic" else PHOTO["webp"],
+            "avif": PHOTO["avif"],
+        }[ext]
         made.append(_encode(product, image if ext not in ("jpg",) else _flatten(image), ext, settings))
     return made
 
@@ -471,6 +531,7 @@ def _make(product: str, image: PILImage.Image, info: Info) -> list[tuple[Variant
 def _flatten(image: PILImage.Image) -> PILImage.Image:
     """A transparent image on white, for formats without transparency."""
     from PIL import Image as PILImage
+
     if image.mode != "RGBA":
         return image
     white = PILImage.new("RGB", image.size, (255, 255, 255))
@@ -550,16 +611,28 @@ def _load_manifest(cache: Path, key: str) -> tuple[Info, list[Variant]] | None:
             return None
         raw = saved["info"]
         info = Info(str(raw["format"]), int(raw["width"]), int(raw["height"]), str(raw["kind"]), int(raw["frames"]))
-        if info.kind not in ("photo", "graphic") or info.format not in FORMAT_NAMES.values() \
-                or not (0 < info.width <= 10**6 and 0 < info.height <= 10**6):
+        if (
+            info.kind not in ("photo", "graphic")
+            or info.format not in FORMAT_NAMES.values()
+            or not (0 < info.width <= 10**6 and 0 < info.height <= 10**6)
+        ):
             return None
         variants = []
         for entry in saved["variants"]:
-            variant = Variant(str(entry["product"]), str(entry["ext"]), int(entry["width"]), int(entry["height"]),
-                              str(entry["sha256"]))
-            if variant.product not in PRODUCTS or variant.ext not in MIME or not _HEX.fullmatch(variant.sha256) \
-                    or not (0 < variant.width <= info.width or variant.product == "social") \
-                    or not _verified(cache, variant.sha256):
+            variant = Variant(
+                str(entry["product"]),
+                str(entry["ext"]),
+                int(entry["width"]),
+                int(entry["height"]),
+                str(entry["sha256"]),
+            )
+            if (
+                variant.product not in PRODUCTS
+                or variant.ext not in MIME
+                or not _HEX.fullmatch(variant.sha256)
+                or not (0 < variant.width <= info.width or variant.product == "social")
+                or not _verified(cache, variant.sha256)
+            ):
                 return None
             variants.append(variant)
         return info, variants
@@ -568,8 +641,10 @@ def _load_manifest(cache: Path, key: str) -> tuple[Info, list[Variant]] | None:
 
 
 def _save_manifest(cache: Path, key: str, info: Info, variants: list[Variant]) -> None:
-    data = json.dumps({"settings": STAGE_VERSION, "key": key, "info": info.__dict__,
-                       "variants": [v.__dict__ for v in variants]}, sort_keys=True).encode()
+    data = json.dumps(
+        {"settings": STAGE_VERSION, "key": key, "info": info.__dict__, "variants": [v.__dict__ for v in variants]},
+        sort_keys=True,
+    ).encode()
     try:
         (cache / "images").mkdir(parents=True, exist_ok=True)
         replace_file(cache / "images" / f"{key}.json", lambda handle: handle.write(data), 0o644)
@@ -615,11 +690,15 @@ class Images:
         for url, body in bodies.items():
             if "<img" in body.html and "/media/" in body.html:
                 # The original is no longer a link of the body (it is not published); what replaced it is.
-                kept = [n for n, link in enumerate(body.links) if link[1:] not in self.pictures or link[1:] in
-                        self.downloads]
+                kept = [
+                    n
+                    for n, link in enumerate(body.links)
+                    if link[1:] not in self.pictures or link[1:] in self.downloads
+                ]
                 lines = tuple(body.link_lines[n] for n in kept) if len(body.link_lines) == len(body.links) else ()
-                changed[url] = Body(self._rewrite(body.html, first_screen.get(url, True)),
-                                    tuple(body.links[n] for n in kept), lines)
+                changed[url] = Body(
+                    self._rewrite(body.html, first_screen.get(url, True)), tuple(body.links[n] for n in kept), lines
+                )
         return changed
 
     def _rewrite(self, body_html: str, eager: bool) -> str:
@@ -628,7 +707,7 @@ class Images:
             picture = self.pictures.get(tag.media or "") if tag.name == "img" else None
             if picture is None:
                 continue
-            parts.append(body_html[at:tag.start])
+            parts.append(body_html[at : tag.start])
             extra = {"title": tag.attrs["title"]} if tag.attrs.get("title") else {}
             parts.append(picture_html(picture, tag.attrs.get("alt", ""), "body", eager, **extra))
             eager, at = False, tag.end
@@ -636,8 +715,15 @@ class Images:
         return "".join(parts)
 
 
-def prepare_images(records: Iterable[Any], config: Config, media: Iterable[Any], base: Path,
-                   cache: Path | None, encode: bool, workers: int) -> Images:
+def prepare_images(
+    records: Iterable[Any],
+    config: Config,
+    media: Iterable[Any],
+    base: Path,
+    cache: Path | None,
+    encode: bool,
+    workers: int,
+) -> Images:
     """The image stage: every image the records and settings show, checked and (with `encode`) made."""
     records = list(records)
     uses = find_uses(records, config)
@@ -657,9 +743,16 @@ def prepare_images(records: Iterable[Any], config: Config, media: Iterable[Any],
         for where, line, name, role in use.shown:
             slot = SHOWN_WIDTH.get(role)
             if slot and done.info.width < slot / 2:
-                out.problems.append(warning(where, line, name, f"'{done.rel}' is {done.info.width} pixels wide but "
-                                            f"is shown up to {slot} wide, so it will look blurred (expected a "
-                                            f"picture at least {slot} pixels wide)"))
+                out.problems.append(
+                    warning(
+                        where,
+                        line,
+                        name,
+                        f"'{done.rel}' is {done.info.width} pixels wide but "
+                        f"is shown up to {slot} wide, so it will look blurred (expected a "
+                        f"picture at least {slot} pixels wide)",
+                    )
+                )
         out.pictures[done.rel] = _picture(done, use.products)
         if "full" in use.products:
             out.downloads.add(done.rel)
@@ -741,14 +834,22 @@ def _picture(done: Prepared, products: set[str]) -> Picture:
 def picture_html(picture: Picture, alt: str, role: str, eager: bool, css_class: str = "", **extra: str) -> str:
     """<picture> with a <source> per better format and the fallback <img>, its width, height and sizes."""
     sizes = SIZES[role]
-    attrs = [("src", picture.src), ("srcset", picture.srcset), ("sizes", sizes), ("width", str(picture.width)),
-             ("height", str(picture.height)), ("alt", alt), *extra.items()]
+    attrs = [
+        ("src", picture.src),
+        ("srcset", picture.srcset),
+        ("sizes", sizes),
+        ("width", str(picture.width)),
+        ("height", str(picture.height)),
+        ("alt", alt),
+        *extra.items(),
+    ]
     if css_class:
         attrs.insert(0, ("class", css_class))
     if not eager:
         attrs += [("loading", "lazy"), ("decoding", "async")]
-    sources = "".join(f'<source type="{kind}" srcset="{html.escape(srcset)}" sizes="{sizes}">'
-                      for kind, srcset in picture.sources)
+    sources = "".join(
+        f'<source type="{kind}" srcset="{html.escape(srcset)}" sizes="{sizes}">' for kind, srcset in picture.sources
+    )
     img = "<img " + " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs) + ">"
     return f"<picture>{sources}{img}</picture>"
 

@@ -27,10 +27,56 @@ from ..content.sources import case_of
 
 # What raw HTML in a body may keep (content contract: sanitised unless the site trusts it).
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-    "ol", "p", "pre", "q", "s", "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "title", "dir"},
@@ -43,9 +89,13 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
-_OPTIONS = (pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_FOOTNOTES
-            | pyromark.Options.ENABLE_STRIKETHROUGH | pyromark.Options.ENABLE_SMART_PUNCTUATION
-            | pyromark.Options.ENABLE_HEADING_ATTRIBUTES)
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_SMART_PUNCTUATION
+    | pyromark.Options.ENABLE_HEADING_ATTRIBUTES
+)
 
 # Heading tags on one line. Text, code and attribute values are escaped in the output, so every match is
 # either a heading the Markdown made or one in the editor's raw HTML, and both come in the events' order.
@@ -55,8 +105,10 @@ _ALIGNED_CELL = re.compile(r'<(th|td) style="text-align: (left|center|right)">')
 # file, which is one folder down): both are the site's /media/x.
 _MEDIA_LINK = re.compile(r'(<img src="|<a href=")(?:\.\./)?media/')
 _FOOTNOTE_REFERENCE = re.compile(r'<sup class="footnote-reference"><a href="#[^"]*">(\d+)</a></sup>')
-_FOOTNOTE_DEFINITION = re.compile(r'<div class="footnote-definition" id="[^"]*"><sup class="footnote-definition-label">'
-                                  r'(\d+)</sup>')
+_FOOTNOTE_DEFINITION = re.compile(
+    r'<div class="footnote-definition" id="[^"]*"><sup class="footnote-definition-label">'
+    r"(\d+)</sup>"
+)
 
 
 @dataclass
@@ -95,23 +147,46 @@ class BodyRenderer:
             findings = _read_events(self.markdown.events_with_range(body, merge_text=True), body)
         html = _adjust_html(html, findings)
         if not self.trust_html and not (plain and _only_safe_links(html)):
-            html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                             link_rel=None, strip_comments=True)
+            html = nh3.clean(
+                html,
+                tags=ALLOWED_TAGS,
+                attributes=ALLOWED_ATTRIBUTES,
+                url_schemes=URL_SCHEMES,
+                link_rel=None,
+                strip_comments=True,
+            )
         problems: list[Problem] = []
         for src, line in findings.images_without_alt:
-            problems.append(error(shown, body_line + line, "body",
-                                  f"the image '{src}' has no alt text (expected words saying what it shows, "
-                                  f"like ![A group of residents at a meeting]({src}))"))
+            problems.append(
+                error(
+                    shown,
+                    body_line + line,
+                    "body",
+                    f"the image '{src}' has no alt text (expected words saying what it shows, "
+                    f"like ![A group of residents at a meeting]({src}))",
+                )
+            )
         for rel, line in findings.media:
             exact = case_of(self.content_dir, rel, self.listings)
             if exact is not None:
-                problems.append(error(shown, body_line + line, "body",
-                                      f"links to '{rel}', which differs in letter case from the file '{exact}' "
-                                      f"(expected '{exact}': web servers tell capitals from small letters)"))
+                problems.append(
+                    error(
+                        shown,
+                        body_line + line,
+                        "body",
+                        f"links to '{rel}', which differs in letter case from the file '{exact}' "
+                        f"(expected '{exact}': web servers tell capitals from small letters)",
+                    )
+                )
             elif not (self.content_dir / rel).is_file():
-                problems.append(error(shown, body_line + line, "body",
-                                      f"links to '{rel}', which is not in the content folder (expected a file "
-                                      "under media/)"))
+                problems.append(
+                    error(
+                        shown,
+                        body_line + line,
+                        "body",
+                        f"links to '{rel}', which is not in the content folder (expected a file under media/)",
+                    )
+                )
         if FORBIDDEN.search(html):
             problems += _forbidden_references(html, body, shown, body_line)
         previous = 1  # the page title
@@ -119,16 +194,28 @@ class BodyRenderer:
             level = max(heading.level, 2)
             if level > previous + 1:
                 after = "the page title" if previous == 1 else f"a {'#' * previous} heading"
-                problems.append(warning(shown, body_line + heading.line, "body",
-                                        f"this {'#' * level} heading follows {after} and skips a level (expected "
-                                        f"{'#' * (previous + 1)}: people using screen readers move through a page "
-                                        "by its heading levels)"))
+                problems.append(
+                    warning(
+                        shown,
+                        body_line + heading.line,
+                        "body",
+                        f"this {'#' * level} heading follows {after} and skips a level (expected "
+                        f"{'#' * (previous + 1)}: people using screen readers move through a page "
+                        "by its heading levels)",
+                    )
+                )
             previous = level
         demoted = [h.line for h in findings.headings if h.level == 1]
         if demoted:
-            problems.append(warning(shown, body_line + demoted[0], "body",
-                                    "a heading starting with a single # was shown as ## (expected body "
-                                    "headings from ##: the title is the page's only top-level heading)"))
+            problems.append(
+                warning(
+                    shown,
+                    body_line + demoted[0],
+                    "body",
+                    "a heading starting with a single # was shown as ## (expected body "
+                    "headings from ##: the title is the page's only top-level heading)",
+                )
+            )
         return html, problems
 
 
@@ -145,8 +232,14 @@ def _forbidden_references(html: str, body: str, shown: str, body_line: int) -> l
         char = chr(code) if code <= 0x10FFFF else ""
         if char in wanted:
             line = body.count("\n", 0, match.start())
-            problems.append(error(shown, body_line + line, "body", f"the reference {match.group()} stands for "
-                                  + forbidden_message(char).removeprefix("contains ")))
+            problems.append(
+                error(
+                    shown,
+                    body_line + line,
+                    "body",
+                    f"the reference {match.group()} stands for " + forbidden_message(char).removeprefix("contains "),
+                )
+            )
             wanted.discard(char)  # once for each character is enough to find them all
     for char in sorted(wanted):  # made some other way: said once, where the body starts
         problems.append(error(shown, body_line, "body", forbidden_message(char)))
@@ -164,7 +257,7 @@ def _read_events(events: Any, body: str) -> _Findings:
     image: tuple[str, int, list[str]] | None = None  # (src, line, alt text so far)
     for event, where in events:
         if isinstance(event, dict):
-            (kind, value), = event.items()
+            ((kind, value),) = event.items()
         else:
             kind, value = event, None
         if kind == "Text" or kind == "Code":
@@ -173,7 +266,7 @@ def _read_events(events: Any, body: str) -> _Findings:
             elif heading is not None:
                 findings.headings[heading].text.append(value)
         elif kind == "Start" and isinstance(value, dict):
-            (tag, attrs), = value.items()
+            ((tag, attrs),) = value.items()
             line = bisect.bisect_left(newlines, where["start"])
             if tag == "Heading":
                 heading = len(findings.headings)
@@ -210,8 +303,14 @@ def _plain_findings(body: str, html: str) -> _Findings | None:
     the rest of the rendering): a body with no HTML of its own, no footnotes, no images, no media links,
     no top-level heading and no heading attributes, whose headings hold only text, emphasis, code and
     links. None for any other body; the event stream reads those. Tests hold the two readings equal."""
-    if "<" in body or "[^" in body or "<img" in html or "media/" in html or "<h1" in html \
-            or re.search(r"<h[1-6] ", html):
+    if (
+        "<" in body
+        or "[^" in body
+        or "<img" in html
+        or "media/" in html
+        or "<h1" in html
+        or re.search(r"<h[1-6] ", html)
+    ):
         return None
     findings = _Findings()
     for match in _PLAIN_HEADING.finditer(html):
@@ -233,8 +332,10 @@ def _plain_findings(body: str, html: str) -> _Findings | None:
 # A link nh3 keeps as it is: to a web address with a plain host name (whose last label starts with a letter,
 # so it is never read as an IP address, and no label is punycode), or a path with no scheme at all.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_SAFE_HREF = re.compile(rf'(?:https?://(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:[/?#][^"]*)?'
-                        r'|[^":]*)')
+_SAFE_HREF = re.compile(
+    rf'(?:https?://(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:[/?#][^"]*)?'
+    r'|[^":]*)'
+)
 # Each href's value, to its closing quote (checks.site_links reads the links of a body with it too).
 HREF = re.compile(r'href="([^"]*)"')
 
@@ -312,8 +413,11 @@ def _link_footnotes(html: str) -> str:
 
     def definition(match: re.Match[str]) -> str:
         number = match.group(1)
-        label = (f'<a href="#fnref-{number}" aria-label="Note {number}: back to the text">{number}</a>'
-                 if number in cited else number)
+        label = (
+            f'<a href="#fnref-{number}" aria-label="Note {number}: back to the text">{number}</a>'
+            if number in cited
+            else number
+        )
         return f'<div class="footnote-definition" id="fn-{number}"><sup class="footnote-definition-label">{label}</sup>'
 
     html = _FOOTNOTE_REFERENCE.sub(reference, html)

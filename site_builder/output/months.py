@@ -103,18 +103,27 @@ def months(site: Site) -> tuple[Month, ...]:
     """A Month for each month that has an event starting in it, first to last, each linked to the months
     before and after it that have pages."""
     by_start = sorted(site.events, key=lambda event: event.sort_key)
-    grouped = [(first, tuple(events)) for first, events in
-               groupby(by_start, key=lambda event: event.start_day.replace(day=1))]
+    grouped = [
+        (first, tuple(events)) for first, events in groupby(by_start, key=lambda event: event.start_day.replace(day=1))
+    ]
     made = [_month(first, events) for first, events in grouped]
     links = [MonthLink(month.url, month.title) for month in made]
-    return tuple(Month(month.first, month.weeks, month.events,
-                       links[n - 1] if n > 0 else None, links[n + 1] if n + 1 < len(links) else None)
-                 for n, month in enumerate(made))
+    return tuple(
+        Month(
+            month.first,
+            month.weeks,
+            month.events,
+            links[n - 1] if n > 0 else None,
+            links[n + 1] if n + 1 < len(links) else None,
+        )
+        for n, month in enumerate(made)
+    )
 
 
 def _month(first: date, events: tuple[Event, ...]) -> Month:
     on_day = {day: tuple(run) for day, run in groupby(events, key=lambda event: event.start_day)}
-    weeks = tuple(tuple(Day(day, on_day.get(day, ())) if day.month == first.month else None for day in week)
-                  for week in calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(first.year,
-                                                                                                first.month))
+    weeks = tuple(
+        tuple(Day(day, on_day.get(day, ())) if day.month == first.month else None for day in week)
+        for week in calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(first.year, first.month)
+    )
     return Month(first, weeks, events)

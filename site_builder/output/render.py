@@ -47,18 +47,21 @@ T = TypeVar("T")
 
 # Scripts and styles only from the site's own files: no inline script can run, whatever a page contains.
 # (JSON-LD blocks are data, not script, so CSP leaves them alone.)
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' https: data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' https: data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    )
+)
 # The search page runs Pagefind, which compiles WebAssembly: allowed there (and in Pagefind's worker) alone.
-SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'",
-                                                                 "script-src 'self' 'wasm-unsafe-eval'")
+SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
+)
 # What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
 # frame-ancestors works only as a header, not in a <meta>. A file opened from media/ is downloaded, never
 # shown as a page, and could run nothing if it were (media_policy decides what media/ may hold at all).
@@ -113,7 +116,7 @@ class Pager:
 
 def paginate(items: tuple, base_url: str, size: int) -> list[tuple[Pager, tuple]]:
     """Split a list into pages: base_url, then base_url/page/2/, ..."""
-    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [()]
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [()]
     urls = tuple(base_url if n == 1 else f"{base_url}page/{n}/" for n in range(1, len(chunks) + 1))
     return [(Pager(n, len(chunks), urls), chunk) for n, chunk in enumerate(chunks, start=1)]
 
@@ -229,6 +232,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         runs=_runs,
     )
     host = urlsplit(site.config.base_url).netloc
+
     def macro(name: str) -> Any:
         return getattr(env.get_template("_macros.html").module, name)
 
@@ -236,14 +240,17 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         # An item's card, by the macro its type names, is the same on every page that lists it (up to a dozen).
         def make() -> str:
             return macro(site.types[item.content_type].card)(item, heading)
+
         return env.part(("card", id(item), heading), make)
 
     def site_nav(url: str) -> Markup:
         # The same on every page of a section, and the same for a section's own list page.
         parts = url.split("/")
         section, exact = (parts[1], len(parts) == 3 and not parts[2]) if len(parts) > 2 else ("", False)
-        made = env.part(("nav", section, exact),
-                        lambda: env.get_template("_site_nav.html").render(site=site, section=section, exact=exact))
+        made = env.part(
+            ("nav", section, exact),
+            lambda: env.get_template("_site_nav.html").render(site=site, section=section, exact=exact),
+        )
         return Markup(made.rstrip("\n"))  # the call has a line of its own in base.html
 
     def reading(helper: Callable[[Event, Site], Any]) -> Callable[[Event], Any]:
@@ -302,8 +309,9 @@ class SiteMap:
         return {*(p.path for p in self.made), *(p.path for p in self.gathered), *self.fixed, *self.copies}
 
 
-def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Path,
-             calendars: CalendarWriter | None = None) -> SiteMap:
+def site_map(
+    site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Path, calendars: CalendarWriter | None = None
+) -> SiteMap:
     """The list of every page, feed and calendar of the site (see the module's docstring): a pure function
     of the Site, the bodies, the templates and the static files. Nothing is rendered."""
     copies: dict[str, Path] = {}
@@ -338,29 +346,65 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
     # Events: upcoming by month, a past archive, a page and a calendar file each.
     events = site.types["events"]
     formats = [(f, FORMAT_LABELS[f]) for f in FORMAT_LABELS if any(e.format == f for e in site.upcoming_events)]
-    page("events/index.html", "events.html", PageMeta("/events/", events.plural, events.description,
-                                                       (home,), alternates=_type_feeds(events, config.title)),
-         months=group_by_month(site.upcoming_events), past=False, formats=formats, current_format=None,
-         pager=None)
+    page(
+        "events/index.html",
+        "events.html",
+        PageMeta("/events/", events.plural, events.description, (home,), alternates=_type_feeds(events, config.title)),
+        months=group_by_month(site.upcoming_events),
+        past=False,
+        formats=formats,
+        current_format=None,
+        pager=None,
+    )
     for fmt, label in formats:
         chosen = tuple(e for e in site.upcoming_events if e.format == fmt)
-        page(f"events/format/{fmt}/index.html", "events.html",
-             PageMeta(f"/events/format/{fmt}/", f"{label} events", f"Upcoming {label.lower()} events, by month.",
-                      (home, ("Events", "/events/"))),
-             months=group_by_month(chosen), past=False, formats=formats, current_format=fmt, pager=None)
+        page(
+            f"events/format/{fmt}/index.html",
+            "events.html",
+            PageMeta(
+                f"/events/format/{fmt}/",
+                f"{label} events",
+                f"Upcoming {label.lower()} events, by month.",
+                (home, ("Events", "/events/")),
+            ),
+            months=group_by_month(chosen),
+            past=False,
+            formats=formats,
+            current_format=fmt,
+            pager=None,
+        )
     for pager, chunk in paginate(site.past_events, "/events/past/", PAST_EVENTS_PER_PAGE):
-        page(pager.urls[pager.number - 1].strip("/") + "/index.html", "events.html",
-             PageMeta(pager.urls[pager.number - 1], _paged_title("Past events", pager),
-                      "Events that have already happened, newest first.", (home, ("Events", "/events/"))),
-             months=group_by_month(chunk), past=True, formats=(), current_format=None, pager=pager)
+        page(
+            pager.urls[pager.number - 1].strip("/") + "/index.html",
+            "events.html",
+            PageMeta(
+                pager.urls[pager.number - 1],
+                _paged_title("Past events", pager),
+                "Events that have already happened, newest first.",
+                (home, ("Events", "/events/")),
+            ),
+            months=group_by_month(chunk),
+            past=True,
+            formats=(),
+            current_format=None,
+            pager=pager,
+        )
     for month in months(site):  # a calendar grid of each month with events
-        page(month.output_path, "month.html",
-             PageMeta(month.url, f"Events in {month.title}", f"Events in {month.title}, on a calendar.",
-                      (home, ("Events", "/events/"))), month=month, weekdays=WEEKDAYS)
+        page(
+            month.output_path,
+            "month.html",
+            PageMeta(
+                month.url,
+                f"Events in {month.title}",
+                f"Events in {month.title}, on a calendar.",
+                (home, ("Events", "/events/")),
+            ),
+            month=month,
+            weekdays=WEEKDAYS,
+        )
     for event in site.events:
         own_page(event)
-        own_tasks.append(Planned(event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event),
-                                 vevent=True))
+        own_tasks.append(Planned(event.ics_url.lstrip("/"), partial(calendars.render_event_entry, event), vevent=True))
 
     # Every other section: its list, a page at a time, and a page for each of its items (types.py).
     for content_type in site.types:
@@ -370,9 +414,20 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
         type_feeds = _type_feeds(content_type, config.title)
         for pager, chunk in paginate(items, f"/{content_type.folder}/", ITEMS_PER_PAGE):
             url = pager.urls[pager.number - 1]
-            page(url.strip("/") + "/index.html", "list.html",
-                 PageMeta(url, _paged_title(content_type.plural, pager), content_type.description, (home,),
-                          alternates=type_feeds), items=chunk, content_type=content_type.folder, pager=pager)
+            page(
+                url.strip("/") + "/index.html",
+                "list.html",
+                PageMeta(
+                    url,
+                    _paged_title(content_type.plural, pager),
+                    content_type.description,
+                    (home,),
+                    alternates=type_feeds,
+                ),
+                items=chunk,
+                content_type=content_type.folder,
+                pager=pager,
+            )
         for each in items:
             own_page(each)
     # Each item's calendar of its events, where its type has one (a series'); a calendar with no events to hold
@@ -382,61 +437,112 @@ def site_map(site: Site, bodies: Bodies, env: jinja2.Environment, static_dir: Pa
             for owner in site.collection(content_type.folder):
                 if held := getattr(owner, content_type.calendar):
                     name = content_type.calendar_name.format(title=owner.title)
-                    gathered_calendar(owner.ics_url.lstrip("/"), held, f"{name} ({config.title})", owner.summary,
-                                      owner.url)
+                    gathered_calendar(
+                        owner.ics_url.lstrip("/"), held, f"{name} ({config.title})", owner.summary, owner.url
+                    )
 
-    page("topics/index.html", "topics.html",
-         PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,)))
+    page(
+        "topics/index.html", "topics.html", PageMeta("/topics/", "Topics", "Everything on the site, by topic.", (home,))
+    )
     for topic in site.topics:
         own: tuple[tuple[str, str, str], ...] = ((RSS, f"{topic.name}: new on {config.title}", topic.url + "feed.xml"),)
         own += ((ICS, f"{topic.name} events (calendar)", topic.ics_url),) if topic.events else ()
-        page(topic.output_path, "topic.html",
-             PageMeta(topic.url, topic.name, f"Events, clusters, offers, stories and resources about "
-                      f"{topic.name}.", (home, ("Topics", "/topics/")), alternates=own), topic=topic)
+        page(
+            topic.output_path,
+            "topic.html",
+            PageMeta(
+                topic.url,
+                topic.name,
+                f"Events, clusters, offers, stories and resources about {topic.name}.",
+                (home, ("Topics", "/topics/")),
+                alternates=own,
+            ),
+            topic=topic,
+        )
         if topic.events:
-            gathered_calendar(topic.ics_url.lstrip("/"), topic.events, f"{topic.name} events ({config.title})",
-                              f"Events about {topic.name} from {config.title}.", topic.url)
+            gathered_calendar(
+                topic.ics_url.lstrip("/"),
+                topic.events,
+                f"{topic.name} events ({config.title})",
+                f"Events about {topic.name} from {config.title}.",
+                topic.url,
+            )
 
     for content_type in site.types:  # types with no section of their own, such as plain pages
         if content_type.listing is None:
             for plain in site.collection(content_type.folder):
                 own_page(plain)
 
-    page("calendars/index.html", "calendars.html",
-         PageMeta("/calendars/", "Subscribe to our calendars", "Add our events to Google Calendar, Outlook or "
-                  "Apple Calendar, and see new and changed events as they happen.", (home,)))
+    page(
+        "calendars/index.html",
+        "calendars.html",
+        PageMeta(
+            "/calendars/",
+            "Subscribe to our calendars",
+            "Add our events to Google Calendar, Outlook or "
+            "Apple Calendar, and see new and changed events as they happen.",
+            (home,),
+        ),
+    )
 
     # Search: the Pagefind index of every page (made by render_site, once all are rendered), and a page
     # that searches it, and lists everything A to Z without JavaScript.
-    page("search/index.html", "search.html",
-         PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)))
+    page(
+        "search/index.html",
+        "search.html",
+        PageMeta("/search/", "Search", "Search everything on the site, or browse it all from A to Z.", (home,)),
+    )
 
-    page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.",
-                                          noindex=True))
+    page("404.html", "404.html", PageMeta("/404.html", "Page not found", "This page could not be found.", noindex=True))
 
     # Feeds: the site's news, each type's that has one (types.py) and each topic's.
     news = tuple(item for item in site.items if site.types[item.content_type].news)
     feeds = [("feed.xml", news, config.title, "/", config.description)]
     for t in site.types:
         if t.feed_url and t.section_url:
-            feeds.append((t.feed_url.lstrip("/"), site.collection(t.folder), f"{t.plural}: {config.title}",
-                          t.section_url, f"New {t.plural.lower()} from {config.title}."))
+            feeds.append(
+                (
+                    t.feed_url.lstrip("/"),
+                    site.collection(t.folder),
+                    f"{t.plural}: {config.title}",
+                    t.section_url,
+                    f"New {t.plural.lower()} from {config.title}.",
+                )
+            )
     for topic in site.topics:
-        feeds.append((topic.url.lstrip("/") + "feed.xml", topic.items, f"{topic.name}: {config.title}", topic.url,
-                      f"Everything new about {topic.name} from {config.title}."))
+        feeds.append(
+            (
+                topic.url.lstrip("/") + "feed.xml",
+                topic.items,
+                f"{topic.name}: {config.title}",
+                topic.url,
+                f"Everything new about {topic.name} from {config.title}.",
+            )
+        )
     for path, items, title, link, description in feeds:
         tasks.append(Planned(path, partial(_feed, site, bodies, items, title, link, "/" + path, description)))
-    gathered_calendar("events.ics", subscription_events(site), config.title + " events",
-                      f"Events from {config.title}.", "/events/")
+    gathered_calendar(
+        "events.ics", subscription_events(site), config.title + " events", f"Events from {config.title}.", "/events/"
+    )
     tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
-    fixed = {**admin_files(config.cms), "_headers": (HEADERS + (ADMIN_HEADERS if config.cms else "")).encode(),
-             "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode()}
+    fixed = {
+        **admin_files(config.cms),
+        "_headers": (HEADERS + (ADMIN_HEADERS if config.cms else "")).encode(),
+        "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode(),
+    }
     return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap, calendars, env)
 
 
-def render_site(site: Site, bodies: Bodies, templates_dir: Path, static_dir: Path, workers: int = 1,
-                progress: Callable[[int, int], None] | None = None, sink: Sink | None = None,
-                plan: SiteMap | None = None) -> Rendered:
+def render_site(
+    site: Site,
+    bodies: Bodies,
+    templates_dir: Path,
+    static_dir: Path,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    sink: Sink | None = None,
+    plan: SiteMap | None = None,
+) -> Rendered:
     """Render every file of the site map (`plan`, or worked out here) across `workers`. With a sink, each
     page and calendar goes to it as soon as it is made, by the worker that made it (so writing shares the
     cores and nothing large travels back); without one, all are kept in memory."""
@@ -487,8 +593,9 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
     env = make_environment(templates_dir, site)
     path, template, meta = item_page(item, site)
     assets = _static_assets(static_dir, {})
-    return path, _render_page(env.get_template(template), dict(site=site, page=meta, assets=assets, item=item,
-                                                               body=body))
+    return path, _render_page(
+        env.get_template(template), dict(site=site, page=meta, assets=assets, item=item, body=body)
+    )
 
 
 def _made(sink: Sink | None, planned: Planned) -> tuple[bytes | None, tuple[str, bytes] | None, str | None]:
@@ -518,13 +625,18 @@ def _render_page(template: jinja2.Template, context: dict[str, Any]) -> bytes:
     return template.render(**context).encode("utf-8")
 
 
-def _item_meta(item: Item, site: Site, breadcrumbs: tuple[tuple[str, str], ...] | None = None,
-               alternates: tuple[tuple[str, str, str], ...] = ()) -> PageMeta:
+def _item_meta(
+    item: Item,
+    site: Site,
+    breadcrumbs: tuple[tuple[str, str], ...] | None = None,
+    alternates: tuple[tuple[str, str, str], ...] = (),
+) -> PageMeta:
     if breadcrumbs is None:
         content_type = site.types[item.content_type]
         breadcrumbs = (("Home", "/"), (content_type.plural, f"/{content_type.folder}/"))
-    return PageMeta(item.url, item.title, item.summary, breadcrumbs, item.updated or item.published,
-                    alternates=alternates)
+    return PageMeta(
+        item.url, item.title, item.summary, breadcrumbs, item.updated or item.published, alternates=alternates
+    )
 
 
 def _type_feeds(content_type: ContentType, site_title: str) -> tuple[tuple[str, str, str], ...]:
@@ -539,8 +651,9 @@ def _runs(items: Any, attribute: str) -> list[tuple[Any, list]]:
     return [(key, list(run)) for key, run in itertools.groupby(items, key=lambda item: getattr(item, attribute))]
 
 
-def _feed(site: Site, bodies: Bodies, items: tuple[Item, ...], title: str, url: str, feed_url: str,
-          description: str) -> bytes:
+def _feed(
+    site: Site, bodies: Bodies, items: tuple[Item, ...], title: str, url: str, feed_url: str, description: str
+) -> bytes:
     """An RSS feed of the newest of these items."""
     return render_rss(site, bodies, feed_items(items, site), title, url, feed_url, description)
 
@@ -560,5 +673,4 @@ def _static_assets(static_dir: Path, copies: dict[str, Path]) -> dict[str, str]:
 def _json_ld(data: Any) -> str:
     """JSON for a <script type="application/ld+json">: '<' escaped so no text can close the script."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=None)
-    return jinja2.utils.markupsafe.Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")
-                                          .replace("&", "\\u0026"))
+    return jinja2.utils.markupsafe.Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -71,16 +71,21 @@ def index_files(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
         index_id = service.ask([{"type": "NewIndex", "config": {"keep_index_url": False}}])[0]["index_id"]
         indexed = service.ask([{"type": "AddDir", "index_id": index_id, "path": str(folder), "glob": None}])[0]
         if indexed.get("page_count") != count:
-            raise SiteError(f"Pagefind indexed {indexed.get('page_count')} of the site's {count} searchable "
-                            "pages", 3)
+            raise SiteError(f"Pagefind indexed {indexed.get('page_count')} of the site's {count} searchable pages", 3)
         files = service.ask([{"type": "GetFiles", "index_id": index_id}])[0]["files"]
-    return canonical({f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"]) for file in sorted(
-        files, key=lambda file: file["path"]) if not file["path"].startswith(UNUSED)})
+    return canonical(
+        {
+            f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"])
+            for file in sorted(files, key=lambda file: file["path"])
+            if not file["path"].startswith(UNUSED)
+        }
+    )
 
 
 def executable() -> Path:
     """The Pagefind binary that the `pagefind[bin]` package installed."""
     from pagefind.service import get_executable
+
     found = get_executable()
     if found is None:
         raise SiteError("the Pagefind binary is missing: reinstall with `pip install 'pagefind[bin]'`", 3)
@@ -93,8 +98,9 @@ class Service:
 
     def __init__(self) -> None:
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([str(executable()), "--service"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.log)
+        self.process = subprocess.Popen(
+            [str(executable()), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
+        )
         self.next_id = 0
 
     def __enter__(self) -> "Service":
@@ -122,8 +128,7 @@ class Service:
         def write() -> None:
             try:
                 for n, payload in enumerate(payloads, start=first):
-                    stdin.write(base64.b64encode(json.dumps({"message_id": n, "payload": payload}).encode())
-                                + b",")
+                    stdin.write(base64.b64encode(json.dumps({"message_id": n, "payload": payload}).encode()) + b",")
                 stdin.flush()
             except BrokenPipeError:
                 pass  # Pagefind stopped: reading says so
@@ -143,7 +148,7 @@ class Service:
                 continue  # a long response (the index files) arrives in many chunks
             cut = buffer.rfind(b",")
             messages = bytes(buffer[:cut]).split(b",")
-            del buffer[:cut + 1]
+            del buffer[: cut + 1]
             for message in messages:
                 response = json.loads(base64.b64decode(message))
                 payload = response.get("payload") or {}
@@ -209,7 +214,7 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def _named(language: str, packed: bytes, length: int) -> str:
-    return f"{language}_" + hashlib.sha256(packed).hexdigest()[:length - len(language) - 1]
+    return f"{language}_" + hashlib.sha256(packed).hexdigest()[: length - len(language) - 1]
 
 
 def _unpack(data: bytes) -> Any:
@@ -232,15 +237,15 @@ def _decode(raw: bytes, at: int) -> tuple[Any, int]:
         number = info
     else:
         size = 1 << (info - 24)
-        number, at = int.from_bytes(raw[at:at + size], "big"), at + size
+        number, at = int.from_bytes(raw[at : at + size], "big"), at + size
     if major == 0:
         return number, at
     if major == 1:
         return -1 - number, at
     if major == 2:
-        return bytes(raw[at:at + number]), at + number
+        return bytes(raw[at : at + number]), at + number
     if major == 3:
-        return raw[at:at + number].decode("utf-8"), at + number
+        return raw[at : at + number].decode("utf-8"), at + number
     if major == 4:
         items = []
         for _ in range(number):

@@ -26,10 +26,26 @@ ATTENDANCE = {
 SCHEMA = "https://schema.org/"
 CURRENCIES = {"£": "GBP", "€": "EUR", "$": "USD"}
 # A price without a currency sign is in the money of the site's country.
-COUNTRY_CURRENCIES = {"GB": "GBP", "IM": "GBP", "JE": "GBP", "GG": "GBP", "US": "USD", "IE": "EUR", "FR": "EUR",
-                      "DE": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR", "BE": "EUR", "PT": "EUR", "AT": "EUR"}
-_AMOUNT = re.compile(r"([£€$])\s*(\d[\d,]*(?:\.\d{1,2})?)|\b(GBP|EUR|USD)\s*(\d[\d,]*(?:\.\d{1,2})?)|"
-                     r"(\d[\d,]*(?:\.\d{1,2})?)\s*(GBP|EUR|USD)\b|(\d[\d,]*(?:\.\d{1,2})?)\s*p\b")
+COUNTRY_CURRENCIES = {
+    "GB": "GBP",
+    "IM": "GBP",
+    "JE": "GBP",
+    "GG": "GBP",
+    "US": "USD",
+    "IE": "EUR",
+    "FR": "EUR",
+    "DE": "EUR",
+    "ES": "EUR",
+    "IT": "EUR",
+    "NL": "EUR",
+    "BE": "EUR",
+    "PT": "EUR",
+    "AT": "EUR",
+}
+_AMOUNT = re.compile(
+    r"([£€$])\s*(\d[\d,]*(?:\.\d{1,2})?)|\b(GBP|EUR|USD)\s*(\d[\d,]*(?:\.\d{1,2})?)|"
+    r"(\d[\d,]*(?:\.\d{1,2})?)\s*(GBP|EUR|USD)\b|(\d[\d,]*(?:\.\d{1,2})?)\s*p\b"
+)
 
 
 def event_json_ld(event: Event, site: Site) -> dict[str, Any]:
@@ -80,8 +96,10 @@ def event_json_ld(event: Event, site: Site) -> dict[str, Any]:
 
 
 def _offer(event: Event, site: Site, page: str) -> dict[str, Any]:
-    offer: dict[str, Any] = {"@type": "Offer", "url": event.booking.url if event.booking and
-                             event.booking.url.startswith("https:") else page}
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "url": event.booking.url if event.booking and event.booking.url.startswith("https:") else page,
+    }
     price = price_of(event.cost, COUNTRY_CURRENCIES.get(site.config.country, "GBP"))
     if price is not None:
         offer["price"], offer["priceCurrency"] = price

@@ -47,12 +47,18 @@ def check_output_folder(output_dir: Path, protected: dict[str, Path], inputs: di
     for what, folder in {**protected, **inputs}.items():
         folder = folder.resolve()
         if out == folder or folder.is_relative_to(out):
-            raise SiteError(f"refusing to use {output_dir} as the output folder: it is or contains the {what} "
-                            f"({folder}); choose a separate folder such as output/", 2)
+            raise SiteError(
+                f"refusing to use {output_dir} as the output folder: it is or contains the {what} "
+                f"({folder}); choose a separate folder such as output/",
+                2,
+            )
     for what, folder in inputs.items():
         if out.is_relative_to(folder.resolve()):
-            raise SiteError(f"refusing to use {output_dir} as the output folder: it is inside the {what} "
-                            f"({folder.resolve()}); choose a folder outside it", 2)
+            raise SiteError(
+                f"refusing to use {output_dir} as the output folder: it is inside the {what} "
+                f"({folder.resolve()}); choose a folder outside it",
+                2,
+            )
     _refuse_foreign(output_dir.absolute())
 
 
@@ -89,8 +95,9 @@ def _swap_in(folder: Path, output_dir: Path, replaced_files: int) -> None:
         os.rename(folder, output_dir)
         return
     _exchange(folder, output_dir)  # the staging folder now holds the previous site
-    _remove_replaced(folder, output_dir.with_name(f".{output_dir.name}.old-{folder.name.rpartition('-')[2]}"),
-                     replaced_files)
+    _remove_replaced(
+        folder, output_dir.with_name(f".{output_dir.name}.old-{folder.name.rpartition('-')[2]}"), replaced_files
+    )
 
 
 # A replaced site of more files than this is removed by a process of its own, after the build has returned.
@@ -220,8 +227,11 @@ class Staging:
                 self._folder_for(rel)
                 info = source.stat()
                 old = self.live.get(rel)
-                if not (old is not None and (old.st_size, old.st_mtime_ns) == (info.st_size, info.st_mtime_ns)
-                        and self._link(rel)):
+                if not (
+                    old is not None
+                    and (old.st_size, old.st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+                    and self._link(rel)
+                ):
                     shutil.copy2(source, f"{self.root}/{rel}")
             except OSError as exc:
                 raise SiteError(_explain(exc, self.output_dir)) from None
@@ -265,7 +275,7 @@ def _write_new(path: str, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(handle, view):]
+            view = view[os.write(handle, view) :]
     finally:
         os.close(handle)
 
@@ -274,8 +284,11 @@ def _refuse_foreign(output_dir: Path) -> None:
     if output_dir.is_symlink() or (output_dir.exists() and not output_dir.is_dir()):
         raise SiteError(f"the output path {output_dir} exists and is not a folder; remove it or choose another", 2)
     if output_dir.is_dir() and any(output_dir.iterdir()) and not (output_dir / MARKER).is_file():
-        raise SiteError(f"the output folder {output_dir} has files this tool did not write; "
-                        "choose an empty or new folder (nothing was changed)", 2)
+        raise SiteError(
+            f"the output folder {output_dir} has files this tool did not write; "
+            "choose an empty or new folder (nothing was changed)",
+            2,
+        )
 
 
 @contextmanager
@@ -286,8 +299,11 @@ def _build_lock(output_dir: Path) -> Iterator[None]:
         with exclusive(lock_path):
             yield
     except Held:
-        raise SiteError(f"another build is writing {output_dir} right now; wait for it to finish and "
-                        "run this one again (nothing was changed)", BUSY) from None
+        raise SiteError(
+            f"another build is writing {output_dir} right now; wait for it to finish and "
+            "run this one again (nothing was changed)",
+            BUSY,
+        ) from None
 
 
 def _remove_abandoned_staging(output_dir: Path) -> None:

@@ -66,8 +66,15 @@ def check_body_links(site: Site, bodies: Bodies, existing: set[str]) -> list[Pro
             target = output_for_url(url.replace("&amp;", "&"))
             if target not in existing and target + "/index.html" not in existing:
                 line = body.link_lines[n] if n < len(body.link_lines) else 1
-                problems.append(warning(item.source, line, "body", f"links to {url}, which is not a page or "
-                                        "file on this site (expected a page's address, like /events/)"))
+                problems.append(
+                    warning(
+                        item.source,
+                        line,
+                        "body",
+                        f"links to {url}, which is not a page or "
+                        "file on this site (expected a page's address, like /events/)",
+                    )
+                )
     return problems
 
 
@@ -78,13 +85,25 @@ def check_records(records: list[Record], today: date, tz: ZoneInfo, types: Conte
         data = record.data
         title, summary = data["title"].casefold(), data["summary"].casefold().rstrip(".!? ")
         if summary == title or summary.startswith(title) and len(summary) < len(title) + 15:
-            problems.append(warning(record.shown, record.line("summary"), "summary",
-                                    "repeats the title (expected a sentence on what it is about and who "
-                                    "it is for)"))
+            problems.append(
+                warning(
+                    record.shown,
+                    record.line("summary"),
+                    "summary",
+                    "repeats the title (expected a sentence on what it is about and who it is for)",
+                )
+            )
         # Types whose new items are news expect `published` (types.ContentType.published).
         if types[record.kind].published == "expected" and "published" not in data and "updated" not in data:
-            problems.append(warning(record.shown, 1, "published", "is missing, so this is left out of the news "
-                                    "feed (expected `published:` with the day it was announced)"))
+            problems.append(
+                warning(
+                    record.shown,
+                    1,
+                    "published",
+                    "is missing, so this is left out of the news "
+                    "feed (expected `published:` with the day it was announced)",
+                )
+            )
         if record.kind == "events" and data.get("booking") and data.get("status", "scheduled") == "scheduled":
             problems += _booking_warnings(record, today, tz)
     problems += _topic_warnings(records)
@@ -97,11 +116,25 @@ def _booking_warnings(record: Record, today: date, tz: ZoneInfo) -> list[Problem
     deadline = record.data["booking"].get("deadline")
     line = record.line("booking")
     if end_day < today and (deadline is None or deadline >= today):
-        return [warning(record.shown, line, "booking", "this event has already happened but is still taking "
-                        "bookings (expected no `booking`, or a `deadline` that has passed)")]
+        return [
+            warning(
+                record.shown,
+                line,
+                "booking",
+                "this event has already happened but is still taking "
+                "bookings (expected no `booking`, or a `deadline` that has passed)",
+            )
+        ]
     if deadline and deadline > start_day:
-        return [warning(record.shown, line, "booking.deadline", f"{deadline.isoformat()} is after the event starts "
-                        f"on {start_day.isoformat()} (expected a deadline on or before the day)")]
+        return [
+            warning(
+                record.shown,
+                line,
+                "booking.deadline",
+                f"{deadline.isoformat()} is after the event starts "
+                f"on {start_day.isoformat()} (expected a deadline on or before the day)",
+            )
+        ]
     return []
 
 
@@ -125,13 +158,14 @@ def _topic_warnings(records: list[Record]) -> list[Problem]:
             files[name].append(record.shown)
     spelled = {slug: sorted(names) for slug, names in spellings.items() if len(names) > 1}
     # The first few files of each spelling, then of every other spelling of its topic, in order of file.
-    first_files = {slug: sorted((f, s) for s in names for f in sorted(set(files[s]))[:_SHOWN])
-                   for slug, names in spelled.items()}
+    first_files = {
+        slug: sorted((f, s) for s in names for f in sorted(set(files[s]))[:_SHOWN]) for slug, names in spelled.items()
+    }
     messages: dict[str, str] = {}
 
     def spelling_message(slug: str, name: str) -> str:
         if name not in messages:
-            others = [s for s in spelled[slug][:_SHOWN + 1] if s != name][:_SHOWN]
+            others = [s for s in spelled[slug][: _SHOWN + 1] if s != name][:_SHOWN]
             more = len(spelled[slug]) - 1 - len(others)
             shown = ", ".join(repr(s) for s in others) + (f" and {more} other spellings" if more else "")
             where: list[str] = []
@@ -140,8 +174,9 @@ def _topic_warnings(records: list[Record]) -> list[Problem]:
                     where.append(file)
                     if len(where) == _SHOWN:
                         break
-            messages[name] = f"{name!r} is spelled {shown} in {', '.join(where)} (expected one spelling; they " \
-                             "share one topic page)"
+            messages[name] = (
+                f"{name!r} is spelled {shown} in {', '.join(where)} (expected one spelling; they share one topic page)"
+            )
         return messages[name]
 
     close = _close_topics([slug for slug, n in uses.items() if n == 1], list(uses))
@@ -153,9 +188,15 @@ def _topic_warnings(records: list[Record]) -> list[Problem]:
                 problems.append(warning(record.shown, record.line("topics"), "topics", spelling_message(slug, name)))
             if slug in close:
                 other = sorted(spellings[close[slug]])[0]
-                problems.append(warning(record.shown, record.line("topics"), "topics",
-                                        f"{name!r} is used only here and is close to {other!r} (expected "
-                                        f"{other!r}, if that is what you mean)"))
+                problems.append(
+                    warning(
+                        record.shown,
+                        record.line("topics"),
+                        "topics",
+                        f"{name!r} is used only here and is close to {other!r} (expected "
+                        f"{other!r}, if that is what you mean)",
+                    )
+                )
     return problems
 
 
@@ -175,7 +216,7 @@ def _close_topics(lonely: list[str], every: list[str]) -> dict[str, str]:
         for length in (len(slug), len(slug) - 1, len(slug) + 1):
             group = by_length.get(length, [])
             at = bisect.bisect_left(group, slug)
-            for other in group[max(0, at - _TOPIC_NEIGHBOURS):at + _TOPIC_NEIGHBOURS + 1]:
+            for other in group[max(0, at - _TOPIC_NEIGHBOURS) : at + _TOPIC_NEIGHBOURS + 1]:
                 if other == slug:
                     continue
                 matcher.set_seq1(other)

@@ -10,8 +10,20 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def long_date(day: date) -> str:
@@ -69,8 +81,10 @@ def moment_when(moment: date | datetime, tz: ZoneInfo) -> str:
 def clocks_change(day: date, tz: ZoneInfo) -> bool:
     """Whether the clocks of `tz` go forward or back during this day."""
     after = day + timedelta(days=1)
-    return datetime(day.year, day.month, day.day, tzinfo=tz).utcoffset() != \
-        datetime(after.year, after.month, after.day, tzinfo=tz).utcoffset()
+    return (
+        datetime(day.year, day.month, day.day, tzinfo=tz).utcoffset()
+        != datetime(after.year, after.month, after.day, tzinfo=tz).utcoffset()
+    )
 
 
 def zoned_clock(moment: datetime) -> str:

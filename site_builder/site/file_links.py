@@ -54,15 +54,28 @@ def link_content_files(records: list[Record], pages: dict[str, str]) -> tuple[li
             if url is None:
                 close = difflib.get_close_matches(from_folder or written, list(pages), n=1, cutoff=0.75)
                 hint = f"; did you mean '{posixpath.relpath(close[0], record.kind)}'?" if close else ""
-                problems.append(warning(record.shown, line, "body", f"links to '{written}', which is not a "
-                                        "content file (expected the name of one, like 'other-event.md' in this "
-                                        f"folder or '../series/money-matters.md' in another{hint})"))
+                problems.append(
+                    warning(
+                        record.shown,
+                        line,
+                        "body",
+                        f"links to '{written}', which is not a "
+                        "content file (expected the name of one, like 'other-event.md' in this "
+                        f"folder or '../series/money-matters.md' in another{hint})",
+                    )
+                )
                 return match[0]
             links.append(url)
             lines.append(line)
             return f'href="{url}{match[2] or ""}"'
 
         html = _FILE_HREF.sub(link, record.body_html)
-        linked.append(dataclasses.replace(record, body_html=html, body_links=tuple(links),
-                                          body_link_lines=tuple(lines) if len(lines) == len(links) else ()))
+        linked.append(
+            dataclasses.replace(
+                record,
+                body_html=html,
+                body_links=tuple(links),
+                body_link_lines=tuple(lines) if len(lines) == len(links) else (),
+            )
+        )
     return linked, problems

@@ -166,11 +166,14 @@ class Item:
         # Only what the item does not carry comes here: its declared fields are in its __dict__ (`carry`).
         if name.startswith("__"):
             raise AttributeError(name)
-        raise AttributeError(f"{self.__dict__.get('content_type', 'this item')!r} has no field {name!r} "
-                             "(declared fields are types.ContentType.fields)")
+        raise AttributeError(
+            f"{self.__dict__.get('content_type', 'this item')!r} has no field {name!r} "
+            "(declared fields are types.ContentType.fields)"
+        )
 
 
 # The classes of the standard types: only what is worked out from the fields each type declares.
+
 
 @dataclass(frozen=True, eq=False)
 class Event(Item):
@@ -222,7 +225,8 @@ class Event(Item):
     @property
     def status_label(self) -> str:
         return {"scheduled": "", "cancelled": "Cancelled", "postponed": "Postponed", "full": "Fully booked"}[
-            self.status]
+            self.status
+        ]
 
     @property
     def bookable(self) -> bool:
@@ -249,8 +253,9 @@ class Cluster(Item):
 
     @property
     def status_label(self) -> str:
-        return {"coming-soon": "Coming soon", "open": "Open to join", "running": "Running",
-                "closed": "Closed"}[self.status]
+        return {"coming-soon": "Coming soon", "open": "Open to join", "running": "Running", "closed": "Closed"}[
+            self.status
+        ]
 
     @property
     def upcoming(self) -> tuple[Event, ...]:
@@ -344,8 +349,7 @@ class Site:
         try:
             return self.collections[name]
         except KeyError:
-            raise AttributeError(f"the site has no {name!r} (its types are {', '.join(self.collections)})") \
-                from None
+            raise AttributeError(f"the site has no {name!r} (its types are {', '.join(self.collections)})") from None
 
     @property
     def upcoming_events(self) -> tuple[Event, ...]:

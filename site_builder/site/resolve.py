@@ -37,10 +37,15 @@ def topic_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def resolve_site(config: Config, records: list[Record], today: date, types: ContentTypes,
-                 hidden: dict[str, set[str]] | None = None,
-                 broken: dict[str, set[str]] | None = None,
-                 pictures: dict[str, Picture] | None = None) -> tuple[Site, list[Problem]]:
+def resolve_site(
+    config: Config,
+    records: list[Record],
+    today: date,
+    types: ContentTypes,
+    hidden: dict[str, set[str]] | None = None,
+    broken: dict[str, set[str]] | None = None,
+    pictures: dict[str, Picture] | None = None,
+) -> tuple[Site, list[Problem]]:
     """Build the Site from every record, reporting cross-file problems. `hidden` names the drafts left out,
     by folder, so a reference to one can say so; `broken` the files left out for errors of their own, which
     a reference to is not reported (their errors are); `pictures` are the image stage's, by original."""
@@ -61,9 +66,14 @@ def resolve_site(config: Config, records: list[Record], today: date, types: Cont
     topics = _gather_topics(items, types, problems)
     _link_related(items, types)
 
-    site = Site(config=config, today=today, types=types, topics=topics,
-                default_image=image_of({"src": config.image.lstrip("/")}, pictures or {}) if config.image else None,
-                collections={t.folder: in_site_order(t, items[t.folder], config) for t in types})
+    site = Site(
+        config=config,
+        today=today,
+        types=types,
+        topics=topics,
+        default_image=image_of({"src": config.image.lstrip("/")}, pictures or {}) if config.image else None,
+        collections={t.folder: in_site_order(t, items[t.folder], config) for t in types},
+    )
     return site, problems
 
 
@@ -82,15 +92,25 @@ def _unique(records: list[Record], types: ContentTypes, problems: list[Problem])
     for record in records:
         content_type = types[record.kind]
         if content_type.top_level and record.slug in reserved:
-            problems.append(error(record.shown, record.line("slug"), "slug",
-                                  f"'{record.slug}' is a section of the site (expected another slug for "
-                                  "this page)"))
+            problems.append(
+                error(
+                    record.shown,
+                    record.line("slug"),
+                    "slug",
+                    f"'{record.slug}' is a section of the site (expected another slug for this page)",
+                )
+            )
             continue
         # Slugs a section's own pages use: /events/past/, /events/format/online/, /stories/page/2/.
         if record.slug in content_type.section_pages:
-            problems.append(error(record.shown, record.line("slug"), "slug",
-                                  f"'{record.slug}' is used by the site for /{record.kind}/{record.slug}/ "
-                                  "(expected another slug)"))
+            problems.append(
+                error(
+                    record.shown,
+                    record.line("slug"),
+                    "slug",
+                    f"'{record.slug}' is used by the site for /{record.kind}/{record.slug}/ (expected another slug)",
+                )
+            )
             continue
         claimed[(record.kind, record.slug)].append(record)
     kept = []
@@ -98,17 +118,29 @@ def _unique(records: list[Record], types: ContentTypes, problems: list[Problem])
         if len(group) > 1:
             for record in group:
                 others = ", ".join(r.shown for r in group if r is not record)
-                problems.append(error(record.shown, record.line("slug"), "slug",
-                                      f"'{slug}' is also the slug of {others} (expected a slug of its own: "
-                                      "rename one file or set `slug:`)"))
+                problems.append(
+                    error(
+                        record.shown,
+                        record.line("slug"),
+                        "slug",
+                        f"'{slug}' is also the slug of {others} (expected a slug of its own: "
+                        "rename one file or set `slug:`)",
+                    )
+                )
             continue
         kept.append(group[0])
     return kept
 
 
-def _link_references(items: dict[str, list[Any]], by_type: dict[str, list[Record]], types: ContentTypes,
-                     config: Config, problems: list[Problem], hidden: dict[str, set[str]],
-                     broken: dict[str, set[str]]) -> None:
+def _link_references(
+    items: dict[str, list[Any]],
+    by_type: dict[str, list[Record]],
+    types: ContentTypes,
+    config: Config,
+    problems: list[Problem],
+    hidden: dict[str, set[str]],
+    broken: dict[str, set[str]],
+) -> None:
     """Link each item to the items its fields name (an event to its series and cluster), and each named item
     to those that name it, in their type's order (a series to its events), as the types declare
     (types.ContentType.references)."""
@@ -130,15 +162,34 @@ def _link_references(items: dict[str, list[Any]], by_type: dict[str, list[Record
                     if wanted in broken.get(folder, ()):
                         continue
                     if wanted in hidden.get(folder, ()):
-                        problems.append(error(record.shown, record.line(name), name, f"'{wanted}' is a draft "
-                                              "(expected it published, without `draft: true`, or a build with "
-                                              "--drafts)"))
+                        problems.append(
+                            error(
+                                record.shown,
+                                record.line(name),
+                                name,
+                                f"'{wanted}' is a draft "
+                                "(expected it published, without `draft: true`, or a build with "
+                                "--drafts)",
+                            )
+                        )
                         continue
-                    hint = f"a file name from {folder}/; did you mean '{close[0]}'?" if close else \
-                        (f"one of {', '.join(sorted(known))}" if known else
-                         f"a file in {folder}/ first; there are none")
-                    problems.append(error(record.shown, record.line(name), name,
-                                          f"there is no {name} '{wanted}' in {folder}/ (expected {hint})"))
+                    hint = (
+                        f"a file name from {folder}/; did you mean '{close[0]}'?"
+                        if close
+                        else (
+                            f"one of {', '.join(sorted(known))}"
+                            if known
+                            else f"a file in {folder}/ first; there are none"
+                        )
+                    )
+                    problems.append(
+                        error(
+                            record.shown,
+                            record.line(name),
+                            name,
+                            f"there is no {name} '{wanted}' in {folder}/ (expected {hint})",
+                        )
+                    )
                     continue
                 link(item, **{name: known[wanted]})
                 naming[name][wanted].append(item)
@@ -156,8 +207,14 @@ def _gather_topics(items: dict[str, list[Any]], types: ContentTypes, problems: l
             for name in item.topic_names:
                 slug = topic_slug(name)
                 if not slug:
-                    problems.append(error(item.source, 1, "topics", f"the topic {name!r} has no letters or digits "
-                                          "to make a web address from (expected words)"))
+                    problems.append(
+                        error(
+                            item.source,
+                            1,
+                            "topics",
+                            f"the topic {name!r} has no letters or digits to make a web address from (expected words)",
+                        )
+                    )
                     continue
                 if not tagged[slug] or tagged[slug][-1] is not item:  # a topic named twice in one item
                     tagged[slug].append(item)
@@ -167,8 +224,9 @@ def _gather_topics(items: dict[str, list[Any]], types: ContentTypes, problems: l
         # The most used spelling names the topic; ties go to the first in sorted order.
         name = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         ordered = sorted(items_tagged, key=partial(_topic_order, place))
-        topics[slug] = Topic(name, slug, f"/topics/{slug}/", f"topics/{slug}/index.html",
-                             f"/topics/{slug}.ics", tuple(ordered))
+        topics[slug] = Topic(
+            name, slug, f"/topics/{slug}/", f"topics/{slug}/index.html", f"/topics/{slug}.ics", tuple(ordered)
+        )
     for kind in types.folders:
         for item in items[kind]:
             own = []
@@ -203,7 +261,7 @@ def _link_related(items: dict[str, list[Any]], types: ContentTypes) -> None:
             if other.topics and not (isinstance(other, Event) and other.is_past):
                 groups[frozenset(t.slug for t in other.topics)].append(other)
     # Each group keeps only its first RELATED_LIMIT + 1 in order: one may be the item itself.
-    heads = {key: sorted((order(o), o) for o in group)[:RELATED_LIMIT + 1] for key, group in groups.items()}
+    heads = {key: sorted((order(o), o) for o in group)[: RELATED_LIMIT + 1] for key, group in groups.items()}
     keys_by_topic: dict[str, list[frozenset[str]]] = defaultdict(list)
     for key in heads:
         for slug in key:
@@ -218,8 +276,11 @@ def _link_related(items: dict[str, list[Any]], types: ContentTypes) -> None:
             link(item, related=tuple(o for o in ranked[mine] if o is not item)[:RELATED_LIMIT])
 
 
-def _rank_related(mine: frozenset[str], heads: dict[frozenset[str], list[tuple[tuple, Item]]],
-                  keys_by_topic: dict[str, list[frozenset[str]]]) -> list[Item]:
+def _rank_related(
+    mine: frozenset[str],
+    heads: dict[frozenset[str], list[tuple[tuple, Item]]],
+    keys_by_topic: dict[str, list[frozenset[str]]],
+) -> list[Item]:
     """The first RELATED_LIMIT + 1 candidates for items with the topics `mine`: most topics shared first, so
     the groups sharing the most are read first, and those sharing fewer only while places are left."""
     by_shared: dict[int, list[frozenset[str]]] = defaultdict(list)
@@ -228,8 +289,10 @@ def _rank_related(mine: frozenset[str], heads: dict[frozenset[str], list[tuple[t
     chosen: list[Item] = []
     for shared in sorted(by_shared, reverse=True):
         candidates = (entry for key in by_shared[shared] for entry in heads[key])
-        chosen += [other for _, other in heapq.nsmallest(RELATED_LIMIT + 1 - len(chosen), candidates,
-                                                         key=lambda entry: entry[0])]
+        chosen += [
+            other
+            for _, other in heapq.nsmallest(RELATED_LIMIT + 1 - len(chosen), candidates, key=lambda entry: entry[0])
+        ]
         if len(chosen) > RELATED_LIMIT:
             break
     return chosen
@@ -243,6 +306,7 @@ def newest_first(items: list[Any], config: Config) -> tuple:
     def key(item: Item) -> tuple:
         stamp = as_datetime(item.published, config.tz).timestamp() if item.published else 0.0
         return (-stamp, item.title.casefold(), item.slug)
+
     return tuple(sorted(items, key=key))
 
 
@@ -259,13 +323,15 @@ def item_url(kind: str, slug: str, types: ContentTypes) -> str:
 
 def bodies_of(records: list[Record], types: ContentTypes) -> Bodies:
     """Each record's body, by its item's URL."""
-    return {item_url(record.kind, record.slug, types): Body(record.body_html, record.body_links,
-                                                            record.body_link_lines)
-            for record in records}
+    return {
+        item_url(record.kind, record.slug, types): Body(record.body_html, record.body_links, record.body_link_lines)
+        for record in records
+    }
 
 
-def make_item(record: Record, config: Config, today: date, types: ContentTypes,
-              pictures: dict[str, Picture] | None = None) -> Item:
+def make_item(
+    record: Record, config: Config, today: date, types: ContentTypes, pictures: dict[str, Picture] | None = None
+) -> Item:
     """One record as an item of the site, before resolve links it to others (the preview links it itself):
     the fields every type has, and those its type declares (types.ContentType.carried); `pictures` are the
     image stage's, by original."""
@@ -295,6 +361,7 @@ def make_item(record: Record, config: Config, today: date, types: ContentTypes,
 
 
 # What the standard types' items take from the build besides their fields (types.STANDARD_TYPES, `derive`).
+
 
 def event_derived(values: dict[str, Any], record: Record, config: Config, today: date) -> dict[str, Any]:
     return dict(tz=config.tz, is_past=local_day(values["end"], config.tz) < today)

@@ -139,11 +139,11 @@ class SourceCache:
         if data[:at] != self.HEADER:
             return {}  # another version's layout, or not a cache at all
         while at + 136 <= len(data):
-            key, digest = data[at:at + 64], data[at + 64:at + 128]
-            end = at + 136 + int.from_bytes(data[at + 128:at + 136], "big")
+            key, digest = data[at : at + 64], data[at + 64 : at + 128]
+            end = at + 136 + int.from_bytes(data[at + 128 : at + 136], "big")
             if end > len(data) or not _HEX.fullmatch(key) or not _HEX.fullmatch(digest):
                 break  # cut short or damaged: what follows cannot be found, so it is read again
-            entry = data[at + 136:end]
+            entry = data[at + 136 : end]
             if hashlib.sha256(entry).hexdigest().encode() == digest:
                 entries[key.decode()] = entry
             at = end
@@ -159,9 +159,11 @@ class SourceCache:
             def write(handle: BinaryIO) -> None:
                 handle.write(self.HEADER)
                 for key, data in entries.items():
-                    handle.write(key.encode("ascii") + hashlib.sha256(data).hexdigest().encode()
-                                 + len(data).to_bytes(8, "big"))
+                    handle.write(
+                        key.encode("ascii") + hashlib.sha256(data).hexdigest().encode() + len(data).to_bytes(8, "big")
+                    )
                     handle.write(data)
+
             target = self.folder / self.NAME
             if target.is_dir() and not target.is_symlink():  # a folder where the file goes: not ours to keep
                 shutil.rmtree(target)
@@ -187,7 +189,8 @@ def encode(value: Any) -> bytes:
     else. Tags ("$date", ...) mark what JSON has no type for; a dict whose own key starts with "$" is
     written as pairs, so no content can pass for a tag."""
     return json.dumps(_tagged(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-        "utf-8", "surrogatepass")
+        "utf-8", "surrogatepass"
+    )
 
 
 def decode(data: bytes) -> Any:
@@ -239,7 +242,7 @@ def _tagged(value: Any) -> Any:
 def _untag(obj: dict[str, Any]) -> Any:
     if len(obj) != 1 or not next(iter(obj)).startswith("$"):
         return obj
-    (tag, value), = obj.items()
+    ((tag, value),) = obj.items()
     if tag == "$tuple":
         return tuple(value)
     if tag == "$dict":
@@ -258,9 +261,19 @@ def _untag(obj: dict[str, Any]) -> Any:
         return moment.replace(tzinfo=timezone(timedelta(seconds=float(zone["offset"]))))
     if tag == "$record":
         fields = dict(zip(_RECORD_FIELDS, value, strict=True))
-        if not all(isinstance(fields[name], kind) for name, kind in
-                   (("kind", str), ("slug", str), ("shown", str), ("data", dict), ("lines", dict),
-                    ("body_html", str), ("body_links", tuple), ("front", str))):
+        if not all(
+            isinstance(fields[name], kind)
+            for name, kind in (
+                ("kind", str),
+                ("slug", str),
+                ("shown", str),
+                ("data", dict),
+                ("lines", dict),
+                ("body_html", str),
+                ("body_links", tuple),
+                ("front", str),
+            )
+        ):
             raise TypeError("a record with fields of the wrong types")
         return Record(**fields)
     if tag == "$problem":

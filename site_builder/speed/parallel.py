@@ -34,8 +34,13 @@ def default_workers() -> int:
 Progress = Callable[[int, int], None]  # (tasks done, tasks in all)
 
 
-def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress | None = None,
-            min_parallel: int = MIN_PARALLEL, meanwhile: Callable[[], None] | None = None) -> list[T]:
+def run_all(
+    tasks: Sequence[Callable[[], T]],
+    workers: int,
+    progress: Progress | None = None,
+    min_parallel: int = MIN_PARALLEL,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[T]:
     """Every task's result, in the tasks' order, whether run here or across `workers` processes (from
     `min_parallel` tasks: fewer cheap ones are quicker here). `meanwhile` is run in this process once the
     workers have been forked, while they work (else before the tasks): work of this process's own that the
@@ -43,8 +48,12 @@ def run_all(tasks: Sequence[Callable[[], T]], workers: int, progress: Progress |
     report = progress or (lambda done, total: None)
     # Fork only from a single-threaded process (the preview server has threads): a lock held by another
     # thread at the moment of the fork would stay locked for ever in the child.
-    if workers <= 1 or len(tasks) < min_parallel or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        workers <= 1
+        or len(tasks) < min_parallel
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         if meanwhile is not None:
             meanwhile()
         results = []

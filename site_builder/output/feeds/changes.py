@@ -35,13 +35,27 @@ def calendar_changes(site: Site, output_dir: Path, base: Path) -> list[Problem]:
         line = _line_of(base / event.source, "updated")
         example = f"`updated: {site.today.isoformat()}`, or a time on it if it was set to that day already"
         if new < old:
-            problems.append(warning(event.source, line, "updated", "is earlier than when the last build published "
-                                    "this event, so calendars that imported it would ignore this version "
-                                    f"(expected {example})"))
+            problems.append(
+                warning(
+                    event.source,
+                    line,
+                    "updated",
+                    "is earlier than when the last build published "
+                    "this event, so calendars that imported it would ignore this version "
+                    f"(expected {example})",
+                )
+            )
         elif changed and new == old:
-            problems.append(warning(event.source, line, "updated", f"did not move, but the event's "
-                                    f"{_listed(changed)} changed since the last build published it, so calendars "
-                                    f"that imported it keep the old one (expected {example})"))
+            problems.append(
+                warning(
+                    event.source,
+                    line,
+                    "updated",
+                    f"did not move, but the event's "
+                    f"{_listed(changed)} changed since the last build published it, so calendars "
+                    f"that imported it keep the old one (expected {example})",
+                )
+            )
     return problems
 
 

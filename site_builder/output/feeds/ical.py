@@ -26,13 +26,25 @@ from ...site.model import Event, Site
 # `icalendar.Event.canonical_order`: these properties first, in this order, then the rest A to Z, as
 # `icalendar.Event.to_ical()` writes them. Kept here so a build never imports icalendar, a fifth of the builder's
 # start-up; tests/test_calendars.py holds it to icalendar's own.
-CANONICAL_ORDER = ("SUMMARY", "DTSTART", "DTEND", "DURATION", "DTSTAMP", "UID", "RECURRENCE-ID", "SEQUENCE",
-                   "RRULE", "RDATE", "EXDATE")
+CANONICAL_ORDER = (
+    "SUMMARY",
+    "DTSTART",
+    "DTEND",
+    "DURATION",
+    "DTSTAMP",
+    "UID",
+    "RECURRENCE-ID",
+    "SEQUENCE",
+    "RRULE",
+    "RDATE",
+    "EXDATE",
+)
 _CANONICAL = {name: n for n, name in enumerate(CANONICAL_ORDER)}
 
 
 def _property_order(name: str) -> tuple[int, str]:
     return _CANONICAL.get(name, len(CANONICAL_ORDER)), name
+
 
 PRODID = "-//site-builder//learning programme events//EN"
 REFRESH = "PT12H"
@@ -57,8 +69,7 @@ class CalendarWriter:
         self._zones: dict[tuple[int, int], bytes] = {}
         self._single_header = b""
 
-    def render(self, events: tuple[Event, ...], name: str, description: str, page: str = "",
-               source: str = "") -> bytes:
+    def render(self, events: tuple[Event, ...], name: str, description: str, page: str = "", source: str = "") -> bytes:
         """A calendar to subscribe to: named, described, where it is shown (`page`) and where it is fetched
         from (`source`), both site URLs, and refreshed by clients twice a day. With no events it still holds
         the site's time zone: RFC 5545 asks every calendar for at least one component."""
@@ -76,8 +87,11 @@ class CalendarWriter:
 
     def _assemble(self, header: bytes, events: tuple[Event, ...]) -> bytes:
         parts = []
-        timed = [e for e in events if not e.all_day and not (_in_utc(e.start, self.site.config.tz) and
-                                                                 _in_utc(e.end, self.site.config.tz))]
+        timed = [
+            e
+            for e in events
+            if not e.all_day and not (_in_utc(e.start, self.site.config.tz) and _in_utc(e.end, self.site.config.tz))
+        ]
         if timed:
             parts.append(self._zone(min(e.start_day for e in timed).year, max(_end_day(e) for e in timed).year))
         elif not events:
@@ -143,8 +157,7 @@ def transitions(tz: ZoneInfo, start: datetime, end: datetime) -> list[Transition
                     right = middle
             new = _state(tz, right)
             moment = datetime.fromtimestamp(right, timezone.utc)
-            found.append(Transition(moment, state[0] or timedelta(), new[0] or timedelta(), new[2] or "",
-                                    bool(new[1])))
+            found.append(Transition(moment, state[0] or timedelta(), new[0] or timedelta(), new[2] or "", bool(new[1])))
             state, at = new, right
             continue
         at = after
@@ -170,16 +183,23 @@ def vtimezone(tz: ZoneInfo, first_year: int, last_year: int) -> bytes:
         shown.insert(0, earlier[-1])
     else:
         offset, dst, name = _state(tz, int(start.timestamp()))
-        shown.insert(0, Transition(datetime(1970, 1, 1, tzinfo=timezone.utc) - (offset or timedelta()),
-                                   offset or timedelta(), offset or timedelta(), name or "", bool(dst)))
+        shown.insert(
+            0,
+            Transition(
+                datetime(1970, 1, 1, tzinfo=timezone.utc) - (offset or timedelta()),
+                offset or timedelta(),
+                offset or timedelta(),
+                name or "",
+                bool(dst),
+            ),
+        )
     for change in shown:
         kind = "DAYLIGHT" if change.daylight else "STANDARD"
         local = (change.instant + change.before).replace(tzinfo=None)
         lines += [f"BEGIN:{kind}", f"DTSTART:{local:%Y%m%dT%H%M%S}"]
         if change.name:
             lines.append(f"TZNAME:{escape_text(change.name)}")
-        lines += [f"TZOFFSETFROM:{utc_offset(change.before)}", f"TZOFFSETTO:{utc_offset(change.after)}",
-                  f"END:{kind}"]
+        lines += [f"TZOFFSETFROM:{utc_offset(change.before)}", f"TZOFFSETTO:{utc_offset(change.after)}", f"END:{kind}"]
     lines.append("END:VTIMEZONE")
     return "".join(fold(line) + "\r\n" for line in lines).encode()
 
@@ -227,8 +247,7 @@ def fold(line: str, limit: int = 75) -> str:
     return b"\r\n ".join(pieces).decode()
 
 
-def calendar_header(site: Site, name: str | None, description: str | None, page: str = "",
-                    source: str = "") -> bytes:
+def calendar_header(site: Site, name: str | None, description: str | None, page: str = "", source: str = "") -> bytes:
     """The calendar's own properties, and its END line; a name makes it a calendar to subscribe to. Every
     TEXT value is escaped (RFC 5545 3.3.11), the calendar's name and description as much as an event's."""
     config = site.config
@@ -236,16 +255,20 @@ def calendar_header(site: Site, name: str | None, description: str | None, page:
     if name is not None:
         if description:
             lines += [f"DESCRIPTION:{escape_text(description)}", f"X-WR-CALDESC:{escape_text(description)}"]
-        lines += [f"NAME:{escape_text(name)}",  # RFC 7986
-                  f"X-WR-CALNAME:{escape_text(name)}"]  # what Google, Apple and Outlook read
+        lines += [
+            f"NAME:{escape_text(name)}",  # RFC 7986
+            f"X-WR-CALNAME:{escape_text(name)}",
+        ]  # what Google, Apple and Outlook read
         if page:
             lines.append(f"URL:{config.absolute(page)}")  # RFC 7986 5.5: where the calendar is described
         if source:
             lines.append(f"SOURCE:{config.absolute(source)}")  # RFC 7986 5.8: where to fetch it again
         if config.color:
             lines.append(f"COLOR:{config.color}")  # RFC 7986 5.9: a CSS colour name
-        lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}",  # RFC 7986
-                  f"X-PUBLISHED-TTL:{REFRESH}"]  # Outlook and Apple read this one
+        lines += [
+            f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}",  # RFC 7986
+            f"X-PUBLISHED-TTL:{REFRESH}",
+        ]  # Outlook and Apple read this one
     lines += [f"X-WR-TIMEZONE:{escape_text(config.timezone)}", "END:VCALENDAR"]
     return "".join(fold(line) + "\r\n" for line in lines).encode()
 
@@ -336,8 +359,14 @@ def _encode(name: str, value: Any) -> tuple[str, str]:
 
 def escape_text(text: str) -> str:
     """RFC 5545 TEXT (3.3.11): backslash first, so a literal \\N stays the two characters it is."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def sequence(event: Event) -> int:
@@ -368,14 +397,32 @@ def add_links(event: Event, site: Site) -> dict[str, str]:
         start, end = event.start.astimezone(timezone.utc), event.end.astimezone(timezone.utc)
         google_dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
         outlook_start, outlook_end = f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}"
-    links = {"google": "https://calendar.google.com/calendar/render?" + form_encode({
-        "action": "TEMPLATE", "text": event.title, "dates": google_dates, "details": details,
-        "location": where, "ctz": config.timezone})}
+    links = {
+        "google": "https://calendar.google.com/calendar/render?"
+        + form_encode(
+            {
+                "action": "TEMPLATE",
+                "text": event.title,
+                "dates": google_dates,
+                "details": details,
+                "location": where,
+                "ctz": config.timezone,
+            }
+        )
+    }
     for name, host in OUTLOOK_HOSTS.items():
-        links[name] = f"https://{host}/calendar/0/action/compose?" + form_encode({
-            "rru": "addevent", "path": "/calendar/action/compose", "subject": event.title,
-            "startdt": outlook_start, "enddt": outlook_end, "allday": "true" if event.all_day else "false",
-            "location": where, "body": details})
+        links[name] = f"https://{host}/calendar/0/action/compose?" + form_encode(
+            {
+                "rru": "addevent",
+                "path": "/calendar/action/compose",
+                "subject": event.title,
+                "startdt": outlook_start,
+                "enddt": outlook_end,
+                "allday": "true" if event.all_day else "false",
+                "location": where,
+                "body": details,
+            }
+        )
     return links
 
 
@@ -385,8 +432,7 @@ def subscribe_links(site: Site, ics_url: str, name: str) -> dict[str, str]:
     host = urlsplit(site.config.base_url).netloc
     webcal = f"webcal://{host}{ics_url}"
     address = site.config.absolute(ics_url)
-    links = {"webcal": webcal,
-             "google": "https://calendar.google.com/calendar/render?" + form_encode({"cid": webcal})}
+    links = {"webcal": webcal, "google": "https://calendar.google.com/calendar/render?" + form_encode({"cid": webcal})}
     for key, outlook in OUTLOOK_HOSTS.items():
         links[key] = f"https://{outlook}/calendar/0/addfromweb?" + form_encode({"url": address, "name": name})
     return links
@@ -398,9 +444,11 @@ _UNRESERVED = re.compile(rb"[^A-Za-z0-9_.~ -]")
 def form_encode(fields: dict[str, str]) -> str:
     """What urllib.parse.urlencode gives, byte for byte. urllib quotes a character at a time in Python,
     which was a fifth of the time of an event page; this hands only the characters to escape to Python."""
+
     def quote(text: str) -> str:
         data = _UNRESERVED.sub(lambda match: b"%%%02X" % match[0][0], text.encode("utf-8"))
         return data.replace(b" ", b"+").decode("ascii")
+
     return "&".join(f"{quote(key)}={quote(value)}" for key, value in fields.items())
 
 

@@ -28,8 +28,9 @@ def feed_items(items: tuple[Item, ...] | list[Item], site: Site) -> list[Item]:
     return sorted(dated, key=lambda i: (-_stamp(i, site), i.content_type, i.slug))[:FEED_LIMIT]
 
 
-def render_rss(site: Site, bodies: Bodies, items: list[Item], title: str, url: str, feed_url: str,
-               description: str) -> bytes:
+def render_rss(
+    site: Site, bodies: Bodies, items: list[Item], title: str, url: str, feed_url: str, description: str
+) -> bytes:
     """An RSS 2.0 channel of the given items (already chosen and ordered), with their bodies."""
     config = site.config
     rss = ET.Element("rss", {"version": "2.0"})
@@ -38,8 +39,9 @@ def render_rss(site: Site, bodies: Bodies, items: list[Item], title: str, url: s
     _text(channel, "link", config.absolute(url))
     _text(channel, "description", description or title)
     _text(channel, "language", config.language)
-    ET.SubElement(channel, f"{{{ATOM}}}link", {"href": config.absolute(feed_url), "rel": "self",
-                                                 "type": "application/rss+xml"})
+    ET.SubElement(
+        channel, f"{{{ATOM}}}link", {"href": config.absolute(feed_url), "rel": "self", "type": "application/rss+xml"}
+    )
     if items:
         # The newest item's date, not the clock: the same content gives the same bytes.
         _text(channel, "lastBuildDate", rfc822(_when(items[0]), config.tz))
@@ -59,8 +61,11 @@ def render_rss(site: Site, bodies: Bodies, items: list[Item], title: str, url: s
         enclosure = site.types[item.content_type].enclosure  # a download, where its type has one
         if enclosure and (download := getattr(item, enclosure[0])):
             kind = mimetypes.guess_type(download)[0] or "application/octet-stream"
-            ET.SubElement(entry, "enclosure", {"url": config.absolute(download),
-                                                "length": str(getattr(item, enclosure[1])), "type": kind})
+            ET.SubElement(
+                entry,
+                "enclosure",
+                {"url": config.absolute(download), "length": str(getattr(item, enclosure[1])), "type": kind},
+            )
         _text(entry, f"{{{CONTENT}}}encoded", absolute_links(bodies[item.url].html, link))
     ET.indent(rss, space="  ")
     return plain_text_references(ET.tostring(rss, encoding="utf-8", xml_declaration=True)) + b"\n"
@@ -73,8 +78,13 @@ def render_sitemap(site: Site, urls: list[tuple[str, date | datetime | None]]) -
         entry = ET.SubElement(root, "url")
         _text(entry, "loc", site.config.absolute(url))
         if changed:
-            _text(entry, "lastmod", changed.isoformat() if not isinstance(changed, datetime)
-                  else changed.astimezone(site.config.tz).isoformat(timespec="seconds"))
+            _text(
+                entry,
+                "lastmod",
+                changed.isoformat()
+                if not isinstance(changed, datetime)
+                else changed.astimezone(site.config.tz).isoformat(timespec="seconds"),
+            )
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -104,6 +114,7 @@ _SRCSET = re.compile(r'\bsrcset="([^"]*)"')
 def absolute_links(body: str, page: str) -> str:
     """Feed readers resolve links against the feed, or not at all: every link and image in a body is made
     absolute against its page's own address (`/events/`, `../series/x/`, `x/`, `#part` alike)."""
+
     def one(match: re.Match[str]) -> str:
         return f'{match[1]}="{_attribute(urljoin(page, html.unescape(match[2])))}"'
 
@@ -115,6 +126,7 @@ def absolute_links(body: str, page: str) -> str:
                 parts[0] = urljoin(page, parts[0])
                 sources.append(" ".join(parts))
         return f'srcset="{_attribute(", ".join(sources))}"'
+
     return _SRCSET.sub(each, _LINK.sub(one, body))
 
 
