@@ -86,16 +86,15 @@ LIVE_RELOAD_JS = b"""\
   // A page that runs scripts of its own (the events filter, search), or whose styles changed, is reloaded.
   // (The head's metadata, such as an event's JSON-LD, is for machines, not the editor: it stays as it was.)
   function frame(doc) {
-    var loaded = [];
-    doc.head.querySelectorAll("link[rel~=stylesheet], script[src], base").forEach(function (node) {
-      loaded.push(node.outerHTML);
-    });
-    return loaded.join("");
+    return Array.prototype.slice.call(doc.head.querySelectorAll("link[rel~=stylesheet], script[src], base"));
+  }
+  function sameFrame(a, b) {
+    return a.length === b.length && a.every(function (node, i) { return node.isEqualNode(b[i]); });
   }
   function shown(body) {
     var copy = body.cloneNode(true);
     copy.querySelectorAll("script[src='/__live-reload.js']").forEach(function (node) { node.remove(); });
-    return copy.innerHTML;
+    return copy;
   }
   var asked = 0;
   function update(next) {
@@ -108,8 +107,8 @@ LIVE_RELOAD_JS = b"""\
       if (mine !== asked) return;  // a newer build's page is on its way
       var doc = new DOMParser().parseFromString(text, "text/html");
       clear();
-      if (frame(doc) !== frame(document)) { location.reload(); return; }
-      if (shown(doc.body) !== shown(document.body)) {
+      if (!sameFrame(frame(doc), frame(document))) { location.reload(); return; }
+      if (!shown(doc.body).isEqualNode(shown(document.body))) {
         var focused = document.activeElement && document.activeElement.id, x = scrollX, y = scrollY;
         document.body.replaceWith(document.importNode(doc.body, true));  // its scripts never run again
         var again = focused && document.getElementById(focused);
