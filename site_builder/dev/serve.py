@@ -1,4 +1,4 @@
-"""Serve: build, serve the output folder on 127.0.0.1, rebuild on every save, reload the open page.
+"""Serve: build, serve the output folder on 127.0.0.1, rebuild on every save, update the open page.
 
 The served pages carry a small live-reload script; the built files never do.
 A save that breaks the content leaves the last good site in place (write is
@@ -43,7 +43,9 @@ from ..output.render import HEADERS
 
 EVENTS_URL = "/__events"
 SCRIPT_URL = "/__live-reload.js"
-DEBOUNCE_SECONDS = 0.1
+# A save is one burst of file events a few milliseconds long (an editor writes a temporary file and renames it):
+# the build starts once they have stopped this long. Every millisecond here is one the editor waits.
+DEBOUNCE_SECONDS = 0.03
 # Saves that never stop (a tool rewriting files in a loop) still get a build this often.
 MAX_DEBOUNCE_SECONDS = 2.0
 KEEP_ALIVE_SECONDS = 15.0
@@ -79,9 +81,47 @@ LIVE_RELOAD_JS = b"""\
     box.append(title, pre);
     document.body.append(box);
   }
+  // When a new build leaves a page's styles and scripts as they were, its <body> and <title> are swapped in
+  // place: no reload, so no flash, no refetch of styles, the scroll position and the focused element kept.
+  // A page that runs scripts of its own (the events filter, search), or whose styles changed, is reloaded.
+  // (The head's metadata, such as an event's JSON-LD, is for machines, not the editor: it stays as it was.)
+  function frame(doc) {
+    return Array.prototype.slice.call(doc.head.querySelectorAll("link[rel~=stylesheet], script[src], base"));
+  }
+  function sameFrame(a, b) {
+    return a.length === b.length && a.every(function (node, i) { return node.isEqualNode(b[i]); });
+  }
+  function shown(body) {
+    var copy = body.cloneNode(true);
+    copy.querySelectorAll("script[src='/__live-reload.js']").forEach(function (node) { node.remove(); });
+    return copy;
+  }
+  var asked = 0;
+  function update(next) {
+    if (document.querySelectorAll("script[src]").length > 1) { location.reload(); return; }
+    var mine = ++asked;
+    fetch(location.href, {cache: "no-store", credentials: "same-origin"}).then(function (response) {
+      if (!response.ok || response.redirected) throw new Error(String(response.status));
+      return response.text();
+    }).then(function (text) {
+      if (mine !== asked) return;  // a newer build's page is on its way
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      clear();
+      if (!sameFrame(frame(doc), frame(document))) { location.reload(); return; }
+      if (!shown(doc.body).isEqualNode(shown(document.body))) {
+        var focused = document.activeElement && document.activeElement.id, x = scrollX, y = scrollY;
+        document.body.replaceWith(document.importNode(doc.body, true));  // its scripts never run again
+        var again = focused && document.getElementById(focused);
+        if (again) again.focus({preventScroll: true});
+        scrollTo(x, y);
+      }
+      if (document.title !== doc.title) document.title = doc.title;
+      version = next || version;
+    }).catch(function () { location.reload(); });
+  }
   var events = new EventSource("/__events");
   events.addEventListener("ok", function (e) { if (version && e.data !== version) location.reload(); else clear(); });
-  events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("reload", function (e) { update(e.data); });
   events.addEventListener("error", function (e) { if (e.data) show(JSON.parse(e.data)); });
 })();
 """
@@ -139,7 +179,7 @@ class LiveState:
                 self._subscribers.remove(events)
 
     def built(self) -> None:
-        """A build succeeded: every open page reloads."""
+        """A build succeeded: every open page updates (its <main> and <title> in place, or a reload)."""
         with self._lock:
             self._generation += 1
             self._problem_lines = None
@@ -620,7 +660,7 @@ class ChangeHandler(FileSystemEventHandler):
 
 
 class Rebuilder:
-    """One background thread: a build ~100 ms after the last change; changes during a build make one more.
+    """One background thread: a build ~30 ms after the last change; changes during a build make one more.
     The build is told which paths changed since the last one."""
 
     def __init__(self, rebuild: Callable[[frozenset[Path]], None], delay: float = DEBOUNCE_SECONDS):
