@@ -111,8 +111,19 @@ def _no_writes_to_the_home_folder(tmp_path_factory: pytest.TempPathFactory) -> N
         os.environ[name] = str(home / folder)
 
 
-# What the programs that run the tests keep in the project folder: none of it is the tests' own doing.
-TOOL_STATE = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+# What the programs that run the tests keep in the project folder: none of it is the tests' own doing. The
+# benchmarks' git-ignored folders (peers, corpora and outputs) are written by a benchmark run beside the tests.
+TOOL_STATE = {
+    ".git",
+    ".venv",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".work",
+    ".peers",
+}
 
 
 def tree_state(root: Path) -> dict[str, tuple[int, int]]:
