@@ -24,6 +24,7 @@ from ..errors import Problem, error, warning
 from .parse import Value
 from .sources import case_of
 from ..site.model import Action, Contact, Figure, Online, Partner, Venue, Window
+from ..site.dates import MONTHS
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 EMAIL_PATTERN = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
@@ -221,20 +222,6 @@ _DATETIME = re.compile(
 )
 _LOOSE_TIME = re.compile(r"(\d{1,2})(?:[.:](\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
 _UK_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class Malformed(Exception):
