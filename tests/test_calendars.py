@@ -82,6 +82,7 @@ def agreed_reading(files: list[Path]) -> dict[str, dict]:
     return reference
 
 
+@pytest.mark.slow  # a whole build or a subprocess: the full run has it
 def test_every_calendar_of_every_test_site_reads_alike_in_four_parsers(test_sites: tuple[Path, ...]) -> None:
     files = sorted(path for site in test_sites for path in site.rglob("*.ics"))
     assert len(files) >= 40

@@ -89,6 +89,7 @@ def as_on_windows(script: str, *args: str, **popen: object) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", AS_ON_WINDOWS + script, *args], cwd=PROJECT, text=True, **popen)  # type: ignore[call-overload]
 
 
+@pytest.mark.slow  # a whole build or a subprocess: the full run has it
 def test_every_module_imports_and_a_build_runs_without_the_posix_only_modules(tmp_path: Path) -> None:
     done = as_on_windows(
         "import importlib, pkgutil, site_builder\n"

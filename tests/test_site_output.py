@@ -74,6 +74,7 @@ def test_every_content_file_has_its_pretty_url(small_site: Path) -> None:
     assert (small_site / "accessibility" / "index.html").is_file()
 
 
+@pytest.mark.slow  # a whole build or a subprocess: the full run has it
 def test_drafts_and_ignored_files_are_left_out_unless_asked(small_site: Path, tmp_path: Path) -> None:
     assert not (small_site / "events" / "draft-session").exists()
     assert not (small_site / "events" / "_template-notes").exists()
@@ -129,6 +130,7 @@ def test_event_times_are_plain_english_in_the_site_time_zone(small_site: Path) -
     assert '<time datetime="2027-03-29T18:00+01:00">' in page
 
 
+@pytest.mark.slow  # a whole build or a subprocess: the full run has it
 def test_upcoming_and_past_events_are_split_by_the_build_date(tmp_path: Path) -> None:
     early = tmp_path / "early"
     late = tmp_path / "late"
