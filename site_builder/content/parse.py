@@ -193,27 +193,13 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem], what: str = 
     """Compose YAML text into Values; YAML's 0-based line n is reported as line n + 1."""
     try:
         node = yaml.compose(fm_text, Loader=_Loader)
+        if node is None:
+            return Value("", 1, "null")
+        return _convert(node, fm_text, shown, problems, [0], line=None)
     except yaml.MarkedYAMLError as exc:
         problems.append(_yaml_problem(exc, shown, what))
-        return None
     except yaml.YAMLError as exc:
         problems.append(error(shown, 1, "", f"{what} is not valid YAML: {exc} (expected fields, one a line)"))
-        return None
-    except RecursionError:
-        problems.append(
-            error(
-                shown,
-                1,
-                "",
-                f"{what} is nested too deeply to be real content (expected fields a few levels deep at most)",
-            )
-        )
-        return None
-    if node is None:
-        return Value("", 1, "null")
-    counter = [0]
-    try:
-        return _convert(node, fm_text, shown, problems, counter, line=None)
     except _TooManyNodes:
         problems.append(
             error(
@@ -224,8 +210,7 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem], what: str = 
                 f"aliases (*), into more than {MAX_NODES:,} values (expected each value written out)",
             )
         )
-        return None
-    except RecursionError:
+    except RecursionError:  # in composing or in converting: nesting deep enough to exhaust either
         problems.append(
             error(
                 shown,
@@ -234,7 +219,7 @@ def compose_yaml(fm_text: str, shown: str, problems: list[Problem], what: str = 
                 f"{what} is nested too deeply to be real content (expected fields a few levels deep at most)",
             )
         )
-        return None
+    return None
 
 
 def _convert(
