@@ -316,9 +316,10 @@ def refuse_output(options: Options) -> None:
     )
 
 
-def build(options: Options) -> Result:
+def build(options: Options, first: Callable[[Loaded], None] | None = None) -> Result:
     """Run the whole pipeline; raise ContentErrors (writing nothing, the cache included) if the content has
-    errors. The cache is written only once the new site is in place."""
+    errors. The cache is written only once the new site is in place. `first` is given the content read and
+    resolved, with no errors, before anything is rendered (serve shows the open pages from it first)."""
     started = time.perf_counter()
     if options.output_dir is not None:
         refuse_output(options)
@@ -326,6 +327,8 @@ def build(options: Options) -> Result:
     site, problems = loaded.site, loaded.problems
     if site is None:
         raise ContentErrors(sort_problems(problems))
+    if first is not None:
+        first(loaded)
     if options.output_dir is not None:  # what the last build published, before this one replaces it
         problems += calendar_changes(site, options.output_dir, options.base)
     rendered, files_written = _render_and_write(options, loaded)

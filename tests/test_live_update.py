@@ -72,12 +72,40 @@ def test_a_title_edit_updates_the_heading_and_the_window_title_in_place(served: 
     assert page.evaluate("() => window.__notReloaded === true")
 
 
-def test_a_page_that_runs_scripts_of_its_own_is_reloaded(served: ServeProcess, page: Any) -> None:
-    # The events listing runs the filter script, which changes its own <main>: it reloads.
+def test_a_page_that_runs_scripts_of_its_own_takes_new_text_in_place_and_its_scripts_keep_working(
+    served: ServeProcess, page: Any
+) -> None:
+    # The events listing runs the filter script, which hides cards and shows its form: the new title is put
+    # into the very text node it replaces, so the script's work and its hold on the cards stay.
     open_marked(page, served.url + "events/")
+    page.select_option("#event-filter-format", "online")
+    status = page.locator("#event-filter-status").inner_text()
+    assert status.startswith("Showing ")
+    hidden = page.locator("main li.card--event[hidden]").count()
+    assert hidden > 0
     edit(served, "title: Grants clinic", "title: Grants clinic for everyone", "events/grants-clinic.md")
     page.wait_for_function(
         "() => document.querySelector('main').textContent.includes('Grants clinic for everyone')",
+        timeout=SECONDS,
+    )
+    assert page.evaluate("() => window.__notReloaded === true"), "the page was reloaded instead of updated"
+    assert page.locator("#event-filter-status").inner_text() == status
+    assert page.locator("main li.card--event[hidden]").count() == hidden
+    page.select_option("#event-filter-format", "")  # the script still filters the cards it holds
+    assert page.locator("main li.card--event[hidden]").count() == 0
+
+
+def test_a_page_that_runs_scripts_of_its_own_is_reloaded_when_more_than_text_changes(
+    served: ServeProcess, page: Any
+) -> None:
+    # A new event is a new card on the listing: the filter script must see it, so the page reloads.
+    open_marked(page, served.url + "events/")
+    clinic = (served.content / "events" / "grants-clinic.md").read_text(encoding="utf-8")
+    (served.content / "events" / "grants-clinic-again.md").write_text(
+        clinic.replace("title: Grants clinic", "title: Grants clinic, once more"), encoding="utf-8"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('main').textContent.includes('Grants clinic, once more')",
         timeout=SECONDS,
     )
     assert page.evaluate("() => window.__notReloaded === undefined"), "a page with scripts was patched in place"

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Callable, Iterator
@@ -136,9 +137,9 @@ def server(tmp_path: Path) -> Iterator[ServeProcess]:
 class EventStream:
     """A connection to /__events, read one server-sent event at a time."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, page: str = ""):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CHANGE_SECONDS)
-        self.connection.request("GET", "/__events")
+        self.connection.request("GET", "/__events" + (f"?page={urllib.parse.quote(page)}" if page else ""))
         self.response = self.connection.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("Content-Type").startswith("text/event-stream")
@@ -197,7 +198,7 @@ def test_pages_are_served_with_the_reload_script_that_the_built_files_do_not_car
     assert home.replace(re.search(r'<script src="/__live-reload.js"[^>]*></script>\n', home).group(0), "") == on_disk
 
     status, script = server.get("/__live-reload.js")
-    assert status == 200 and 'new EventSource("/__events")' in script
+    assert status == 200 and 'new EventSource("/__events?page=" + encodeURIComponent(location.pathname))' in script
     assert "innerHTML" not in script and "textContent" in script
 
     status, missing = server.get("/no-such-page/")
@@ -219,6 +220,39 @@ def test_a_saved_title_shows_on_the_served_page(server: ServeProcess) -> None:
     previewed = [n for n, line in enumerate(server.out_lines) if line.startswith("Previewed /about/ in ")]
     rebuilt = [n for n, line in enumerate(server.out_lines) if line.startswith("Rebuilt in ")]
     assert previewed and rebuilt and previewed[0] < rebuilt[0], server.out_lines
+
+
+def test_an_open_listing_is_made_first_and_only_the_open_pages_a_save_changes_are_told(server: ServeProcess) -> None:
+    listing = EventStream(server.port, "/events/")  # lists the event whose title changes
+    about = EventStream(server.port, "/about/")  # shows nothing of it
+    every = EventStream(server.port)  # a page that says nothing of where it is: told of every build
+    streams = (listing, about, every)
+    about_file = server.output / "about" / "index.html"
+    before = about_file.stat().st_ino
+    try:
+        assert all(stream.next_event()[0] == "ok" for stream in streams)
+        clinic = server.content / "events" / "grants-clinic.md"
+        clinic.write_text(clinic.read_text().replace("title: Grants clinic", "title: Grants clinic for everyone"))
+
+        # The listing is made from the build's own site and put in place before the rest of the site.
+        assert listing.next_event()[0] == "page"
+        status, page = server.get("/events/")
+        assert status == 200 and "Grants clinic for everyone" in page
+        assert every.next_event()[0] == "reload"  # the whole site is built
+        lines = server.out_lines
+        shown = next(n for n, line in enumerate(lines) if line.startswith("Showed /events/ in "))
+        assert shown < next(n for n, line in enumerate(lines) if line.startswith("Rebuilt in ")), lines
+        assert about_file.stat().st_ino == before  # the page the change does not touch is not replaced
+
+        # The about page was told nothing of that build: the first it hears of is its own page's change.
+        about_md = server.content / "pages" / "about.md"
+        about_md.write_text(about_md.read_text().replace("title: About this programme", "title: About us"))
+        assert about.next_event()[0] == "page"
+        assert "About us" in server.get("/about/")[1]
+    finally:
+        for stream in streams:
+            stream.close()
+    assert not any("Traceback" in line for line in server.err_lines), server.err_lines
 
 
 def test_a_broken_save_is_reported_keeps_the_last_good_site_and_fixing_it_reloads(server: ServeProcess) -> None:
@@ -466,3 +500,27 @@ def test_changes_during_a_build_make_exactly_one_more_build() -> None:
     finally:
         release.release()
         rebuilder.stop()
+
+
+def test_a_whole_save_of_one_file_is_made_at_once_and_the_build_follows() -> None:
+    calls: list[str] = []
+    done = threading.Semaphore(0)
+
+    def rebuild(paths: frozenset[Path]) -> None:
+        calls.append("build " + ",".join(sorted(p.name for p in paths)))
+        done.release()
+
+    rebuilder = Rebuilder(rebuild, delay=0.05, quick=lambda path: calls.append("quick " + path.name))
+    rebuilder.start()
+    try:
+        rebuilder.changed(Path("events/a.md"), whole=True)  # the file closed after writing
+        assert done.acquire(timeout=30)
+        rebuilder.changed(Path("events/b.md"))  # no close event (another system's watcher): just before
+        assert done.acquire(timeout=30)
+        rebuilder.changed(Path("events/c.md"), whole=True)
+        rebuilder.changed(Path("events/d.md"), whole=True)  # two files: only the whole build can say
+        assert done.acquire(timeout=30)
+    finally:
+        rebuilder.stop()
+    assert calls[:4] == ["quick a.md", "build a.md", "quick b.md", "build b.md"]
+    assert calls[-1] == "build c.md,d.md" and calls[4:-1] in (["quick c.md"], []), calls

@@ -28,7 +28,7 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO, Callable, TextIO
+from typing import BinaryIO, Callable, Collection, TextIO
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -37,9 +37,10 @@ from watchdog.observers.api import BaseObserver
 from ..output.admin import ADMIN_HEADERS, LocalRepository, admin_page, api_answer, cms_config, config_yaml
 from ..errors import ContentErrors, Problem, SiteError, print_problems
 from ..site.model import Site
-from ..pipeline import Options, build
+from ..pipeline import Loaded, Options, build
 from .preview import preview_page
 from ..output.render import HEADERS
+from ..output.write import replace_live
 
 EVENTS_URL = "/__events"
 SCRIPT_URL = "/__live-reload.js"
@@ -81,47 +82,106 @@ LIVE_RELOAD_JS = b"""\
     box.append(title, pre);
     document.body.append(box);
   }
-  // When a new build leaves a page's styles and scripts as they were, its <body> and <title> are swapped in
-  // place: no reload, so no flash, no refetch of styles, the scroll position and the focused element kept.
-  // A page that runs scripts of its own (the events filter, search), or whose styles changed, is reloaded.
-  // (The head's metadata, such as an event's JSON-LD, is for machines, not the editor: it stays as it was.)
   function frame(doc) {
     return Array.prototype.slice.call(doc.head.querySelectorAll("link[rel~=stylesheet], script[src], base"));
   }
   function sameFrame(a, b) {
     return a.length === b.length && a.every(function (node, i) { return node.isEqualNode(b[i]); });
   }
+  // A copy of a body without this script and whatever follows it (its problem box, the last line break).
   function shown(body) {
-    var copy = body.cloneNode(true);
-    copy.querySelectorAll("script[src='/__live-reload.js']").forEach(function (node) { node.remove(); });
+    var copy = body.cloneNode(true), me = copy.querySelector("script[src='/__live-reload.js']");
+    while (me && me.parentNode === copy && me.nextSibling) me.nextSibling.remove();
+    if (me) me.remove();
     return copy;
   }
+  // The body as it was served, taken before the page's own scripts run (they are deferred; this one is at
+  // the end of the body): the new version of the page is compared with it, not with what scripts made.
+  var served = shown(document.body);
+  // What differs between two bodies when only texts and attributes do: a list of changes, each with the
+  // node's path (child indexes from the body) and the value it had; null when their shapes differ.
+  function differences(a, b, path, found) {
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) return null;
+    if (a.nodeType === Node.TEXT_NODE || a.nodeType === Node.COMMENT_NODE) {
+      if (a.data !== b.data) found.push({path: path, was: a.data, data: b.data});
+      return found;
+    }
+    if (a.nodeType !== Node.ELEMENT_NODE) return a.isEqualNode(b) ? found : null;
+    var names = {}, i;
+    for (i = 0; i < a.attributes.length; i++) names[a.attributes[i].name] = true;
+    for (i = 0; i < b.attributes.length; i++) names[b.attributes[i].name] = true;
+    Object.keys(names).forEach(function (name) {
+      var was = a.getAttribute(name), value = b.getAttribute(name);
+      if (was !== value) found.push({path: path, name: name, was: was, value: value});
+    });
+    var from = a.childNodes, to = b.childNodes;
+    if (from.length !== to.length) return null;
+    for (i = 0; i < from.length; i++) {
+      if (!from[i].isEqualNode(to[i]) && differences(from[i], to[i], path.concat(i), found) === null) return null;
+    }
+    return found;
+  }
+  function nodeAt(path) {
+    var node = document.body;
+    for (var i = 0; node && i < path.length; i++) node = node.childNodes[path[i]];
+    return node;
+  }
+  // Put the changes in the open page, node by node, so every element (and what its scripts hold of it) stays;
+  // false, changing nothing, unless every node to change still holds what was served.
+  function patch(changes) {
+    var nodes = changes.map(function (change) { return nodeAt(change.path); });
+    var intact = changes.every(function (change, i) {
+      var node = nodes[i];
+      if (!node) return false;
+      if (change.name === undefined) return node.nodeType !== Node.ELEMENT_NODE && node.data === change.was;
+      return node.nodeType === Node.ELEMENT_NODE && node.getAttribute(change.name) === change.was;
+    });
+    if (!intact) return false;
+    changes.forEach(function (change, i) {
+      if (change.name === undefined) nodes[i].data = change.data;
+      else if (change.value === null) nodes[i].removeAttribute(change.name);
+      else nodes[i].setAttribute(change.name, change.value);
+    });
+    return true;
+  }
+  // A new version of this page: when only texts and attributes changed, they are changed in place; else,
+  // when its styles and scripts are as they were, its <body> is swapped in (no reload: scroll and focus
+  // kept); a page that runs scripts of its own, or whose styles changed, is reloaded. (The head's metadata,
+  // such as an event's JSON-LD, is for machines, not the editor: it stays as it was, but for the <title>.)
   var asked = 0;
   function update(next) {
-    if (document.querySelectorAll("script[src]").length > 1) { location.reload(); return; }
     var mine = ++asked;
     fetch(location.href, {cache: "no-store", credentials: "same-origin"}).then(function (response) {
       if (!response.ok || response.redirected) throw new Error(String(response.status));
       return response.text();
     }).then(function (text) {
-      if (mine !== asked) return;  // a newer build's page is on its way
+      if (mine !== asked) return;  // a newer version of the page is on its way
       var doc = new DOMParser().parseFromString(text, "text/html");
       clear();
       if (!sameFrame(frame(doc), frame(document))) { location.reload(); return; }
-      if (!shown(doc.body).isEqualNode(shown(document.body))) {
+      var fresh = shown(doc.body), changes = differences(served, fresh, [], []);
+      if (changes === null || !patch(changes)) {
+        if (document.querySelectorAll("script[src]").length > 1) { location.reload(); return; }
         var focused = document.activeElement && document.activeElement.id, x = scrollX, y = scrollY;
         document.body.replaceWith(document.importNode(doc.body, true));  // its scripts never run again
         var again = focused && document.getElementById(focused);
         if (again) again.focus({preventScroll: true});
         scrollTo(x, y);
       }
+      served = fresh;
       if (document.title !== doc.title) document.title = doc.title;
       version = next || version;
     }).catch(function () { location.reload(); });
   }
-  var events = new EventSource("/__events");
-  events.addEventListener("ok", function (e) { if (version && e.data !== version) location.reload(); else clear(); });
-  events.addEventListener("reload", function (e) { update(e.data); });
+  function server(of) { return String(of).split("-")[0]; }
+  var events = new EventSource("/__events?page=" + encodeURIComponent(location.pathname));
+  events.addEventListener("ok", function (e) {
+    clear();
+    if (version && server(e.data) !== server(version)) location.reload();  // a new server, maybe a new script
+    else if (version && e.data !== version) update(e.data);  // the stream was cut, and the site changed
+  });
+  events.addEventListener("reload", function (e) { update(e.data); });  // the site was rebuilt
+  events.addEventListener("page", function (e) { update(e.data); });  // this page was made ahead of the site
   events.addEventListener("error", function (e) { if (e.data) show(JSON.parse(e.data)); });
 })();
 """
@@ -139,51 +199,68 @@ NOT_BUILT_HTML = b"""<!DOCTYPE html>
 # Editors' scratch files: vim (.x.swp, x~, 4913), emacs (.#x, #x#), JetBrains, macOS Finder.
 SCRATCH_SUFFIXES = ("~", ".swp", ".swx", ".tmp", "___jb_tmp___", "___jb_old___")
 SCRATCH_NAMES = ("4913", ".DS_Store")
-# Opening and reading a file (as every build does) is not a change.
-CHANGE_EVENTS = frozenset({"created", "deleted", "modified", "moved"})
+# Opening and reading a file (as every build does) is not a change. "closed" is a file closed after
+# writing: its save is whole, so its page can be made at once, with no wait.
+CHANGE_EVENTS = frozenset({"created", "deleted", "modified", "moved", "closed"})
 
 
 # -- live state: what every open page is told -------------------------------------------------
 
 
 class LiveState:
-    """The site's state for the open pages (a version, or the problems), and their event queues."""
+    """The site's state for the open pages (a version, or the problems), and their event queues, each with
+    the address of the page that opened it (its own path, as the page's script sends it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._instance = secrets.token_hex(4)  # a restarted server has new versions, so pages reload
         self._generation = 0
         self._problem_lines: list[str] | None = None
-        self._subscribers: list[queue.Queue[tuple[str, str] | None]] = []
+        self._subscribers: list[tuple[queue.Queue[tuple[str, str] | None], str]] = []
 
     @property
     def version(self) -> str:
-        """Which build the files on disk are: changes on every successful build."""
+        """Which build the files on disk are: changes on every successful build and every page made alone."""
         with self._lock:
             return f"{self._instance}-{self._generation}"
 
-    def subscribe(self) -> queue.Queue[tuple[str, str] | None]:
-        """A queue of (event, data), starting with the current state."""
+    def subscribe(self, page: str = "") -> queue.Queue[tuple[str, str] | None]:
+        """A queue of (event, data) for the page at this path, starting with the current state."""
         events: queue.Queue[tuple[str, str] | None] = queue.Queue()
         with self._lock:
             if self._problem_lines is None:
                 events.put(("ok", f"{self._instance}-{self._generation}"))
             else:
                 events.put(("error", json.dumps(self._problem_lines)))
-            self._subscribers.append(events)
+            self._subscribers.append((events, page))
         return events
 
     def unsubscribe(self, events: queue.Queue[tuple[str, str] | None]) -> None:
         with self._lock:
-            if events in self._subscribers:
-                self._subscribers.remove(events)
+            self._subscribers = [(queue_, page) for queue_, page in self._subscribers if queue_ is not events]
 
-    def built(self) -> None:
-        """A build succeeded: every open page updates (its <main> and <title> in place, or a reload)."""
+    def open_pages(self) -> set[str]:
+        """The paths of the pages open now."""
+        with self._lock:
+            return {page for _, page in self._subscribers if page}
+
+    def pages_made(self, pages: set[str]) -> None:
+        """These pages were made ahead of the rest of the site: the open ones fetch themselves again."""
         with self._lock:
             self._generation += 1
+            self._publish(("page", f"{self._instance}-{self._generation}"), pages)
+
+    def built(self, unchanged: Collection[str] = ()) -> None:
+        """A build succeeded: every open page updates (in place, or by a reload), but for those at the
+        `unchanged` paths (their files are the ones they were served), unless they show problems."""
+        with self._lock:
+            self._generation += 1
+            showing = self._problem_lines is not None
             self._problem_lines = None
-            self._publish(("reload", f"{self._instance}-{self._generation}"))
+            item = ("reload", f"{self._instance}-{self._generation}")
+            for events, page in self._subscribers:
+                if showing or page not in unchanged:
+                    events.put(item)
 
     def failed(self, lines: list[str]) -> None:
         """A build failed: every open page shows the problems over the last good site."""
@@ -197,9 +274,10 @@ class LiveState:
             self._publish(None)
             self._subscribers.clear()
 
-    def _publish(self, item: tuple[str, str] | None) -> None:
-        for events in self._subscribers:
-            events.put(item)
+    def _publish(self, item: tuple[str, str] | None, pages: set[str] | None = None) -> None:
+        for events, page in self._subscribers:
+            if pages is None or page in pages:
+                events.put(item)
 
 
 def format_event(name: str, data: str) -> bytes:
@@ -209,6 +287,20 @@ def format_event(name: str, data: str) -> bytes:
 
 
 # -- HTTP: only files inside the output folder -------------------------------------------------
+
+
+def open_page(query: str) -> str:
+    """The path of the page that opened an event stream, from its query (`?page=/events/`); "" if none."""
+    page = (urllib.parse.parse_qs(query).get("page") or [""])[0]
+    return page if page.startswith("/") and len(page) <= 2000 else ""
+
+
+def page_file(root: Path, page: str) -> Path | None:
+    """The file the server sends for a page's path (a folder's index.html), if it is one inside root."""
+    target = resolve_request_path(root, page)
+    if target is not None and page.endswith("/"):
+        target = target / "index.html"
+    return target if target is not None and target.is_file() else None
 
 
 def resolve_request_path(root: Path, request_path: str) -> Path | None:
@@ -418,9 +510,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         return True
 
     def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         if path == EVENTS_URL:
-            self._send_events()
+            self._send_events(open_page(query))
             return
         if self.server.editing is not None and path in ("/admin/", "/admin/index.html", "/admin/config.yml"):
             self._send_admin(path)
@@ -560,9 +652,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(data)
 
-    def _send_events(self) -> None:
+    def _send_events(self, page: str) -> None:
         live = self.server.live
-        events = live.subscribe()
+        events = live.subscribe(page)
         self.close_connection = True
         try:
             self.send_response(HTTPStatus.OK)
@@ -640,9 +732,9 @@ def is_relevant(path: str, roots: tuple[Path, ...], output_dir: Path) -> bool:
 
 
 class ChangeHandler(FileSystemEventHandler):
-    """Tells the rebuilder about changes that can change the site."""
+    """Tells the rebuilder about changes that can change the site, and which of them are whole saves."""
 
-    def __init__(self, roots: tuple[Path, ...], output_dir: Path, changed: Callable[[Path], None]):
+    def __init__(self, roots: tuple[Path, ...], output_dir: Path, changed: Callable[[Path, bool], None]):
         self._roots = roots
         self._output_dir = output_dir
         self._changed = changed
@@ -652,60 +744,93 @@ class ChangeHandler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a file in it changed, and has its own event (or is a swap file)
-        paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
-        # An atomic save renames a temp file over the real one: the destination is what matters.
-        for path in paths:
+        source, dest = os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")
+        # An atomic save renames a temp file over the real one: the destination is what matters, and it is
+        # whole, as a file closed after writing is.
+        for path, whole in ((source, event.event_type == "closed"), (dest, True)):
             if path and is_relevant(path, self._roots, self._output_dir):
-                self._changed(Path(path))
+                self._changed(Path(path), whole)
 
 
 class Rebuilder:
     """One background thread: a build ~30 ms after the last change; changes during a build make one more.
-    The build is told which paths changed since the last one."""
+    The build is told which paths changed since the last one.
 
-    def __init__(self, rebuild: Callable[[frozenset[Path]], None], delay: float = DEBOUNCE_SECONDS):
+    `quick(path)` runs first when one file alone has changed: at once when its save is known to be whole (the
+    file closed after writing, or renamed into place), with no wait at all, else just before the build."""
+
+    def __init__(
+        self,
+        rebuild: Callable[[frozenset[Path]], None],
+        delay: float = DEBOUNCE_SECONDS,
+        quick: Callable[[Path], None] | None = None,
+    ):
         self._rebuild = rebuild
+        self._quick = quick
         self._delay = delay
         self._paths: set[Path] = set()
-        self._lock = threading.Lock()
-        self._changed = threading.Event()
-        self._stopping = threading.Event()
+        self._ready: Path | None = None  # the one changed file, saved whole, not yet given to quick
+        self._last = 0.0  # when the last change came (time.monotonic)
+        self._stopping = False
+        self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="rebuilder", daemon=True)
 
-    def changed(self, path: Path) -> None:
-        """Something changed at this path (called from the watcher's thread)."""
-        with self._lock:
+    def changed(self, path: Path, whole: bool = False) -> None:
+        """Something changed at this path (called from the watcher's thread); whole: its save is complete."""
+        with self._wake:
             self._paths.add(path)
-        self._changed.set()
+            self._last = time.monotonic()
+            if len(self._paths) > 1:
+                self._ready = None
+            elif whole:
+                self._ready = path
+            self._wake.notify()
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         """Stop, after the build in progress (if any) finishes."""
-        self._stopping.set()
-        self._changed.set()
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
         if self._thread.is_alive():
             self._thread.join()
 
     def _run(self) -> None:
         while True:
-            self._changed.wait()
-            if not self._settle():
+            with self._wake:
+                while not self._paths and not self._stopping:
+                    self._wake.wait()
+            settled = self._settle()
+            if settled is None:
                 return
-            with self._lock:
-                paths, self._paths = frozenset(self._paths), set()
+            paths, quickened = settled
+            if self._quick is not None and len(paths) == 1 and not paths <= quickened:
+                self._quick(next(iter(paths)))  # no close event came (another system's watcher)
             self._rebuild(paths)
 
-    def _settle(self) -> bool:
-        """Wait until no change has come for the delay; False when stopping."""
+    def _settle(self) -> tuple[frozenset[Path], set[Path]] | None:
+        """Give whole saves to quick as they come, until no change has come for the delay; then the paths
+        changed and those given to quick. None when stopping."""
         started = time.monotonic()
+        quickened: set[Path] = set()
         while True:
-            self._changed.clear()
-            if self._stopping.wait(self._delay):
-                return False
-            if not self._changed.is_set() or time.monotonic() - started > MAX_DEBOUNCE_SECONDS:
-                return True
+            with self._wake:
+                if self._stopping:
+                    return None
+                ready, self._ready = self._ready, None
+                if ready is None:
+                    now = time.monotonic()
+                    quiet = now - self._last
+                    if quiet >= self._delay or now - started > MAX_DEBOUNCE_SECONDS:
+                        paths, self._paths = frozenset(self._paths), set()
+                        return paths, quickened
+                    self._wake.wait(self._delay - quiet)
+                    continue
+            if self._quick is not None:
+                self._quick(ready)
+                quickened.add(ready)
 
 
 def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> BaseObserver:
@@ -743,6 +868,7 @@ class PreviewServer:
         self.debug = debug
         self.live = LiveState()
         self.site: Site | None = None  # the last good build's, for previews
+        self._served: dict[str, tuple[int, int] | None] = {}  # the open pages' files when the build began
         self.watched = tuple(
             path.resolve() for path in (options.content_dir, options.templates_dir, options.static_dir)
         )
@@ -756,7 +882,7 @@ class PreviewServer:
         if self.edit:
             httpd.editing = LocalRepository(self.options.content_dir)
             httpd.token = secrets.token_urlsafe(24)
-        rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths))
+        rebuilder = Rebuilder(lambda paths: self.build_once("Rebuilt", changed=paths), quick=self._quick)
         observer: BaseObserver | None = None
         server_thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
@@ -788,12 +914,12 @@ class PreviewServer:
         return f"http://{shown}:{httpd.port}/"
 
     def build_once(self, verb: str, first: bool = False, changed: frozenset[Path] = frozenset()) -> None:
-        """Build into the output folder and tell the open pages; on problems keep the last good site.
-        When one content file changed, its own page is previewed first (see preview.py)."""
-        if len(changed) == 1 and self.site is not None:
-            self._preview(self.site, next(iter(changed)))
+        """Build into the output folder and tell the open pages; on problems keep the last good site. The
+        open pages are made first, from the content as the build read it, and shown before the rest is made
+        (`_open_pages_first`); once the build is done, only the pages whose files it changed are told."""
+        self._served = self._open_files()
         try:
-            result = build(self.options)
+            result = build(self.options, first=None if first else self._open_pages_first)
         except ContentErrors as exc:
             self._failed(
                 self._problem_lines(exc.problems),
@@ -821,10 +947,28 @@ class PreviewServer:
         if result.problems:
             self.err.write("\n".join(self._problem_lines(result.problems)) + "\n")
             self.err.flush()
-        self.live.built()
+        now, served = self._open_files(), self._served
+        self.live.built(unchanged={page for page, file in served.items() if file is not None and now.get(page) == file})
         self._say(f"{verb} in {result.seconds:.2f}s")
 
-    def _preview(self, site: Site, path: Path) -> None:
+    def _open_files(self, pages: set[str] | None = None) -> dict[str, tuple[int, int] | None]:
+        """Which file each open page is now (device and inode: a build links a file it leaves unchanged, and
+        writes a changed one anew), None where it is no file."""
+        files: dict[str, tuple[int, int] | None] = {}
+        for page in self.live.open_pages() if pages is None else pages:
+            found = page_file(self.output_dir, page)
+            try:
+                info = os.stat(found, follow_symlinks=False) if found is not None else None
+            except OSError:
+                info = None
+            files[page] = (info.st_dev, info.st_ino) if info is not None else None
+        return files
+
+    def _quick(self, path: Path) -> None:
+        """A saved file's own page, ahead of the rebuild, when that alone shows the change (see preview.py)."""
+        site = self.site
+        if site is None:
+            return
         started = time.perf_counter()
         try:
             shown = preview_page(self.options, site, path)
@@ -834,8 +978,38 @@ class PreviewServer:
                 self._say(f"(no preview: {type(exc).__name__}: {exc})")
             return
         if shown is not None:
-            self.live.built()
+            self.live.pages_made({shown.url})
             self._say(f"Previewed {shown.url} in {time.perf_counter() - started:.2f}s; rebuilding the rest")
+
+    def _open_pages_first(self, loaded: Loaded) -> None:
+        """The pages open now, made from the build's own site map and put in place at once (write.replace_live),
+        before the build makes the rest and the search index: each is the page the build then writes, byte for
+        byte. Only those whose bytes change are written, and only their pages told."""
+        if loaded.plan is None:
+            return
+        started = time.perf_counter()
+        planned = {entry.path: entry for entry in loaded.plan.made if entry.template is not None}
+        made = set()
+        for page in sorted(self.live.open_pages()):
+            rel = urllib.parse.unquote(page).lstrip("/") + ("index.html" if page.endswith("/") else "")
+            entry = planned.get(rel)
+            found = page_file(self.output_dir, page)
+            if entry is None or found is None:
+                continue
+            data = entry.make()
+            try:
+                if found.read_bytes() == data:
+                    continue
+            except OSError:
+                continue
+            written = replace_live(self.output_dir, rel, data)
+            if written is not None:
+                made.add(page)
+                self._served.update(self._open_files({page}))  # told now: told again only if the build changes it
+        if made:
+            self.live.pages_made(made)
+            shown = ", ".join(sorted(made))
+            self._say(f"Showed {shown} in {time.perf_counter() - started:.2f}s; rebuilding the rest")
 
     def _problem_lines(self, problems: list[Problem]) -> list[str]:
         """The lines `build` prints for these problems, count included."""
