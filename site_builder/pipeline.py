@@ -74,6 +74,7 @@ class Result:
     files_written: int = 0
     seconds: float = 0.0
     images_encoded: int = 0  # image files encoded afresh (none when every image was in the cache)
+    loaded: "Loaded | None" = None  # what was read and resolved: serve makes pages from it until the next build
 
 
 @dataclass
@@ -336,6 +337,8 @@ def build(options: Options, first: Callable[[Loaded], None] | None = None) -> Re
         loaded.cache.save(loaded.entries)
     if options.cache_dir is not None and options.output_dir is not None:
         save_images(loaded.images, options.cache_dir, options.output_dir)
-    result = Result(site, rendered, sort_problems(problems), files_written, images_encoded=loaded.images.encoded)
+    result = Result(
+        site, rendered, sort_problems(problems), files_written, images_encoded=loaded.images.encoded, loaded=loaded
+    )
     result.seconds = time.perf_counter() - started
     return result

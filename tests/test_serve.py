@@ -222,29 +222,41 @@ def test_a_saved_title_shows_on_the_served_page(server: ServeProcess) -> None:
     assert previewed and rebuilt and previewed[0] < rebuilt[0], server.out_lines
 
 
-def test_an_open_listing_is_made_first_and_only_the_open_pages_a_save_changes_are_told(server: ServeProcess) -> None:
-    listing = EventStream(server.port, "/events/")  # lists the event whose title changes
+def test_open_pages_that_show_a_save_are_made_first_and_only_the_pages_it_changes_are_told(
+    server: ServeProcess,
+) -> None:
+    listing = EventStream(server.port, "/events/")  # lists the event that changes
     about = EventStream(server.port, "/about/")  # shows nothing of it
     every = EventStream(server.port)  # a page that says nothing of where it is: told of every build
     streams = (listing, about, every)
     about_file = server.output / "about" / "index.html"
     before = about_file.stat().st_ino
+    clinic = server.content / "events" / "grants-clinic.md"
     try:
         assert all(stream.next_event()[0] == "ok" for stream in streams)
-        clinic = server.content / "events" / "grants-clinic.md"
-        clinic.write_text(clinic.read_text().replace("title: Grants clinic", "title: Grants clinic for everyone"))
 
-        # The listing is made from the build's own site and put in place before the rest of the site.
+        # A new title: the listing is made with it from the last build at once (quick.py), before the rebuild.
+        clinic.write_text(clinic.read_text().replace("title: Grants clinic", "title: Grants clinic for everyone"))
         assert listing.next_event()[0] == "page"
         status, page = server.get("/events/")
         assert status == 200 and "Grants clinic for everyone" in page
         assert every.next_event()[0] == "reload"  # the whole site is built
-        lines = server.out_lines
-        shown = next(n for n, line in enumerate(lines) if line.startswith("Showed /events/ in "))
-        assert shown < next(n for n, line in enumerate(lines) if line.startswith("Rebuilt in ")), lines
-        assert about_file.stat().st_ino == before  # the page the change does not touch is not replaced
+        server.wait_for(lambda: server.rebuilds() == 1, CHANGE_SECONDS, "the first rebuild")
+        assert_before(server.out_lines, "Previewed /events/grants-clinic/ and /events/ in ", "Rebuilt in ")
 
-        # The about page was told nothing of that build: the first it hears of is its own page's change.
+        # A new date moves the event: the listing is made from the build's own site map as soon as it has
+        # read the content, and shown before the build makes the rest and the search index.
+        clinic.write_text(clinic.read_text().replace("2027-02-16", "2027-02-15"))
+        assert listing.next_event()[0] == "page"
+        status, page = server.get("/events/")
+        assert status == 200 and "15 February" in page
+        assert every.next_event()[0] == "reload"
+        server.wait_for(lambda: server.rebuilds() == 2, CHANGE_SECONDS, "the second rebuild")
+        first = next(n for n, line in enumerate(server.out_lines) if line.startswith("Rebuilt in "))
+        assert_before(server.out_lines[first + 1 :], "Showed /events/ in ", "Rebuilt in ")
+        assert about_file.stat().st_ino == before  # the page neither change touches is not replaced
+
+        # The about page was told nothing of those builds: the first it hears of is its own page's change.
         about_md = server.content / "pages" / "about.md"
         about_md.write_text(about_md.read_text().replace("title: About this programme", "title: About us"))
         assert about.next_event()[0] == "page"
@@ -253,6 +265,12 @@ def test_an_open_listing_is_made_first_and_only_the_open_pages_a_save_changes_ar
         for stream in streams:
             stream.close()
     assert not any("Traceback" in line for line in server.err_lines), server.err_lines
+
+
+def assert_before(lines: list[str], first: str, then: str) -> None:
+    """A line starting with `first` comes before the first line starting with `then`."""
+    at = next((n for n, line in enumerate(lines) if line.startswith(first)), None)
+    assert at is not None and at < next(n for n, line in enumerate(lines) if line.startswith(then)), lines
 
 
 def test_a_broken_save_is_reported_keeps_the_last_good_site_and_fixing_it_reloads(server: ServeProcess) -> None:

@@ -27,6 +27,7 @@ from ..pipeline import Options, read_source
 from ..output.render import render_item_page
 from ..site.resolve import in_site_order, make_item
 from ..content.sources import Source, read_text
+from ..site.file_links import file_links
 from ..output.write import replace_live
 
 # Fields that decide which pages and lists an item is on: a change to any of them needs the full build.
@@ -52,15 +53,18 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     old = next((item for item in site.items if item.source == shown), None)
     if old is None:
         return None
-    read = _read_item(options, site, changed, shown)
+    read = read_item(options, site, changed, shown)
     if read is None:
         return None
     new, body, named = read
-    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != _named(old, site):
+    if any(getattr(new, name, None) != getattr(old, name, None) for name in PLACEMENT) or named != named_items(
+        old, site
+    ):
+        return None
+    if not plain_body(body, kind := new.content_type) or new.image is not None and new.image.picture is None:
         return None
     link(new, **{name: getattr(old, name) for name in site.types.links if hasattr(old, name)})  # the last build's links
     # The page may list its own type (the footer lists every plain page): the new item in its place there.
-    kind = new.content_type
     mine = in_site_order(
         site.types[kind], [new if item is old else item for item in site.collection(kind)], site.config
     )
@@ -75,7 +79,7 @@ def preview_page(options: Options, site: Site, changed: Path) -> Preview | None:
     return Preview(new.url, target) if target is not None else None
 
 
-def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, str, tuple] | None:
+def read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[Item, str, tuple] | None:
     """The item as the file now says, its body, and the items it names (an event's series and cluster)."""
     problems: list = []
     text = read_text(path, shown, problems)
@@ -97,7 +101,14 @@ def _read_item(options: Options, site: Site, path: Path, shown: str) -> tuple[It
     return make_item(record, config, site.today, options.types, pictures), record.body_html, named
 
 
-def _named(item: Item, site: Site) -> tuple:
+def plain_body(body_html: str, folder: str) -> bool:
+    """Whether a body is as the full build shows it without the rest of the site: no link to a content file
+    (pipeline.link_content_files makes it the page's URL) and no picture from media/ (the image stage makes
+    it a <picture> of the sizes it publishes)."""
+    return not file_links(body_html, "", 1, folder) and not ("<img" in body_html and "/media/" in body_html)
+
+
+def named_items(item: Item, site: Site) -> tuple:
     """The items the last build linked the item to by its fields (types.ContentType.references)."""
     linked = (getattr(item, name, None) for name, _, _ in site.types[item.content_type].references)
     return tuple(other.slug if other else None for other in linked)

@@ -39,6 +39,7 @@ from ..errors import ContentErrors, Problem, SiteError, print_problems
 from ..site.model import Site
 from ..pipeline import Loaded, Options, build
 from .preview import preview_page
+from .quick import quick_pages
 from ..output.render import HEADERS
 from ..output.write import replace_live
 
@@ -301,6 +302,12 @@ def page_file(root: Path, page: str) -> Path | None:
     if target is not None and page.endswith("/"):
         target = target / "index.html"
     return target if target is not None and target.is_file() else None
+
+
+def output_rel(page: str) -> str:
+    """The path in the output folder of the file a page's path names: /events/ -> events/index.html."""
+    path = urllib.parse.unquote(page.split("?", 1)[0].split("#", 1)[0]).lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
 
 
 def resolve_request_path(root: Path, request_path: str) -> Path | None:
@@ -868,6 +875,7 @@ class PreviewServer:
         self.debug = debug
         self.live = LiveState()
         self.site: Site | None = None  # the last good build's, for previews
+        self.loaded: Loaded | None = None  # what the last good build read and resolved, for quick pages
         self._served: dict[str, tuple[int, int] | None] = {}  # the open pages' files when the build began
         self.watched = tuple(
             path.resolve() for path in (options.content_dir, options.templates_dir, options.static_dir)
@@ -943,7 +951,7 @@ class PreviewServer:
                 "This is a fault in the site builder, not in your content; the last good site is still being served.",
             )
             return
-        self.site = result.site
+        self.site, self.loaded = result.site, result.loaded
         if result.problems:
             self.err.write("\n".join(self._problem_lines(result.problems)) + "\n")
             self.err.flush()
@@ -965,21 +973,46 @@ class PreviewServer:
         return files
 
     def _quick(self, path: Path) -> None:
-        """A saved file's own page, ahead of the rebuild, when that alone shows the change (see preview.py)."""
-        site = self.site
-        if site is None:
-            return
+        """A saved file's pages, ahead of the rebuild: every open page that shows it when the save changed only
+        what it says (quick.py), else its own page when that alone shows the change (preview.py)."""
         started = time.perf_counter()
+        open_at: dict[str, set[str]] = {}
+        for page in self.live.open_pages():
+            open_at.setdefault(output_rel(page), set()).add(page)
         try:
-            shown = preview_page(self.options, site, path)
+            made = quick_pages(self.options, self.loaded, path, set(open_at)) if self.loaded is not None else None
+            if made is None and self.site is not None:
+                shown = preview_page(self.options, self.site, path)
+                if shown is not None:
+                    self.live.pages_made(open_at.get(output_rel(shown.url), set()))
+                    self._say(f"Previewed {shown.url} in {time.perf_counter() - started:.2f}s; rebuilding the rest")
+                return
         except Exception as exc:  # the full build that follows reports any real problem
             if self.debug:
                 traceback.print_exc(file=self.err)
                 self._say(f"(no preview: {type(exc).__name__}: {exc})")
             return
-        if shown is not None:
-            self.live.pages_made({shown.url})
-            self._say(f"Previewed {shown.url} in {time.perf_counter() - started:.2f}s; rebuilding the rest")
+        if made is None:
+            return
+        told: set[str] = set()
+        for rel, data in made.pages.items():
+            if self._put_live(rel, data):
+                told |= open_at.get(rel, set())
+        self.live.pages_made(told)
+        also = sorted(page for page in told if output_rel(page) != output_rel(made.url))
+        self._say(
+            f"Previewed {made.url}{' and ' + ', '.join(also) if also else ''} in "
+            f"{time.perf_counter() - started:.2f}s; rebuilding the rest"
+        )
+
+    def _put_live(self, rel: str, data: bytes) -> bool:
+        """Put one page in place in the live site if its bytes are new; whether it was."""
+        try:
+            if (self.output_dir / rel).read_bytes() == data:
+                return False
+        except OSError:
+            pass
+        return replace_live(self.output_dir, rel, data) is not None
 
     def _open_pages_first(self, loaded: Loaded) -> None:
         """The pages open now, made from the build's own site map and put in place at once (write.replace_live),
@@ -991,19 +1024,11 @@ class PreviewServer:
         planned = {entry.path: entry for entry in loaded.plan.made if entry.template is not None}
         made = set()
         for page in sorted(self.live.open_pages()):
-            rel = urllib.parse.unquote(page).lstrip("/") + ("index.html" if page.endswith("/") else "")
+            rel = output_rel(page)
             entry = planned.get(rel)
-            found = page_file(self.output_dir, page)
-            if entry is None or found is None:
+            if entry is None or page_file(self.output_dir, page) is None:
                 continue
-            data = entry.make()
-            try:
-                if found.read_bytes() == data:
-                    continue
-            except OSError:
-                continue
-            written = replace_live(self.output_dir, rel, data)
-            if written is not None:
+            if self._put_live(rel, entry.make()):
                 made.add(page)
                 self._served.update(self._open_files({page}))  # told now: told again only if the build changes it
         if made:

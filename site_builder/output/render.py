@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from functools import partial
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
@@ -175,6 +175,12 @@ class PartsEnvironment(jinja2.Environment):
         if key not in self._parts:
             self._parts[key] = make()
         return self._parts[key]
+
+    def forget(self, items: Iterable[object]) -> None:
+        """Make the parts of these items again when next asked for (their cards: keyed by the item's id)."""
+        ids = {id(item) for item in items}
+        for key in [key for key in self._parts if isinstance(key, tuple) and len(key) > 1 and key[1] in ids]:
+            del self._parts[key]
 
 
 # The filters make_environment adds: a template that names one compiles only where it is defined.
