@@ -23,7 +23,8 @@ script, so a full reload is caught while the new page is parsed) takes
 Date.now() when a node holding the new text is added. The same script notes
 when each live-reload event arrives (EventSource), which splits each time into
 "save to the server's event" (watching, debounce, the quick page) and "event to
-DOM" (the browser's fetch, reload or update). Each edit waits for the whole
+DOM" (the browser's fetch, reload or update; "page" is the event of a page made
+ahead of the whole rebuild, "reload" that of the rebuild). Each edit waits for the whole
 rebuild to finish, and a little more, as an editor reading the page before
 saving again. Prints a table and the load average (uptime) before and after.
 Nothing in the repository is touched.
@@ -76,7 +77,7 @@ PROBE_SCRIPT = r"""
   const Original = window.EventSource;
   window.EventSource = function (url, options) {
     const source = new Original(url, options);
-    for (const name of ["ok", "reload", "update", "error"]) {
+    for (const name of ["ok", "reload", "page", "error"]) {
       source.addEventListener(name, () => window.__benchEvent(name, Date.now()));
     }
     return source;
