@@ -65,11 +65,16 @@ def test_a_body_edit_is_swapped_into_the_open_page_without_a_reload(served: Serv
 
 def test_a_title_edit_updates_the_heading_and_the_window_title_in_place(served: ServeProcess, page: Any) -> None:
     open_marked(page, served.url + "events/budget-basics/")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     edit(served, "title: Budget basics", "title: Budget basics, revised")
     page.wait_for_function("() => document.title.includes('Budget basics, revised')", timeout=SECONDS)
     assert "Budget basics, revised" in page.locator("main h1").inner_text()
     assert "Budget basics, revised" in page.locator("[aria-current=page]").inner_text()  # the breadcrumbs too
     assert page.evaluate("() => window.__notReloaded === true")
+    # Only texts and attributes changed: they came with the server's event (patch.py), so the page did not
+    # fetch itself.
+    assert served.url + "events/budget-basics/" not in asked, asked
 
 
 def test_a_page_that_runs_scripts_of_its_own_takes_new_text_in_place_and_its_scripts_keep_working(
@@ -83,6 +88,8 @@ def test_a_page_that_runs_scripts_of_its_own_takes_new_text_in_place_and_its_scr
     assert status.startswith("Showing ")
     hidden = page.locator("main li.card--event[hidden]").count()
     assert hidden > 0
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     edit(served, "title: Grants clinic", "title: Grants clinic for everyone", "events/grants-clinic.md")
     page.wait_for_function(
         "() => document.querySelector('main').textContent.includes('Grants clinic for everyone')",
@@ -91,6 +98,7 @@ def test_a_page_that_runs_scripts_of_its_own_takes_new_text_in_place_and_its_scr
     assert page.evaluate("() => window.__notReloaded === true"), "the page was reloaded instead of updated"
     assert page.locator("#event-filter-status").inner_text() == status
     assert page.locator("main li.card--event[hidden]").count() == hidden
+    assert served.url + "events/" not in asked, asked  # the new title came with the server's event
     page.select_option("#event-filter-format", "")  # the script still filters the cards it holds
     assert page.locator("main li.card--event[hidden]").count() == 0
 

@@ -24,11 +24,12 @@ import threading
 import time
 import traceback
 import urllib.parse
+from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO, Callable, Collection, TextIO
+from typing import Any, BinaryIO, Callable, Collection, TextIO
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -39,6 +40,7 @@ from ..errors import ContentErrors, Problem, SiteError, print_problems
 from ..site.model import Site
 from ..pipeline import Loaded, Options, build
 from .preview import preview_page
+from .patch import page_changes
 from .quick import quick_pages
 from ..output.render import HEADERS
 from ..output.write import replace_live
@@ -98,7 +100,7 @@ LIVE_RELOAD_JS = b"""\
   }
   // The body as it was served, taken before the page's own scripts run (they are deferred; this one is at
   // the end of the body): the new version of the page is compared with it, not with what scripts made.
-  var served = shown(document.body);
+  var served = shown(document.body), texts = null, elements = null;
   // What differs between two bodies when only texts and attributes do: a list of changes, each with the
   // node's path (child indexes from the body) and the value it had; null when their shapes differ.
   function differences(a, b, path, found) {
@@ -145,6 +147,46 @@ LIVE_RELOAD_JS = b"""\
     });
     return true;
   }
+  // The text nodes and elements of the body as served, in document order: where the server's changes are.
+  function index() {
+    var walker = document.createTreeWalker(served, NodeFilter.SHOW_TEXT), node;
+    texts = [];
+    while ((node = walker.nextNode())) texts.push(node);
+    elements = served.getElementsByTagName("*");
+  }
+  function pathTo(node) {
+    var path = [];
+    for (; node !== served; node = node.parentNode) {
+      if (!node.parentNode) return null;
+      path.unshift(Array.prototype.indexOf.call(node.parentNode.childNodes, node));
+    }
+    return path;
+  }
+  // The changes the server sent (patch.py: the n-th text node or element of the body, what it held and
+  // holds now), each found in the body as served and checked there (the texts beside it too), then in the
+  // open page; all are made, in both, or none (false), and then the page is fetched instead.
+  function place(sent) {
+    if (!texts) index();
+    var changes = [];
+    var found = sent.texts.every(function (t) {
+      var node = texts[t[0]], path = node && pathTo(node);
+      var before = t[0] > 0 ? texts[t[0] - 1].data : "", after = t[0] + 1 < texts.length ? texts[t[0] + 1].data : "";
+      changes.push({path: path, was: t[1], data: t[2], node: node});
+      return path && node.data === t[1] && before === t[3] && after === t[4];
+    }) && sent.attributes.every(function (a) {
+      var node = elements[a[0]], path = node && pathTo(node);
+      changes.push({path: path, name: a[2], was: a[3], value: a[4], node: node});
+      return path && node.localName === a[1] && node.getAttribute(a[2]) === a[3];
+    });
+    if (!found || !patch(changes)) return false;
+    changes.forEach(function (change) {
+      if (change.name === undefined) change.node.data = change.data;
+      else if (change.value === null) change.node.removeAttribute(change.name);
+      else change.node.setAttribute(change.name, change.value);
+    });
+    if (sent.title !== null) document.title = sent.title;
+    return true;
+  }
   // A new version of this page: when only texts and attributes changed, they are changed in place; else,
   // when its styles and scripts are as they were, its <body> is swapped in (no reload: scroll and focus
   // kept); a page that runs scripts of its own, or whose styles changed, is reloaded. (The head's metadata,
@@ -170,6 +212,7 @@ LIVE_RELOAD_JS = b"""\
         scrollTo(x, y);
       }
       served = fresh;
+      texts = null;
       if (document.title !== doc.title) document.title = doc.title;
       version = next || version;
     }).catch(function () { location.reload(); });
@@ -182,7 +225,11 @@ LIVE_RELOAD_JS = b"""\
     else if (version && e.data !== version) update(e.data);  // the stream was cut, and the site changed
   });
   events.addEventListener("reload", function (e) { update(e.data); });  // the site was rebuilt
-  events.addEventListener("page", function (e) { update(e.data); });  // this page was made ahead of the site
+  events.addEventListener("page", function (e) {  // this page was made ahead of the site
+    var sent = JSON.parse(e.data);
+    if (sent.changes && place(sent.changes)) { ++asked; clear(); version = sent.version; }
+    else update(sent.version);
+  });
   events.addEventListener("error", function (e) { if (e.data) show(JSON.parse(e.data)); });
 })();
 """
@@ -245,11 +292,15 @@ class LiveState:
         with self._lock:
             return {page for _, page in self._subscribers if page}
 
-    def pages_made(self, pages: set[str]) -> None:
-        """These pages were made ahead of the rest of the site: the open ones fetch themselves again."""
+    def pages_made(self, pages: dict[str, dict[str, Any] | None]) -> None:
+        """These pages were made ahead of the rest of the site: the open ones put in place the changes given
+        for them (patch.page_changes), or fetch themselves again."""
         with self._lock:
             self._generation += 1
-            self._publish(("page", f"{self._instance}-{self._generation}"), pages)
+            version = f"{self._instance}-{self._generation}"
+            for events, page in self._subscribers:
+                if page in pages:
+                    events.put(("page", json.dumps({"version": version, "changes": pages[page]})))
 
     def built(self, unchanged: Collection[str] = ()) -> None:
         """A build succeeded: every open page updates (in place, or by a reload), but for those at the
@@ -853,6 +904,13 @@ def start_watching(roots: tuple[Path, ...], handler: FileSystemEventHandler) -> 
 # -- the preview server ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Changed:
+    """A page put in place ahead of the build: what changed in it, or None when only a fetch can say."""
+
+    changes: dict[str, Any] | None
+
+
 class PreviewServer:
     """Everything `serve` runs: the first build, the watcher, the rebuilder and the HTTP server."""
 
@@ -984,7 +1042,7 @@ class PreviewServer:
             if made is None and self.site is not None:
                 shown = preview_page(self.options, self.site, path)
                 if shown is not None:
-                    self.live.pages_made(open_at.get(output_rel(shown.url), set()))
+                    self.live.pages_made(dict.fromkeys(open_at.get(output_rel(shown.url), ())))
                     self._say(f"Previewed {shown.url} in {time.perf_counter() - started:.2f}s; rebuilding the rest")
                 return
         except Exception as exc:  # the full build that follows reports any real problem
@@ -994,10 +1052,10 @@ class PreviewServer:
             return
         if made is None:
             return
-        told: set[str] = set()
+        told: dict[str, dict[str, Any] | None] = {}
         for rel, data in made.pages.items():
-            if self._put_live(rel, data):
-                told |= open_at.get(rel, set())
+            if (changed := self._put_live(rel, data)) is not None:
+                told.update(dict.fromkeys(open_at.get(rel, ()), changed.changes))
         self.live.pages_made(told)
         also = sorted(page for page in told if output_rel(page) != output_rel(made.url))
         self._say(
@@ -1005,14 +1063,15 @@ class PreviewServer:
             f"{time.perf_counter() - started:.2f}s; rebuilding the rest"
         )
 
-    def _put_live(self, rel: str, data: bytes) -> bool:
-        """Put one page in place in the live site if its bytes are new; whether it was."""
+    def _put_live(self, rel: str, data: bytes) -> Changed | None:
+        """Put one page in place in the live site if its bytes are new: what changed, for the open pages."""
         try:
-            if (self.output_dir / rel).read_bytes() == data:
-                return False
+            old: bytes | None = (self.output_dir / rel).read_bytes()
         except OSError:
-            pass
-        return replace_live(self.output_dir, rel, data) is not None
+            old = None
+        if old == data or replace_live(self.output_dir, rel, data) is None:
+            return None
+        return Changed(page_changes(old, data) if old is not None else None)
 
     def _open_pages_first(self, loaded: Loaded) -> None:
         """The pages open now, made from the build's own site map and put in place at once (write.replace_live),
@@ -1022,14 +1081,14 @@ class PreviewServer:
             return
         started = time.perf_counter()
         planned = {entry.path: entry for entry in loaded.plan.made if entry.template is not None}
-        made = set()
+        made: dict[str, dict[str, Any] | None] = {}
         for page in sorted(self.live.open_pages()):
             rel = output_rel(page)
             entry = planned.get(rel)
             if entry is None or page_file(self.output_dir, page) is None:
                 continue
-            if self._put_live(rel, entry.make()):
-                made.add(page)
+            if (changed := self._put_live(rel, entry.make())) is not None:
+                made[page] = changed.changes
                 self._served.update(self._open_files({page}))  # told now: told again only if the build changes it
         if made:
             self.live.pages_made(made)
