@@ -170,9 +170,10 @@ LIVE_RELOAD_JS = b"""\
     var changes = [];
     var found = sent.texts.every(function (t) {
       var node = texts[t[0]], path = node && pathTo(node);
+      if (!path) return false;
       var before = t[0] > 0 ? texts[t[0] - 1].data : "", after = t[0] + 1 < texts.length ? texts[t[0] + 1].data : "";
       changes.push({path: path, was: t[1], data: t[2], node: node});
-      return path && node.data === t[1] && before === t[3] && after === t[4];
+      return node.data === t[1] && before === t[3] && after === t[4];
     }) && sent.attributes.every(function (a) {
       var node = elements[a[0]], path = node && pathTo(node);
       changes.push({path: path, name: a[2], was: a[3], value: a[4], node: node});
@@ -226,8 +227,9 @@ LIVE_RELOAD_JS = b"""\
   });
   events.addEventListener("reload", function (e) { update(e.data); });  // the site was rebuilt
   events.addEventListener("page", function (e) {  // this page was made ahead of the site
-    var sent = JSON.parse(e.data);
-    if (sent.changes && place(sent.changes)) { ++asked; clear(); version = sent.version; }
+    var sent = JSON.parse(e.data), placed = false;
+    try { placed = Boolean(sent.changes) && place(sent.changes); } catch (error) { placed = false; }
+    if (placed) { ++asked; clear(); version = sent.version; }
     else update(sent.version);
   });
   events.addEventListener("error", function (e) { if (e.data) show(JSON.parse(e.data)); });
