@@ -34,12 +34,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from ..output.admin import ADMIN_HEADERS, LocalRepository, admin_page, api_answer, cms_config, config_yaml
+from ..output.admin import LocalRepository, admin_page, api_answer, cms_config, config_yaml
 from ..errors import ContentErrors, Problem, SiteError, print_problems
 from ..site.model import Site
 from ..pipeline import Options, build
 from .preview import preview_page
-from ..output.render import HEADERS
+from ..output.render import headers_file
 
 EVENTS_URL = "/__events"
 SCRIPT_URL = "/__live-reload.js"
@@ -225,9 +225,9 @@ def resolve_request_path(root: Path, request_path: str) -> Path | None:
     return target
 
 
-def headers_for(path: str, text: str = HEADERS + ADMIN_HEADERS) -> tuple[tuple[str, str], ...]:
+def headers_for(path: str, text: str = headers_file(cms=True)) -> tuple[tuple[str, str], ...]:
     """The headers a static host sends for this path from a _headers file: each block whose pattern
-    matches, in order; `! Name` drops a header an earlier block set."""
+    matches, in order, a later block's header replacing an earlier one's; `! Name` drops one."""
     headers: dict[str, str] = {}
     matches = False
     for line in text.splitlines():

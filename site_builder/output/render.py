@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..site import dates
-from .admin import ADMIN_HEADERS, admin_files
+from .admin import ADMIN_CSP, ADMIN_HEADERS, admin_files
 from .feeds.ical import CalendarWriter, add_links, subscribe_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
@@ -62,17 +62,42 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
 )
-# What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
-# frame-ancestors works only as a header, not in a <meta>. A file opened from media/ is downloaded, never
-# shown as a page, and could run nothing if it were (media_policy decides what media/ may hold at all).
-# The header allows what the search page needs ('wasm-unsafe-eval', for Pagefind's WebAssembly, which its
-# worker script compiles too), and every other page narrows it in its <meta> policy (a browser enforces
-# both, so a page runs only what each allows): no rule has to remove the site-wide policy for /search/.
-# That removal ("! Content-Security-Policy") is Cloudflare Pages' syntax alone: Netlify's _headers parser
-# skips a line without a colon, and either host may send both rules' values for one path, the stricter
-# of which would stop search.
-HEADERS = f"""/*
-  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
+# Directives that a policy without them leaves to its default-src.
+FETCH_DIRECTIVES = frozenset(
+    ("script-src", "style-src", "img-src", "font-src", "connect-src", "frame-src", "media-src", "object-src")
+)
+
+
+def union_policy(*policies: str) -> str:
+    """A policy that allows what any of these policies allows, and nothing else: each directive's sources
+    are those of every policy (a fetch directive a policy leaves out is its default-src)."""
+    parsed = [dict((d.split()[0], d.split()[1:]) for d in policy.split("; ")) for policy in policies]
+    names = list(dict.fromkeys(name for policy in parsed for name in policy))
+    merged = []
+    for name in names:
+        if not all(name in p or name in FETCH_DIRECTIVES for p in parsed):
+            continue  # a policy does not restrict it at all
+        values = [p.get(name, p.get("default-src", [])) for p in parsed]
+        sources = list(dict.fromkeys(s for value in values for s in value if s != "'none'"))
+        merged.append(" ".join([name, *(sources or ["'none'"])]))
+    return "; ".join(merged)
+
+
+def headers_file(cms: bool) -> str:
+    """The _headers file, which static hosts (Netlify, Cloudflare Pages) read: what they send with each path.
+
+    frame-ancestors works only as a header, not in a <meta>. Every HTML page carries its own policy in a
+    <meta>, and a browser enforces both that and the header's, so a page runs only what each allows: the
+    site-wide header allows what any page needs ('wasm-unsafe-eval' for Pagefind's WebAssembly, which its
+    worker script compiles too; and with the CMS, what /admin/ needs), and each page's <meta> narrows it
+    to its own. So no rule has to remove or replace the site-wide policy for one path: that removal
+    ("! Content-Security-Policy") is Cloudflare Pages' syntax alone, which Netlify's parser skips, and a
+    host may send every matching rule's policy, of which a browser enforces the strictest. A file opened
+    from media/ is downloaded, never shown as a page, and could run nothing if it were (media_policy
+    decides what media/ may hold at all)."""
+    site_wide = union_policy(SEARCH_CONTENT_SECURITY_POLICY, ADMIN_CSP) if cms else SEARCH_CONTENT_SECURITY_POLICY
+    return f"""/*
+  Content-Security-Policy: {site_wide}; frame-ancestors 'none'
   X-Content-Type-Options: nosniff
   Referrer-Policy: strict-origin-when-cross-origin
   X-Frame-Options: DENY
@@ -80,7 +105,7 @@ HEADERS = f"""/*
   Content-Disposition: attachment
   X-Content-Type-Options: nosniff
   Content-Security-Policy: default-src 'none'; sandbox
-"""
+""" + (ADMIN_HEADERS if cms else "")
 
 
 @dataclass(frozen=True)
@@ -527,7 +552,7 @@ def site_map(
     tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
     fixed = {
         **admin_files(config.cms),
-        "_headers": (HEADERS + (ADMIN_HEADERS if config.cms else "")).encode(),
+        "_headers": headers_file(bool(config.cms)).encode(),
         "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode(),
     }
     return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap, calendars, env)
