@@ -34,7 +34,7 @@ from ..content.types import ContentType
 from ..site.model import Bodies, Event, Item, Site, group_by_month
 from .months import WEEKDAYS, month_url, months
 from ..speed.parallel import run_all
-from .search import index_files, searchable, sort_key
+from .search import Indexer, keep, sort_key
 
 
 ITEMS_PER_PAGE = 20
@@ -159,8 +159,6 @@ class Rendered:
     sent: list[str] = field(default_factory=list)
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
-    # What the search index is made from, of each page a worker sent to the sink (search.searchable).
-    searchable: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> set[str]:
@@ -577,25 +575,38 @@ def render_site(
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
-    # The workers make every page and every event's own calendar, and send back each event's VEVENT for the
-    # calendars of many events.
-    made = run_all([partial(_made, sink, planned) for planned in plan.made], workers, progress)
-    for planned, (data, vevent, found) in zip(plan.made, made):
-        if data is not None:
-            out.files[planned.path] = data
-        if found is not None:
-            out.searchable[planned.path] = found
-        if vevent is not None:
-            calendars.preload(*vevent)
-    for planned in plan.gathered:
-        data = planned.make()
-        if sink is None:
-            out.files[planned.path] = data
-        else:
-            sink(planned.path, data)
-    if sink is not None:
-        out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
-    out.files.update(index_files(_searched(out)))
+    # Item pages first, which the search index is made from (search.Indexer): Pagefind reads them on every
+    # core, then builds the index on about one, while the workers make every other file.
+    first = [planned for planned in plan.made if planned.given is not None and "item" in planned.given]
+    then = [planned for planned in plan.made if planned.given is None or "item" not in planned.given]
+    searchable_pages = 0
+    with Indexer() as index:
+        for batch, planned_files in enumerate((first, then)):
+            made = run_all(
+                [partial(_made, sink, planned, index.folder(batch)) for planned in planned_files],
+                workers,
+                _offset(progress, len(first) if batch else 0, len(plan.made)),
+            )
+            for planned, (data, vevent, searched) in zip(planned_files, made):
+                if data is not None:
+                    out.files[planned.path] = data
+                if vevent is not None:
+                    calendars.preload(*vevent)
+                searchable_pages += searched
+            if batch == 0:
+                index.add(0)
+                index.start_files()
+        if searchable_pages > index.indexed:  # a page of a template of the site's own marks itself searchable
+            index.add(1)
+        for planned in plan.gathered:
+            data = planned.make()
+            if sink is None:
+                out.files[planned.path] = data
+            else:
+                sink(planned.path, data)
+        if sink is not None:
+            out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
+        out.files.update(index.files(searchable_pages))
     out.files.update(plan.fixed)
     return out
 
@@ -623,23 +634,26 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
     )
 
 
-def _made(sink: Sink | None, planned: Planned) -> tuple[bytes | None, tuple[str, bytes] | None, str | None]:
-    """Make one file: its bytes go to the sink when there is one, and what the search index needs of them
-    comes back instead; else the bytes come back. An event calendar's VEVENT comes back too."""
+def _made(
+    sink: Sink | None, planned: Planned, search_folder: str
+) -> tuple[bytes | None, tuple[str, bytes] | None, bool]:
+    """Make one file: its bytes go to the sink when there is one, else they come back. An event calendar's
+    VEVENT comes back too, and whether the file is a page for the search index (written into
+    `search_folder`, search.keep)."""
     data, vevent = planned.make() if planned.vevent else (planned.make(), None)
+    searched = keep(search_folder, planned.path, data)
     if sink is None:
-        return data, vevent, None
+        return data, vevent, searched
     sink(planned.path, data)
-    return None, vevent, searchable(data) if planned.path.endswith(".html") else None
+    return None, vevent, searched
 
 
-def _searched(out: Rendered) -> list[tuple[str, str]]:
-    """Every page the search index is made from, by URL, in the order of their paths."""
-    pages = dict(out.searchable)
-    for path, data in out.files.items():
-        if path.endswith(".html") and (found := searchable(data)) is not None:
-            pages[path] = found
-    return [("/" + path.removesuffix("index.html"), pages[path]) for path in sorted(pages)]
+def _offset(progress: Callable[[int, int], None] | None, before: int, total: int) -> Callable[[int, int], None] | None:
+    """Progress of one part of the tasks, reported as progress of them all."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, _: report(before + done, total)
 
 
 def _render_named(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
