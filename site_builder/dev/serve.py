@@ -225,7 +225,7 @@ def resolve_request_path(root: Path, request_path: str) -> Path | None:
     return target
 
 
-def headers_for(path: str, text: str = headers_file(cms=True)) -> tuple[tuple[str, str], ...]:
+def headers_for(path: str, text: str = headers_file(cms=False)) -> tuple[tuple[str, str], ...]:
     """The headers a static host sends for this path from a _headers file: each block whose pattern
     matches, in order, a later block's header replacing an earlier one's; `! Name` drops one."""
     headers: dict[str, str] = {}
@@ -309,6 +309,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         self.live = live
         self.editing: LocalRepository | None = None  # set by `serve --edit`
         self.token = ""
+        self.headers_text = headers_file(cms=False)  # the _headers the site publishes (PreviewServer sets it)
         self.request_seconds = request_seconds
         self.host_names = host_names(address[0])
         self._slots = threading.BoundedSemaphore(max_connections)
@@ -499,7 +500,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
         path = self.path.split("?", 1)[0] if self.path.startswith("/") else "/"
-        for name, value in headers_for(path):  # as a static host sends them from _headers
+        for name, value in headers_for(path, self.server.headers_text):  # as a static host sends _headers
             self.send_header(name, value)
         super().end_headers()
 
@@ -743,6 +744,7 @@ class PreviewServer:
         self.debug = debug
         self.live = LiveState()
         self.site: Site | None = None  # the last good build's, for previews
+        self.httpd: PreviewHTTPServer | None = None
         self.watched = tuple(
             path.resolve() for path in (options.content_dir, options.templates_dir, options.static_dir)
         )
@@ -753,6 +755,7 @@ class PreviewServer:
             self.err.write(warning + "\n")
             self.err.flush()
         httpd = open_server(self.host, self.port, self.output_dir, self.live)
+        self.httpd = httpd
         if self.edit:
             httpd.editing = LocalRepository(self.options.content_dir)
             httpd.token = secrets.token_urlsafe(24)
@@ -818,6 +821,10 @@ class PreviewServer:
             )
             return
         self.site = result.site
+        if self.httpd is not None:
+            # The published site's headers; `serve --edit` serves /admin/ whatever site.yaml says, so it
+            # sends the policy a site with cms: publishes.
+            self.httpd.headers_text = headers_file(cms=self.edit or bool(result.site.config.cms))
         if result.problems:
             self.err.write("\n".join(self._problem_lines(result.problems)) + "\n")
             self.err.flush()
