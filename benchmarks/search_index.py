@@ -47,12 +47,36 @@ def cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+class NoIndex:
+    """In place of search.Indexer, for a build with no search stage: Pagefind is never started."""
+
+    indexed = 0
+
+    def __enter__(self) -> "NoIndex":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def folder(self, batch: int) -> str:
+        return ""
+
+    def add(self, batch: int) -> None:
+        pass
+
+    def start_files(self) -> None:
+        pass
+
+    def files(self, searchable_pages: int) -> dict[str, bytes]:
+        return {}
+
+
 def cold_build(content: Path, out: Path, with_search: bool) -> tuple[float, float]:
     if out.exists():
         shutil.rmtree(out)
-    original = render.index_files
+    originals = render.Indexer, render.keep
     if not with_search:
-        render.index_files = lambda pages: {}
+        render.Indexer, render.keep = NoIndex, lambda folder, path, data: False  # type: ignore[assignment,misc]
     try:
         started, used = time.perf_counter(), cpu()
         code = build_main(
@@ -61,7 +85,7 @@ def cold_build(content: Path, out: Path, with_search: bool) -> tuple[float, floa
         )
         seconds, used = time.perf_counter() - started, cpu() - used
     finally:
-        render.index_files = original
+        render.Indexer, render.keep = originals  # type: ignore[misc]
     assert code == 0, f"build failed ({code})"
     return seconds, used
 
@@ -201,15 +225,23 @@ def table(results: list[dict]) -> str:
     for r in results:
         extra = r["cold_build_with_search_cpu_s"] - r["cold_build_without_search_cpu_s"]
         q = r["first_query"]
-        per_page = 1e3 * r["index_alone_cpu_s"] / r["indexed_pages"]
-        per_word = 1e6 * r["index_alone_cpu_s"] / r["indexed_words"]
+        # Runs saved before these columns were measured leave them blank.
+        load = f" ({r['load_average_1min']:.1f})" if "load_average_1min" in r else ""
+        by_messages = (
+            f"{r['index_by_messages_s']:.2f} s ({r['index_by_messages_cpu_s']:.2f} s)"
+            if "index_by_messages_s" in r
+            else "–"
+        )
+        per = "–"
+        if "indexed_pages" in r:
+            per_page = 1e3 * r["index_alone_cpu_s"] / r["indexed_pages"]
+            per = f"{per_page:.2f} ms, {1e6 * r['index_alone_cpu_s'] / r['indexed_words']:.1f} µs"
         lines.append(
-            f"| {r['events']:,} ({r['load_average_1min']:.1f}) | {r['cold_build_without_search_s']:.2f} s ({r['cold_build_without_search_cpu_s']:.2f} s) "
+            f"| {r['events']:,}{load} | {r['cold_build_without_search_s']:.2f} s ({r['cold_build_without_search_cpu_s']:.2f} s) "
             f"| {r['cold_build_with_search_s']:.2f} s ({r['cold_build_with_search_cpu_s']:.2f} s; CPU "
             f"+{100 * extra / r['cold_build_without_search_cpu_s']:.0f}%) "
             f"| {r['index_alone_s']:.2f} s ({r['index_alone_cpu_s']:.2f} s) "
-            f"| {r['index_by_messages_s']:.2f} s ({r['index_by_messages_cpu_s']:.2f} s) "
-            f"| {per_page:.2f} ms, {per_word:.1f} µs "
+            f"| {by_messages} | {per} "
             f"| {r['index_files']:,} | {r['index_bytes'] / 1e6:.1f} MB (+ {r['code_bytes'] / 1e3:.0f} kB) "
             f"| {q['common']['bytes'] / 1e3:.0f} kB ({q['common']['of_which_code'] / 1e3:.0f} kB code) "
             f"| {q['rare']['bytes'] / 1e3:.0f} kB ({q['rare']['of_which_code'] / 1e3:.0f} kB code) |"

@@ -123,7 +123,7 @@ def load_site(options: Options) -> Loaded:
     results = [_decoded(blob) for blob in blobs]
     missing = [n for n, result in enumerate(results) if result is None]
     made = run_all(
-        [partial(_encoded, read, sources[n]) for n in missing],
+        [partial(_encoded, read, sources[n], cache is not None) for n in missing],
         options.workers,
         _stage(options, "Reading"),
         meanwhile=partial(compile_templates, options.templates_dir),
@@ -216,12 +216,15 @@ def read_source(
 
 
 def _encoded(
-    read: Callable[[Source], tuple[Record | None, list[Problem]]], source: Source
+    read: Callable[[Source], tuple[Record | None, list[Problem]]], source: Source, keep: bool
 ) -> tuple[bytes | None, tuple[Record | None, list[Problem]]]:
-    """Read one file: its result as the cache keeps it (None when it has no form there), and the result.
-    Both travel back from a worker: unpickling what a worker of this very build sent is faster than
-    decoding the JSON again, and nothing read from disk is ever unpickled."""
+    """Read one file: its result as the cache keeps it (None when it has no form there, or when there is
+    no cache to keep it in), and the result. Both travel back from a worker: unpickling what a worker of
+    this very build sent is faster than decoding the JSON again, and nothing read from disk is ever
+    unpickled."""
     result = read(source)
+    if not keep:
+        return None, result
     try:
         return encode(result), result
     except (TypeError, ValueError, UnicodeError):  # a value the cache has no form for: not cached

@@ -6,9 +6,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+from datetime import date
 from pathlib import Path
 
 from site_builder.dev.serve import headers_for
+from site_builder.pipeline import PACKAGE_DIR, Options, build as build_site
 from tests.conftest import run_main
 from tests.search_site import TODAY, write_search_site
 
@@ -78,3 +81,35 @@ def test_only_the_search_page_may_compile_webassembly(tmp_path: Path) -> None:
     for path in ("/search/", "/pagefind/pagefind-worker.js", "/events/garden-evening/"):
         (sent,) = [value for name, value in headers_for(path, headers) if name == "Content-Security-Policy"]
         assert "script-src 'self' 'wasm-unsafe-eval';" in sent, path
+
+
+def test_a_page_the_sites_own_templates_mark_searchable_is_indexed_too(tmp_path: Path) -> None:
+    # Item pages are indexed first and every other page after, while Pagefind builds the index; a page of
+    # the second kind that a site's own template marks with data-pagefind-body is still found.
+    content = write_search_site(tmp_path / "content")
+    templates = tmp_path / "templates"
+    shutil.copytree(PACKAGE_DIR / "templates", templates)
+    base = (templates / "base.html").read_text()
+    marked = base.replace(
+        "{% if item is defined %} data-pagefind-body{% endif %}",
+        "{% if item is defined or page.url == '/' %} data-pagefind-body{% endif %}",
+    )
+    assert marked != base
+    (templates / "base.html").write_text(marked)
+    for workers in (1, 2):
+        out = tmp_path / f"output-{workers}"
+        result = build_site(
+            Options(
+                content_dir=content,
+                output_dir=out,
+                today=date.fromisoformat(TODAY),
+                templates_dir=templates,
+                base=tmp_path,
+                workers=workers,
+            )
+        )
+        assert not [p for p in result.problems if p.is_error]
+        entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_bytes())
+        (language,) = entry["languages"].values()
+        assert language["page_count"] == 8  # the seven item pages and the home page
+    assert index_of(tmp_path / "output-1") == index_of(tmp_path / "output-2")

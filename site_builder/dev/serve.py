@@ -35,14 +35,14 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from ..output.admin import ADMIN_HEADERS, LocalRepository, admin_page, api_answer, cms_config, config_yaml
+from ..output.admin import LocalRepository, admin_page, api_answer, cms_config, config_yaml
 from ..errors import ContentErrors, Problem, SiteError, print_problems
 from ..site.model import Site
 from ..pipeline import Loaded, Options, build
 from .preview import preview_page
 from .patch import page_changes
 from .quick import quick_pages
-from ..output.render import HEADERS
+from ..output.render import headers_file
 from ..output.write import replace_live
 
 EVENTS_URL = "/__events"
@@ -377,9 +377,9 @@ def resolve_request_path(root: Path, request_path: str) -> Path | None:
     return target
 
 
-def headers_for(path: str, text: str = HEADERS + ADMIN_HEADERS) -> tuple[tuple[str, str], ...]:
+def headers_for(path: str, text: str = headers_file(cms=False)) -> tuple[tuple[str, str], ...]:
     """The headers a static host sends for this path from a _headers file: each block whose pattern
-    matches, in order; `! Name` drops a header an earlier block set."""
+    matches, in order, a later block's header replacing an earlier one's; `! Name` drops one."""
     headers: dict[str, str] = {}
     matches = False
     for line in text.splitlines():
@@ -461,6 +461,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         self.live = live
         self.editing: LocalRepository | None = None  # set by `serve --edit`
         self.token = ""
+        self.headers_text = headers_file(cms=False)  # the _headers the site publishes (PreviewServer sets it)
         self.request_seconds = request_seconds
         self.host_names = host_names(address[0])
         self._slots = threading.BoundedSemaphore(max_connections)
@@ -651,7 +652,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
         path = self.path.split("?", 1)[0] if self.path.startswith("/") else "/"
-        for name, value in headers_for(path):  # as a static host sends them from _headers
+        for name, value in headers_for(path, self.server.headers_text):  # as a static host sends _headers
             self.send_header(name, value)
         super().end_headers()
 
@@ -937,6 +938,7 @@ class PreviewServer:
         self.site: Site | None = None  # the last good build's, for previews
         self.loaded: Loaded | None = None  # what the last good build read and resolved, for quick pages
         self._served: dict[str, tuple[int, int] | None] = {}  # the open pages' files when the build began
+        self.httpd: PreviewHTTPServer | None = None
         self.watched = tuple(
             path.resolve() for path in (options.content_dir, options.templates_dir, options.static_dir)
         )
@@ -947,6 +949,7 @@ class PreviewServer:
             self.err.write(warning + "\n")
             self.err.flush()
         httpd = open_server(self.host, self.port, self.output_dir, self.live)
+        self.httpd = httpd
         if self.edit:
             httpd.editing = LocalRepository(self.options.content_dir)
             httpd.token = secrets.token_urlsafe(24)
@@ -1012,6 +1015,10 @@ class PreviewServer:
             )
             return
         self.site, self.loaded = result.site, result.loaded
+        if self.httpd is not None:
+            # The published site's headers; `serve --edit` serves /admin/ whatever site.yaml says, so it
+            # sends the policy a site with cms: publishes.
+            self.httpd.headers_text = headers_file(cms=self.edit or bool(result.site.config.cms))
         if result.problems:
             self.err.write("\n".join(self._problem_lines(result.problems)) + "\n")
             self.err.flush()

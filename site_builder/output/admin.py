@@ -255,9 +255,8 @@ def admin_page(script_url: str = DECAP_URL) -> bytes:
 """.encode()
 
 
-ADMIN_HEADERS = f"""/admin/*
-  ! Content-Security-Policy
-  Content-Security-Policy: {ADMIN_CSP}; frame-ancestors 'none'
+# /admin/'s policy is its page's <meta> (ADMIN_CSP), within the site-wide header's (render.headers_file).
+ADMIN_HEADERS = """/admin/*
   X-Robots-Tag: noindex
 """
 

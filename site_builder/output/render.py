@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..site import dates
-from .admin import ADMIN_HEADERS, admin_files
+from .admin import ADMIN_CSP, ADMIN_HEADERS, admin_files
 from .feeds.ical import CalendarWriter, add_links, subscribe_links, subscription_events
 from .feeds.rss import feed_items, render_rss, render_sitemap
 from .structured import event_json_ld
@@ -34,7 +34,7 @@ from ..content.types import ContentType
 from ..site.model import Bodies, Event, Item, Site, group_by_month
 from .months import WEEKDAYS, month_url, months
 from ..speed.parallel import run_all
-from .search import index_files, searchable, sort_key
+from .search import Indexer, keep, sort_key
 
 
 ITEMS_PER_PAGE = 20
@@ -62,17 +62,42 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SEARCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
 )
-# What static hosts that read a _headers file (Netlify, Cloudflare Pages) send with every page;
-# frame-ancestors works only as a header, not in a <meta>. A file opened from media/ is downloaded, never
-# shown as a page, and could run nothing if it were (media_policy decides what media/ may hold at all).
-# The header allows what the search page needs ('wasm-unsafe-eval', for Pagefind's WebAssembly, which its
-# worker script compiles too), and every other page narrows it in its <meta> policy (a browser enforces
-# both, so a page runs only what each allows): no rule has to remove the site-wide policy for /search/.
-# That removal ("! Content-Security-Policy") is Cloudflare Pages' syntax alone: Netlify's _headers parser
-# skips a line without a colon, and either host may send both rules' values for one path, the stricter
-# of which would stop search.
-HEADERS = f"""/*
-  Content-Security-Policy: {SEARCH_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'
+# Directives that a policy without them leaves to its default-src.
+FETCH_DIRECTIVES = frozenset(
+    ("script-src", "style-src", "img-src", "font-src", "connect-src", "frame-src", "media-src", "object-src")
+)
+
+
+def union_policy(*policies: str) -> str:
+    """A policy that allows what any of these policies allows, and nothing else: each directive's sources
+    are those of every policy (a fetch directive a policy leaves out is its default-src)."""
+    parsed = [dict((d.split()[0], d.split()[1:]) for d in policy.split("; ")) for policy in policies]
+    names = list(dict.fromkeys(name for policy in parsed for name in policy))
+    merged = []
+    for name in names:
+        if not all(name in p or name in FETCH_DIRECTIVES for p in parsed):
+            continue  # a policy does not restrict it at all
+        values = [p.get(name, p.get("default-src", [])) for p in parsed]
+        sources = list(dict.fromkeys(s for value in values for s in value if s != "'none'"))
+        merged.append(" ".join([name, *(sources or ["'none'"])]))
+    return "; ".join(merged)
+
+
+def headers_file(cms: bool) -> str:
+    """The _headers file, which static hosts (Netlify, Cloudflare Pages) read: what they send with each path.
+
+    frame-ancestors works only as a header, not in a <meta>. Every HTML page carries its own policy in a
+    <meta>, and a browser enforces both that and the header's, so a page runs only what each allows: the
+    site-wide header allows what any page needs ('wasm-unsafe-eval' for Pagefind's WebAssembly, which its
+    worker script compiles too; and with the CMS, what /admin/ needs), and each page's <meta> narrows it
+    to its own. So no rule has to remove or replace the site-wide policy for one path: that removal
+    ("! Content-Security-Policy") is Cloudflare Pages' syntax alone, which Netlify's parser skips, and a
+    host may send every matching rule's policy, of which a browser enforces the strictest. A file opened
+    from media/ is downloaded, never shown as a page, and could run nothing if it were (media_policy
+    decides what media/ may hold at all)."""
+    site_wide = union_policy(SEARCH_CONTENT_SECURITY_POLICY, ADMIN_CSP) if cms else SEARCH_CONTENT_SECURITY_POLICY
+    return f"""/*
+  Content-Security-Policy: {site_wide}; frame-ancestors 'none'
   X-Content-Type-Options: nosniff
   Referrer-Policy: strict-origin-when-cross-origin
   X-Frame-Options: DENY
@@ -80,7 +105,7 @@ HEADERS = f"""/*
   Content-Disposition: attachment
   X-Content-Type-Options: nosniff
   Content-Security-Policy: default-src 'none'; sandbox
-"""
+""" + (ADMIN_HEADERS if cms else "")
 
 
 @dataclass(frozen=True)
@@ -134,8 +159,6 @@ class Rendered:
     sent: list[str] = field(default_factory=list)
     copies: dict[str, Path] = field(default_factory=dict)
     sitemap: list[tuple[str, date | datetime | None]] = field(default_factory=list)
-    # What the search index is made from, of each page a worker sent to the sink (search.searchable).
-    searchable: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> set[str]:
@@ -533,7 +556,7 @@ def site_map(
     tasks.append(Planned("sitemap.xml", partial(render_sitemap, site, sitemap)))  # every page is listed by now
     fixed = {
         **admin_files(config.cms),
-        "_headers": (HEADERS + (ADMIN_HEADERS if config.cms else "")).encode(),
+        "_headers": headers_file(bool(config.cms)).encode(),
         "robots.txt": f"User-agent: *\nAllow: /\n\nSitemap: {config.absolute('/sitemap.xml')}\n".encode(),
     }
     return SiteMap(tasks + own_tasks, gathered, fixed, copies, sitemap, calendars, env)
@@ -558,25 +581,38 @@ def render_site(
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
-    # The workers make every page and every event's own calendar, and send back each event's VEVENT for the
-    # calendars of many events.
-    made = run_all([partial(_made, sink, planned) for planned in plan.made], workers, progress)
-    for planned, (data, vevent, found) in zip(plan.made, made):
-        if data is not None:
-            out.files[planned.path] = data
-        if found is not None:
-            out.searchable[planned.path] = found
-        if vevent is not None:
-            calendars.preload(*vevent)
-    for planned in plan.gathered:
-        data = planned.make()
-        if sink is None:
-            out.files[planned.path] = data
-        else:
-            sink(planned.path, data)
-    if sink is not None:
-        out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
-    out.files.update(index_files(_searched(out)))
+    # Item pages first, which the search index is made from (search.Indexer): Pagefind reads them on every
+    # core, then builds the index on about one, while the workers make every other file.
+    first = [planned for planned in plan.made if planned.given is not None and "item" in planned.given]
+    then = [planned for planned in plan.made if planned.given is None or "item" not in planned.given]
+    searchable_pages = 0
+    with Indexer() as index:
+        for batch, planned_files in enumerate((first, then)):
+            made = run_all(
+                [partial(_made, sink, planned, index.folder(batch)) for planned in planned_files],
+                workers,
+                _offset(progress, len(first) if batch else 0, len(plan.made)),
+            )
+            for planned, (data, vevent, searched) in zip(planned_files, made):
+                if data is not None:
+                    out.files[planned.path] = data
+                if vevent is not None:
+                    calendars.preload(*vevent)
+                searchable_pages += searched
+            if batch == 0:
+                index.add(0)
+                index.start_files()
+        if searchable_pages > index.indexed:  # a page of a template of the site's own marks itself searchable
+            index.add(1)
+        for planned in plan.gathered:
+            data = planned.make()
+            if sink is None:
+                out.files[planned.path] = data
+            else:
+                sink(planned.path, data)
+        if sink is not None:
+            out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
+        out.files.update(index.files(searchable_pages))
     out.files.update(plan.fixed)
     return out
 
@@ -604,23 +640,26 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
     )
 
 
-def _made(sink: Sink | None, planned: Planned) -> tuple[bytes | None, tuple[str, bytes] | None, str | None]:
-    """Make one file: its bytes go to the sink when there is one, and what the search index needs of them
-    comes back instead; else the bytes come back. An event calendar's VEVENT comes back too."""
+def _made(
+    sink: Sink | None, planned: Planned, search_folder: str
+) -> tuple[bytes | None, tuple[str, bytes] | None, bool]:
+    """Make one file: its bytes go to the sink when there is one, else they come back. An event calendar's
+    VEVENT comes back too, and whether the file is a page for the search index (written into
+    `search_folder`, search.keep)."""
     data, vevent = planned.make() if planned.vevent else (planned.make(), None)
+    searched = keep(search_folder, planned.path, data)
     if sink is None:
-        return data, vevent, None
+        return data, vevent, searched
     sink(planned.path, data)
-    return None, vevent, searchable(data) if planned.path.endswith(".html") else None
+    return None, vevent, searched
 
 
-def _searched(out: Rendered) -> list[tuple[str, str]]:
-    """Every page the search index is made from, by URL, in the order of their paths."""
-    pages = dict(out.searchable)
-    for path, data in out.files.items():
-        if path.endswith(".html") and (found := searchable(data)) is not None:
-            pages[path] = found
-    return [("/" + path.removesuffix("index.html"), pages[path]) for path in sorted(pages)]
+def _offset(progress: Callable[[int, int], None] | None, before: int, total: int) -> Callable[[int, int], None] | None:
+    """Progress of one part of the tasks, reported as progress of them all."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, _: report(before + done, total)
 
 
 def _render_named(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:

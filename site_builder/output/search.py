@@ -1,19 +1,20 @@
-"""Search: a Pagefind index of the site's pages, made from the rendered pages in memory.
+"""Search: a Pagefind index of the site's pages, made while the site renders.
 
 Pagefind (https://pagefind.app) splits the index into small files, so a browser fetches only the parts a
 query needs, and stems words ("review" finds "reviewing"). Its binary ships inside the `pagefind_bin` wheel;
 this module talks to it over its service protocol (what `pagefind.index.PagefindIndex` speaks: base64 JSON
 messages ended by a comma, on its standard input and output), and receives the index files as bytes, so
-they go into the build's atomic write beside the pages. Pagefind reads the pages from a private
-temporary folder (AddDir), so it indexes them in parallel; nothing it reads or writes is in the output.
+they go into the build's atomic write beside the pages. The workers write what it needs of each page into a
+private temporary folder, which Pagefind reads in parallel (AddDir); nothing it reads or writes is in the
+output. See Indexer for the order of the work.
 
 Which pages are found, and how, is said in the templates: `data-pagefind-body` on the main content of an
 item's own page (base.html), `data-pagefind-filter`, `-meta` and `-sort` in `_search_data.html`. A page
 without `data-pagefind-body` is not indexed.
 
 Why not `PagefindIndex` itself: its reader waits a tenth of a second before each response it reads, so
-20,000 pages would take over half an hour whatever Pagefind does. Here requests are written by one thread
-while the responses are read as they come.
+20,000 pages would take over half an hour whatever Pagefind does. Here a request is answered as soon as
+Pagefind answers it, and a build can go on while Pagefind works.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import io
 import json
+import os
 import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterable, cast
+from typing import Any, Iterable
 
 from ..errors import SiteError
 
@@ -53,33 +54,88 @@ def searchable(page: bytes) -> str | None:
     return text.decode("utf-8")
 
 
-def index_files(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
-    """The Pagefind index of these pages ((URL, HTML as `searchable` gives it)): each index file's path in
-    the output folder and its bytes.
+class Indexer:
+    """The Pagefind index of the site, made while the rest of the site is rendered.
 
-    The pages are written to a private temporary folder for Pagefind's AddDir, which reads and indexes
-    them on every core, where AddFile messages are indexed one at a time (benchmarks/README.md measures
-    both); the index comes back as bytes, so it is written with the rest of the site, in one swap."""
-    with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch, Service() as service:
-        folder = Path(scratch)
-        count = 0
+    Item pages (the pages search finds) are rendered first, and each worker writes what `searchable`
+    gives of its pages into a private temporary folder; Pagefind reads and indexes that folder on every
+    core (AddDir), where AddFile messages are indexed one at a time (benchmarks/README.md measures both).
+    Then it builds the index files, which takes it about one core: the other pages, calendars and feeds
+    are made meanwhile. Nothing it reads or writes is in the output: the index comes back as bytes, to be
+    written with the rest of the site, in one swap."""
+
+    def __init__(self) -> None:
+        self._scratch = tempfile.TemporaryDirectory(prefix="site-builder-search-")
+        self._service = Service()
+        self._index_id = self._service.wait(
+            self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
+        )["index_id"]
+        self._asked: int | None = None
+        self.indexed = 0  # pages Pagefind has read
+
+    def __enter__(self) -> "Indexer":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._service.__exit__()
+        self._scratch.cleanup()
+
+    def folder(self, batch: int) -> str:
+        """Where the workers put the searchable pages of one batch (written by `keep`)."""
+        return os.path.join(self._scratch.name, str(batch))
+
+    def add(self, batch: int) -> None:
+        """Index the pages of a batch, waiting for Pagefind to have read them all."""
+        if os.path.isdir(self.folder(batch)):
+            payload = {"type": "AddDir", "index_id": self._index_id, "path": self.folder(batch), "glob": None}
+            self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
+        self._asked = None
+
+    def start_files(self) -> None:
+        """Ask Pagefind for the index files of the pages added so far, without waiting for them."""
+        self._asked = self._service.send({"type": "GetFiles", "index_id": self._index_id})
+
+    def files(self, searchable_pages: int) -> dict[str, bytes]:
+        """The index files (asked for by `start_files`): each one's path in the output folder and its bytes."""
+        if self._asked is None:
+            self.start_files()
+        assert self._asked is not None
+        files = self._service.wait(self._asked)["files"]
+        if self.indexed != searchable_pages:
+            raise SiteError(f"Pagefind indexed {self.indexed} of the site's {searchable_pages} searchable pages", 3)
+        return canonical(
+            {
+                f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"])
+                for file in sorted(files, key=lambda file: file["path"])
+                if not file["path"].startswith(UNUSED)
+            }
+        )
+
+
+def keep(folder: str, path: str, data: bytes) -> bool:
+    """Write what the search index needs of a file of the site into `folder`, if it is a searchable page;
+    whether it was."""
+    html = searchable(data) if path.endswith(".html") else None
+    if html is None:
+        return False
+    target = os.path.join(folder, path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w", encoding="utf-8") as file:
+        file.write(html)
+    return True
+
+
+def index_files(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
+    """The Pagefind index of these pages ((URL, HTML as `searchable` gives it)), read in one AddDir."""
+    count = 0
+    with Indexer() as indexer:
         for url, html in pages:
-            target = folder / (url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
+            target = Path(indexer.folder(0), url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
             count += 1
-        index_id = service.ask([{"type": "NewIndex", "config": {"keep_index_url": False}}])[0]["index_id"]
-        indexed = service.ask([{"type": "AddDir", "index_id": index_id, "path": str(folder), "glob": None}])[0]
-        if indexed.get("page_count") != count:
-            raise SiteError(f"Pagefind indexed {indexed.get('page_count')} of the site's {count} searchable pages", 3)
-        files = service.ask([{"type": "GetFiles", "index_id": index_id}])[0]["files"]
-    return canonical(
-        {
-            f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"])
-            for file in sorted(files, key=lambda file: file["path"])
-            if not file["path"].startswith(UNUSED)
-        }
-    )
+        indexer.add(0)
+        return indexer.files(count)
 
 
 def executable() -> Path:
@@ -101,63 +157,82 @@ class Service:
         self.process = subprocess.Popen(
             [str(executable()), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
         )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdin = self.process.stdin
+        self.stdout = self.process.stdout.fileno()
         self.next_id = 0
+        self.answers: dict[int, dict[str, Any]] = {}
+        self.buffer = bytearray()
 
     def __enter__(self) -> "Service":
         return self
 
     def __exit__(self, *_: Any) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
+        self.stdin.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.process.stdout.close()  # type: ignore[union-attr]
         self.log.close()
+
+    def send(self, payload: dict[str, Any]) -> int:
+        """Send one request (a short one: this waits while the pipe is full); its message number."""
+        self.next_id += 1
+        self.stdin.write(self._message(self.next_id, payload))
+        self.stdin.flush()
+        return self.next_id
+
+    def wait(self, message: int) -> dict[str, Any]:
+        """The answer to this message, waiting for it."""
+        while message not in self.answers:
+            self._take(os.read(self.stdout, 1 << 20))
+        return self.answers.pop(message)
 
     def ask(self, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send every request at once (a thread writes while this one reads, so neither pipe fills and
         stops the other); the responses, in the order of the requests."""
         first = self.next_id + 1
         self.next_id += len(payloads)
-        assert self.process.stdin is not None and self.process.stdout is not None
-        # The pipe Popen opened (buffered, its default), which has read1, unlike any IO[bytes].
-        stdin, stdout = self.process.stdin, cast(io.BufferedReader, self.process.stdout)
 
         def write() -> None:
             try:
                 for n, payload in enumerate(payloads, start=first):
-                    stdin.write(base64.b64encode(json.dumps({"message_id": n, "payload": payload}).encode()) + b",")
-                stdin.flush()
+                    self.stdin.write(self._message(n, payload))
+                self.stdin.flush()
             except BrokenPipeError:
                 pass  # Pagefind stopped: reading says so
 
         writer = threading.Thread(target=write, daemon=True)
         writer.start()
-        answers: dict[int, dict[str, Any]] = {}
-        buffer = bytearray()
-        while len(answers) < len(payloads):
-            chunk = stdout.read1(1 << 20)
-            if not chunk:
-                self.log.seek(0)
-                said = self.log.read().decode("utf-8", "replace").strip()
-                raise SiteError(f"Pagefind stopped while indexing the site{': ' + said if said else ''}", 3)
-            buffer += chunk
-            if b"," not in chunk:
-                continue  # a long response (the index files) arrives in many chunks
-            cut = buffer.rfind(b",")
-            messages = bytes(buffer[:cut]).split(b",")
-            del buffer[: cut + 1]
-            for message in messages:
-                response = json.loads(base64.b64decode(message))
-                payload = response.get("payload") or {}
-                if payload.get("type") == "Error":
-                    raise SiteError(f"Pagefind could not index the site: {payload.get('message')}", 3)
-                if response.get("message_id") is not None:
-                    answers[response["message_id"]] = payload
+        answers = [self.wait(n) for n in range(first, first + len(payloads))]
         writer.join()
-        return [answers[n] for n in range(first, first + len(payloads))]
+        return answers
+
+    @staticmethod
+    def _message(number: int, payload: dict[str, Any]) -> bytes:
+        return base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b","
+
+    def _take(self, chunk: bytes) -> None:
+        """Keep the answers in what Pagefind wrote (a long one, the index files, arrives in many chunks)."""
+        if not chunk:
+            self.log.seek(0)
+            said = self.log.read().decode("utf-8", "replace").strip()
+            raise SiteError(f"Pagefind stopped while indexing the site{': ' + said if said else ''}", 3)
+        self.buffer += chunk
+        if b"," not in chunk:
+            return
+        cut = self.buffer.rfind(b",")
+        messages = bytes(self.buffer[:cut]).split(b",")
+        del self.buffer[: cut + 1]
+        for message in messages:
+            response = json.loads(base64.b64decode(message))
+            payload = response.get("payload") or {}
+            if payload.get("type") == "Error":
+                raise SiteError(f"Pagefind could not index the site: {payload.get('message')}", 3)
+            if response.get("message_id") is not None:
+                self.answers[response["message_id"]] = payload
 
 
 def sort_key(item: Any) -> str:
