@@ -10,7 +10,7 @@ import json
 import re
 import shutil
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import yaml
@@ -311,6 +311,7 @@ class Admin:
     def __init__(self, editing: EditServer, browser) -> None:
         self.editing = editing
         self.browser = browser
+        self.pages: list = []
         self.page = self.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
@@ -321,6 +322,7 @@ class Admin:
 
     def new_page(self):
         page = self.browser.new_page(viewport={"width": 1280, "height": 1000})
+        self.pages.append(page)
 
         def from_npm(route) -> None:  # the pinned CDN address, answered with the npm package's own file
             name = route.request.url.rsplit("/", 1)[1]
@@ -355,15 +357,13 @@ class Admin:
 
 
 @pytest.fixture
-def admin(editing: EditServer) -> Iterator[Admin]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield Admin(editing, browser)
-        browser.close()
+def admin(editing: EditServer, browser: Any) -> Iterator[Admin]:
+    # The session's browser (conftest.py): a second sync_playwright() while it runs fails, whichever test
+    # module started it first.
+    shown = Admin(editing, browser)
+    yield shown
+    for page in shown.pages:
+        page.context.close()
 
 
 def checked_problem(content: Path, tmp_path: Path, edit: Callable[[Path], None], path: str, field: str) -> str:
