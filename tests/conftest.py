@@ -9,6 +9,7 @@ import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
+from datetime import date
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from site_builder.cli import main
+from site_builder.pipeline import Options
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT / "tests" / "fixtures"
@@ -214,6 +216,20 @@ def copy_site(name: str, dest: Path) -> Path:
     target = dest / "content"
     shutil.copytree(SITES / name, target)
     return target
+
+
+def small_site_options(tmp_path: Path) -> Options:
+    """A copy of the small fixture site under tmp_path, with the options serve builds it with (one worker,
+    a cache), dated so that its events are upcoming."""
+    shutil.copytree(SITES / "small", tmp_path / "content")
+    return Options(
+        content_dir=tmp_path / "content",
+        output_dir=tmp_path / "output",
+        today=date(2027, 1, 15),
+        base=tmp_path,
+        workers=1,
+        cache_dir=tmp_path / ".output.cache",
+    )
 
 
 def built_once(factory: pytest.TempPathFactory, name: str, content: Path, today: str) -> Path:

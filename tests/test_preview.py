@@ -8,29 +8,20 @@ between pages or lists, or has an error.
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from site_builder.pipeline import Options, build
 from site_builder.dev.preview import preview_page
-from tests.conftest import SITES
+from tests.conftest import small_site_options
 
 STORY = "stories/health-partnership.md"
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> tuple[Options, object]:
-    shutil.copytree(SITES / "small", tmp_path / "content")
-    options = Options(
-        content_dir=tmp_path / "content",
-        output_dir=tmp_path / "output",
-        today=date(2027, 1, 15),
-        base=tmp_path,
-        workers=1,
-        cache_dir=tmp_path / ".output.cache",
-    )
+    options = small_site_options(tmp_path)
     build(options)
     return options, build(options).site  # a second build: its unchanged files are links to the first's
 

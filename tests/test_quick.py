@@ -4,8 +4,6 @@ build then writes; any save that could move the item, or change more than its wo
 
 from __future__ import annotations
 
-import shutil
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -13,20 +11,12 @@ import pytest
 
 from site_builder.dev.quick import quick_pages
 from site_builder.pipeline import Loaded, Options, build
-from tests.conftest import SITES
+from tests.conftest import small_site_options
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> tuple[Options, Loaded]:
-    shutil.copytree(SITES / "small", tmp_path / "content")
-    options = Options(
-        content_dir=tmp_path / "content",
-        output_dir=tmp_path / "output",
-        today=date(2027, 1, 15),
-        base=tmp_path,
-        workers=1,
-        cache_dir=tmp_path / ".output.cache",
-    )
+    options = small_site_options(tmp_path)
     loaded = build(options).loaded
     assert loaded is not None
     return options, loaded
