@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import SiteError
 
@@ -134,19 +134,6 @@ def keep(folder: str, path: str, data: bytes) -> bool:
     return True
 
 
-def index_files(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
-    """The Pagefind index of these pages ((URL, HTML as `searchable` gives it)), read in one AddDir."""
-    count = 0
-    with Indexer() as indexer:
-        for url, html in pages:
-            target = Path(indexer.folder(0), url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
-            count += 1
-        indexer.add(0)
-        return indexer.files(count)
-
-
 def executable() -> Path:
     """The Pagefind binary that the `pagefind[bin]` package installed."""
     from pagefind.service import get_executable
@@ -198,26 +185,6 @@ class Service:
         while message not in self.answers:
             self._take(os.read(self.stdout, 1 << 20))
         return self.answers.pop(message)
-
-    def ask(self, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Send every request at once (a thread writes while this one reads, so neither pipe fills and
-        stops the other); the responses, in the order of the requests."""
-        first = self.next_id + 1
-        self.next_id += len(payloads)
-
-        def write() -> None:
-            try:
-                for n, payload in enumerate(payloads, start=first):
-                    self.stdin.write(self._message(n, payload))
-                self.stdin.flush()
-            except BrokenPipeError:
-                pass  # Pagefind stopped: reading says so
-
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
-        answers = [self.wait(n) for n in range(first, first + len(payloads))]
-        writer.join()
-        return answers
 
     @staticmethod
     def _message(number: int, payload: dict[str, Any]) -> bytes:
