@@ -10,6 +10,9 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from site_builder.output import search
 from site_builder.dev.serve import headers_for
 from site_builder.pipeline import PACKAGE_DIR, Options, build as build_site
 from tests.conftest import run_main
@@ -113,3 +116,34 @@ def test_a_page_the_sites_own_templates_mark_searchable_is_indexed_too(tmp_path:
         (language,) = entry["languages"].values()
         assert language["page_count"] == 8  # the seven item pages and the home page
     assert index_of(tmp_path / "output-1") == index_of(tmp_path / "output-2")
+
+
+def test_what_pagefind_would_only_ignore_is_not_given_to_it_and_the_index_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The related events and the calendar links of an event's page are marked data-pagefind-ignore: the
+    # copy Pagefind reads leaves them out, and the index is byte for byte the one made from the whole page.
+    content = write_search_site(tmp_path / "content")
+
+    def index_built(name: str) -> dict[str, bytes]:
+        out = tmp_path / name
+        build_site(Options(content_dir=content, output_dir=out, today=date.fromisoformat(TODAY), base=tmp_path))
+        return index_of(out)
+
+    trimmed = index_built("trimmed")
+    monkeypatch.setattr(search, "_unread", lambda html: html)
+    assert index_built("whole") == trimmed
+
+
+def test_an_ignored_element_is_left_out_only_when_pagefind_reads_nothing_in_it() -> None:
+    page = (
+        b'<main data-pagefind-body><div hidden data-pagefind-ignore><span data-pagefind-filter="type">Event</span>'
+        b'</div><p>kept</p><div class="links" data-pagefind-ignore><div><div>nested</div></div><p>x</p></div>'
+        b'<p>also kept</p><section data-pagefind-ignore="all"><h2>Related</h2></section>'
+        b'<div data-pagefind-ignore data-pagefind-meta="status">Full</div><li data-pagefind-ignore>no end'
+    )
+    assert search._unread(page) == (
+        b'<main data-pagefind-body><div hidden data-pagefind-ignore><span data-pagefind-filter="type">Event</span>'
+        b"</div><p>kept</p><p>also kept</p>"
+        b'<div data-pagefind-ignore data-pagefind-meta="status">Full</div><li data-pagefind-ignore>no end'
+    )

@@ -582,7 +582,9 @@ def render_site(
         env.get_template(name)  # compile once, before workers are forked
     out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
     # Item pages first, which the search index is made from (search.Indexer): Pagefind reads them on every
-    # core, then builds the index on about one, while the workers make every other file.
+    # core, then builds the index on about one, which is what the build waits for last. Every other file is
+    # made meanwhile, on the cores that leaves (on two cores, in this process): a worker that took Pagefind's
+    # core would make the build longer.
     first = [planned for planned in plan.made if planned.given is not None and "item" in planned.given]
     then = [planned for planned in plan.made if planned.given is None or "item" not in planned.given]
     searchable_pages = 0
@@ -590,7 +592,7 @@ def render_site(
         for batch, planned_files in enumerate((first, then)):
             made = run_all(
                 [partial(_made, sink, planned, index.folder(batch)) for planned in planned_files],
-                workers,
+                workers - 1 if batch else workers,
                 _offset(progress, len(first) if batch else 0, len(plan.made)),
             )
             for planned, (data, vevent, searched) in zip(planned_files, made):

@@ -24,10 +24,10 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +40,55 @@ SPACED = (b"dt", b"dd", b"li", b"th", b"td")
 UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 
 
-def searchable(page: bytes) -> str | None:
+def searchable(page: bytes) -> bytes | None:
     """What Pagefind needs of a rendered page to index it: the <html> tag (its language chooses the
-    stemmer) and the <main> element, where the page marks what is indexed; None for a page that marks
-    nothing. Sent back from the workers instead of the whole page."""
+    stemmer) and the <main> element, where the page marks what is indexed, less what Pagefind would read
+    only to ignore (`_unread`); None for a page that marks nothing."""
     if MARK not in page:
         return None
     head, main, end = page.find(b"<head"), page.find(b"<main"), page.rfind(b"</main>")
     if head < 0 or main < 0 or end < 0:
-        return page.decode("utf-8")
-    text = page[:head] + b"<body>" + page[main:end] + b"</main></body></html>"
+        return page
+    text = page[:head] + b"<body>" + _unread(page[main:end]) + b"</main></body></html>"
     for tag in SPACED:  # Pagefind runs together the words of adjacent cells ("Cost" "Free": "CostFree")
         text = text.replace(b"</" + tag + b">", b" </" + tag + b">")
-    return text.decode("utf-8")
+    return text
+
+
+# The start of an element Pagefind leaves out of the index (data-pagefind-ignore, of its text or of all).
+IGNORED = re.compile(rb'<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?\sdata-pagefind-ignore(?:="(?:index|all)")?[\s/>]')
+
+
+def _unread(html: bytes) -> bytes:
+    """The HTML without the elements that Pagefind ignores and that hold nothing else it reads (no filter,
+    metadata or sort: no `data-pagefind-` inside): the related events and the calendar links of an event's
+    page are a third of what Pagefind would otherwise parse, and the index is the same byte for byte
+    (tests/test_search_index.py). An element whose end this cannot find is kept."""
+    kept, at = [], 0
+    while found := IGNORED.search(html, at):
+        end = _element_end(html, found.start(), found.group(1))
+        if end is None or b"data-pagefind-" in html[found.end() : end]:
+            kept.append(html[at : found.end()])
+            at = found.end()
+        else:
+            kept.append(html[at : found.start()])
+            at = end
+    kept.append(html[at:])
+    return b"".join(kept)
+
+
+def _element_end(html: bytes, start: int, name: bytes) -> int | None:
+    """Where the element whose start tag is at `start` ends, just after its end tag, counting the elements
+    of the same name inside it; None if it has no end tag."""
+    opening, closing = re.compile(b"<" + name + rb"[\s/>]"), b"</" + name + b">"
+    depth, cursor = 1, start + 1
+    while depth:
+        close = html.find(closing, cursor)
+        if close < 0:
+            return None
+        depth += len(opening.findall(html, cursor, close)) - 1
+        cursor = close + len(closing)
+    return cursor
 
 
 class Indexer:
@@ -68,11 +104,11 @@ class Indexer:
     def __init__(self) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="site-builder-search-")
         self._service = Service()
-        self._index_id = self._service.wait(
-            self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
-        )["index_id"]
+        # Answered while the item pages are made: the answer is read when the first of them are added.
+        self._new_index = self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
+        self._id: int | None = None
         self._asked: int | None = None
-        self._removing: list[threading.Thread] = []
+        self._read: list[str] = []  # the folders of the batches Pagefind has read
         self.indexed = 0  # pages Pagefind has read
 
     def __enter__(self) -> "Indexer":
@@ -80,9 +116,12 @@ class Indexer:
 
     def __exit__(self, *_: Any) -> None:
         self._service.__exit__()
-        for removing in self._removing:
-            removing.join()
         self._scratch.cleanup()
+
+    def _index_id(self) -> int:
+        if self._id is None:
+            self._id = int(self._service.wait(self._new_index)["index_id"])
+        return self._id
 
     def folder(self, batch: int) -> str:
         """Where the workers put the searchable pages of one batch (written by `keep`)."""
@@ -91,24 +130,24 @@ class Indexer:
     def add(self, batch: int) -> None:
         """Index the pages of a batch, waiting for Pagefind to have read them all."""
         if os.path.isdir(self.folder(batch)):
-            payload = {"type": "AddDir", "index_id": self._index_id, "path": self.folder(batch), "glob": None}
+            payload = {"type": "AddDir", "index_id": self._index_id(), "path": self.folder(batch), "glob": None}
             self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
-            # Pagefind has read the batch: its files go while the rest of the site is made, not after it
-            # (a folder and a file a page: most of a second at 1,000 pages in the profile on this machine).
-            removing = threading.Thread(target=shutil.rmtree, args=(self.folder(batch), True), daemon=True)
-            removing.start()
-            self._removing.append(removing)
+            self._read.append(self.folder(batch))
         self._asked = None
 
     def start_files(self) -> None:
         """Ask Pagefind for the index files of the pages added so far, without waiting for them."""
-        self._asked = self._service.send({"type": "GetFiles", "index_id": self._index_id})
+        self._asked = self._service.send({"type": "GetFiles", "index_id": self._index_id()})
 
     def files(self, searchable_pages: int) -> dict[str, bytes]:
         """The index files (asked for by `start_files`): each one's path in the output folder and its bytes."""
         if self._asked is None:
             self.start_files()
         assert self._asked is not None
+        # While Pagefind makes them, the pages it has read are removed (a folder and a file a page: most of a
+        # second at 5,000 pages on this machine), instead of after the build.
+        while self._read:
+            shutil.rmtree(self._read.pop(), ignore_errors=True)
         files = self._service.wait(self._asked)["files"]
         if self.indexed != searchable_pages:
             raise SiteError(f"Pagefind indexed {self.indexed} of the site's {searchable_pages} searchable pages", 3)
@@ -129,7 +168,7 @@ def keep(folder: str, path: str, data: bytes) -> bool:
         return False
     target = os.path.join(folder, path)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "w", encoding="utf-8") as file:
+    with open(target, "wb") as file:
         file.write(html)
     return True
 
