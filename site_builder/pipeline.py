@@ -89,6 +89,19 @@ class Loaded:
     entries: dict[str, bytes] = field(default_factory=dict)  # the cache's entries, kept once the build is done
     plan: SiteMap | None = None  # every file the site will have (render.site_map)
     images: Images = field(default_factory=Images)
+    unencoded: dict[str, tuple[Record | None, list[Problem]]] = field(default_factory=dict)  # for `entries`
+
+
+def encode_entries(loaded: Loaded) -> None:
+    """Encode for the cache what this build read afresh (`loaded.unencoded`, into `loaded.entries`): a value
+    the cache has no form for is left out of it. A build does it while Pagefind makes the search index,
+    where it costs no time, rather than in the workers as they read, where it would."""
+    for key, result in loaded.unencoded.items():
+        try:
+            loaded.entries[key] = encode(result)
+        except (TypeError, ValueError, UnicodeError):
+            continue
+    loaded.unencoded.clear()
 
 
 def load_site(options: Options) -> Loaded:
@@ -118,24 +131,25 @@ def load_site(options: Options) -> Loaded:
     )
     keys = [cache.key(source.display, source.text) for source in sources] if cache else []
     stored = cache.load() if cache else {}
-    # Each file's result travels from a worker encoded, so the cache stores the very bytes a worker sent.
     blobs: list[bytes | None] = [stored.get(key) for key in keys] if keys else [None] * len(sources)
     results = [_decoded(blob) for blob in blobs]
     missing = [n for n, result in enumerate(results) if result is None]
     made = run_all(
-        [partial(_encoded, read, sources[n], cache is not None) for n in missing],
+        [partial(read, sources[n]) for n in missing],
         options.workers,
         _stage(options, "Reading"),
         meanwhile=partial(compile_templates, options.templates_dir),
     )
-    for n, (blob, result) in zip(missing, made):
-        blobs[n], results[n] = blob, result
+    for n, result in zip(missing, made):
+        results[n] = result
     entries = {key: blob for key, blob in zip(keys, blobs) if blob is not None}
     records: list[Record] = []
     hidden: dict[str, set[str]] = {}
     broken: dict[str, set[str]] = {}  # files with errors of their own, by folder: their slugs
     pages: dict[str, str] = {}  # each content file, like events/x.md, to its page's URL
     filled = cast("list[tuple[Record | None, list[Problem]]]", results)  # every None was made just above
+    # What was read afresh is encoded for the cache later, when a core would otherwise be idle (encode_entries).
+    unencoded = {keys[n]: filled[n] for n in missing} if cache else {}
     for source, (record, found) in zip(sources, filled):
         problems += found
         pages[f"{source.kind}/{source.path.name}"] = item_url(
@@ -186,7 +200,7 @@ def load_site(options: Options) -> Loaded:
     problems += check_body_links(site, bodies_by_url, existing)
     if any(p.is_error for p in problems):
         return Loaded(None, discovered.media, problems)
-    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned, images)
+    return Loaded(site, discovered.media, problems, bodies_by_url, cache, entries, planned, images, unencoded)
 
 
 def read_source(
@@ -213,22 +227,6 @@ def read_source(
         file_links=file_links(body_html, document.body, document.body_line, source.kind),
         front=front.hexdigest(),
     ), problems
-
-
-def _encoded(
-    read: Callable[[Source], tuple[Record | None, list[Problem]]], source: Source, keep: bool
-) -> tuple[bytes | None, tuple[Record | None, list[Problem]]]:
-    """Read one file: its result as the cache keeps it (None when it has no form there, or when there is
-    no cache to keep it in), and the result. Both travel back from a worker: unpickling what a worker of
-    this very build sent is faster than decoding the JSON again, and nothing read from disk is ever
-    unpickled."""
-    result = read(source)
-    if not keep:
-        return None, result
-    try:
-        return encode(result), result
-    except (TypeError, ValueError, UnicodeError):  # a value the cache has no form for: not cached
-        return None, result
 
 
 def _decoded(blob: bytes | None) -> tuple[Record | None, list[Problem]] | None:
@@ -286,6 +284,7 @@ def _render_and_write(options: Options, loaded: Loaded) -> tuple[Rendered, int]:
             _stage(options, "Rendering"),
             sink,
             loaded.plan,
+            partial(encode_entries, loaded),
         )
         for file in loaded.media:
             if file.rel not in loaded.images.originals:  # an image's original is never published, only its sizes
@@ -337,6 +336,7 @@ def build(options: Options, first: Callable[[Loaded], None] | None = None) -> Re
         problems += calendar_changes(site, options.output_dir, options.base)
     rendered, files_written = _render_and_write(options, loaded)
     if loaded.cache is not None:
+        encode_entries(loaded)  # done already, unless there was no search index to wait for
         loaded.cache.save(loaded.entries)
     if options.cache_dir is not None and options.output_dir is not None:
         save_images(loaded.images, options.cache_dir, options.output_dir)

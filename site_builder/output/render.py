@@ -571,10 +571,13 @@ def render_site(
     progress: Callable[[int, int], None] | None = None,
     sink: Sink | None = None,
     plan: SiteMap | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Rendered:
     """Render every file of the site map (`plan`, or worked out here) across `workers`. With a sink, each
     page and calendar goes to it as soon as it is made, by the worker that made it (so writing shares the
-    cores and nothing large travels back); without one, all are kept in memory."""
+    cores and nothing large travels back); without one, all are kept in memory. `meanwhile` is the caller's
+    own work, which needs nothing rendered: it is run while Pagefind makes the index files, the last thing
+    the build waits for, with a core to spare."""
     if plan is None:
         plan = site_map(site, bodies, make_environment(templates_dir, site), static_dir)
     env, calendars = plan.env, plan.calendars
@@ -614,6 +617,8 @@ def render_site(
                 sink(planned.path, data)
         if sink is not None:
             out.sent.extend(planned.path for planned in [*plan.made, *plan.gathered])
+        if meanwhile is not None:
+            meanwhile()
         out.files.update(index.files(searchable_pages))
     out.files.update(plan.fixed)
     return out
