@@ -147,3 +147,9 @@ def test_an_ignored_element_is_left_out_only_when_pagefind_reads_nothing_in_it()
         b"</div><p>kept</p><p>also kept</p>"
         b'<div data-pagefind-ignore data-pagefind-meta="status">Full</div><li data-pagefind-ignore>no end'
     )
+
+
+def test_the_build_runs_the_pagefind_binary_that_pagefinds_own_package_would() -> None:
+    from pagefind.service import get_executable
+
+    assert search.executable() == get_executable()
