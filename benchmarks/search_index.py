@@ -97,7 +97,7 @@ def searched_pages(out: Path) -> list[tuple[str, str]]:
             continue
         found = search.searchable(page.read_bytes())
         if found is not None:
-            pages.append(("/" + page.relative_to(out).as_posix().removesuffix("index.html"), found))
+            pages.append(("/" + page.relative_to(out).as_posix().removesuffix("index.html"), found.decode("utf-8")))
     return pages
 
 
