@@ -335,8 +335,7 @@ def build(options: Options, first: Callable[[Loaded], None] | None = None) -> Re
     if options.output_dir is not None:  # what the last build published, before this one replaces it
         problems += calendar_changes(site, options.output_dir, options.base)
     rendered, files_written = _render_and_write(options, loaded)
-    if loaded.cache is not None:
-        encode_entries(loaded)  # done already, unless there was no search index to wait for
+    if loaded.cache is not None:  # its entries were encoded while the search index was made (render_site)
         loaded.cache.save(loaded.entries)
     if options.cache_dir is not None and options.output_dir is not None:
         save_images(loaded.images, options.cache_dir, options.output_dir)
