@@ -103,11 +103,11 @@ def searched_pages(out: Path) -> list[tuple[str, str]]:
 
 def by_folder(pages: list[tuple[str, str]]) -> None:
     """The index as the build makes it: the pages written into the Indexer's folder, read in one AddDir."""
+    paths = [url.lstrip("/") + ("index.html" if url.endswith("/") else "") for url, _ in pages]
     with search.Indexer() as indexer:
-        for url, html in pages:
-            target = Path(indexer.folder(0), url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
+        indexer.prepare(0, paths)
+        for path, (_, html) in zip(paths, pages):
+            search.keep(indexer.batch(0), path, html.encode("utf-8"))
         indexer.add(0)
         indexer.files(len(pages))
 

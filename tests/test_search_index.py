@@ -3,6 +3,7 @@ the Content-Security-Policy widened for it on the search page alone."""
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import re
@@ -133,6 +134,63 @@ def test_what_pagefind_would_only_ignore_is_not_given_to_it_and_the_index_is_the
     trimmed = index_built("trimmed")
     monkeypatch.setattr(search, "_unread", lambda html: html)
     assert index_built("whole") == trimmed
+
+
+def searchable_pages(out: Path) -> dict[str, bytes]:
+    pages = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))}
+    return {path: page for path, page in pages.items() if search.MARK in page}
+
+
+def index_written_in(order: list[str], pages: dict[str, bytes]) -> dict[str, bytes]:
+    with search.Indexer() as index:
+        index.prepare(0, pages)
+        for path in order:
+            assert search.keep(index.batch(0), path, pages[path])
+        index.add(0)
+        return index.files(len(pages))
+
+
+def test_the_order_the_workers_write_the_pages_in_does_not_change_the_index(tmp_path: Path) -> None:
+    # Pagefind numbers the pages in the order it finds them in its folder, which on a tmpfs or btrfs is the
+    # order they were made in: the workers race, so the index changed from build to build until the
+    # folders were made first, in order (search.Indexer).
+    pages = searchable_pages(build(tmp_path, "site"))
+    assert len(pages) == 7
+    assert index_written_in(sorted(pages, reverse=True), pages) == index_written_in(sorted(pages), pages)
+
+
+@pytest.mark.parametrize("how", ["nearly full", "full"])
+def test_pages_that_find_the_folder_in_memory_full_are_indexed_from_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    pages = searchable_pages(build(tmp_path, "site"))
+    with search.Indexer() as index:
+        index.prepare(0, pages)
+        batch = index.batch(0)
+        if batch.spill is None:
+            pytest.skip(f"no memory file system at {search.MEMORY} here: the pages are on disk already")
+        written = search._write
+        if how == "nearly full":
+            monkeypatch.setattr(search, "_has_room", lambda folder, size: False)
+        else:
+
+            def fills_up(target: str, data: bytes) -> None:
+                if target.startswith(batch.folder + "/events/"):  # the events, not the other pages
+                    written(target, data[:100])
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                written(target, data)
+
+            monkeypatch.setattr(search, "_write", fills_up)
+        for path in pages:
+            assert search.keep(batch, path, pages[path])
+        in_memory = {p.relative_to(batch.folder).as_posix() for p in Path(batch.folder).rglob("*.html")}
+        on_disk = {p.relative_to(batch.spill).as_posix() for p in Path(batch.spill).rglob("*.html")}
+        assert in_memory | on_disk == set(pages) and not in_memory & on_disk  # no page lost, none half-written
+        assert {path for path in on_disk if path.startswith("events/")} == {p for p in pages if p.startswith("events/")}
+        index.add(0)
+        files = index.files(len(pages))
+    (language,) = json.loads(files["pagefind/pagefind-entry.json"])["languages"].values()
+    assert language["page_count"] == len(pages)
 
 
 def test_an_ignored_element_is_left_out_only_when_pagefind_reads_nothing_in_it() -> None:

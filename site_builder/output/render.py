@@ -34,7 +34,7 @@ from ..content.types import ContentType
 from ..site.model import Bodies, Event, Item, Site, group_by_month
 from .months import WEEKDAYS, month_url, months
 from ..speed.parallel import run_all
-from .search import Indexer, keep, sort_key
+from .search import Batch, Indexer, keep, sort_key
 
 
 ITEMS_PER_PAGE = 20
@@ -593,8 +593,9 @@ def render_site(
     searchable_pages = 0
     with Indexer() as index:
         for batch, planned_files in enumerate((first, then)):
+            index.prepare(batch, (planned.path for planned in planned_files))
             made = run_all(
-                [partial(_made, sink, planned, index.folder(batch)) for planned in planned_files],
+                [partial(_made, sink, planned, index.batch(batch)) for planned in planned_files],
                 workers - 1 if batch else workers,
                 _offset(progress, len(first) if batch else 0, len(plan.made)),
             )
@@ -648,13 +649,13 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
 
 
 def _made(
-    sink: Sink | None, planned: Planned, search_folder: str
+    sink: Sink | None, planned: Planned, search_batch: Batch
 ) -> tuple[bytes | None, tuple[str, bytes] | None, bool]:
     """Make one file: its bytes go to the sink when there is one, else they come back. An event calendar's
     VEVENT comes back too, and whether the file is a page for the search index (written into
-    `search_folder`, search.keep)."""
+    `search_batch`'s folder, search.keep)."""
     data, vevent = planned.make() if planned.vevent else (planned.make(), None)
-    searched = keep(search_folder, planned.path, data)
+    searched = keep(search_batch, planned.path, data)
     if sink is None:
         return data, vevent, searched
     sink(planned.path, data)

@@ -5,8 +5,9 @@ query needs, and stems words ("review" finds "reviewing"). Its binary ships insi
 this module talks to it over its service protocol (what `pagefind.index.PagefindIndex` speaks: base64 JSON
 messages ended by a comma, on its standard input and output), and receives the index files as bytes, so
 they go into the build's atomic write beside the pages. The workers write what it needs of each page into a
-private temporary folder, which Pagefind reads in parallel (AddDir); nothing it reads or writes is in the
-output. See Indexer for the order of the work.
+private temporary folder (in memory where the system has one), which Pagefind reads in parallel (AddDir);
+nothing it reads or writes is in the output. See Indexer for the order of the work, and for why the order
+the pages are written in cannot change the index.
 
 Which pages are found, and how, is said in the templates: `data-pagefind-body` on the main content of an
 item's own page (base.html), `data-pagefind-filter`, `-meta` and `-sort` in `_search_data.html`. A page
@@ -20,6 +21,8 @@ Pagefind answers it, and a build can go on while Pagefind works.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import gzip
 import hashlib
 import importlib
@@ -30,8 +33,9 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import SiteError
 
@@ -40,6 +44,10 @@ MARK = b"data-pagefind-body"
 # Pagefind's own search interfaces: the site has its own (static/search.js), so these are not published.
 SPACED = (b"dt", b"dd", b"li", b"th", b"td")
 UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
+# Where the pages Pagefind reads are written when the system has it: a file system in memory, so writing
+# them costs little, and one whose folders list their entries in the order they were made (see Indexer).
+MEMORY = "/dev/shm"
+MEMORY_KEPT_FREE = 16 << 20  # bytes, or an eighth of its size if more, left free for other programs
 
 
 def searchable(page: bytes) -> bytes | None:
@@ -93,6 +101,15 @@ def _element_end(html: bytes, start: int, name: bytes) -> int | None:
     return cursor
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Where the workers write the searchable pages of one batch (`keep`): `folder`, and `spill`, on disk,
+    for the pages that find `folder` too full when it is in memory (None when it is on disk)."""
+
+    folder: str
+    spill: str | None = None
+
+
 class Indexer:
     """The Pagefind index of the site, made while the rest of the site is rendered.
 
@@ -101,10 +118,20 @@ class Indexer:
     core (AddDir), where AddFile messages are indexed one at a time (benchmarks/README.md measures both).
     Then it builds the index files, which takes it about one core: the other pages, calendars and feeds
     are made meanwhile. Nothing it reads or writes is in the output: the index comes back as bytes, to be
-    written with the rest of the site, in one swap."""
+    written with the rest of the site, in one swap.
+
+    Pagefind numbers the pages in the order it finds them in the folder, and the numbers are in the index
+    files. A folder lists its entries in the order they were made on some file systems (tmpfs, btrfs), so
+    with workers writing at once the index changed from build to build; on others (ext4, xfs) by a hash of
+    the names seeded differently on each file system, so it changed from machine to machine. So the folder
+    is in memory (MEMORY, a tmpfs) where the system has one, and every folder in it is made here, in one
+    fixed order, before any worker writes a page (`prepare`): the same pages give the same index bytes on
+    every machine whose kernel lists a tmpfs folder the same way."""
 
     def __init__(self) -> None:
-        self._scratch = tempfile.TemporaryDirectory(prefix="site-builder-search-")
+        self._scratch = _scratch_folder()
+        # In memory, pages that find it too full go to a folder on disk instead (`keep`).
+        self._spill = tempfile.TemporaryDirectory(prefix="site-builder-search-") if _in_memory(self._scratch) else None
         self._service = Service()
         # Answered while the item pages are made: the answer is read when the first of them are added.
         self._new_index = self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
@@ -119,22 +146,34 @@ class Indexer:
     def __exit__(self, *_: Any) -> None:
         self._service.__exit__()
         self._scratch.cleanup()
+        if self._spill is not None:
+            self._spill.cleanup()
 
     def _index_id(self) -> int:
         if self._id is None:
             self._id = int(self._service.wait(self._new_index)["index_id"])
         return self._id
 
-    def folder(self, batch: int) -> str:
+    def batch(self, number: int) -> Batch:
         """Where the workers put the searchable pages of one batch (written by `keep`)."""
-        return os.path.join(self._scratch.name, str(batch))
+        spill = os.path.join(self._spill.name, str(number)) if self._spill is not None else None
+        return Batch(os.path.join(self._scratch.name, str(number)), spill)
 
-    def add(self, batch: int) -> None:
+    def prepare(self, number: int, paths: Iterable[str]) -> None:
+        """Make the folders of a batch's pages (their output paths), in the order of their names: before the
+        workers write them, so that the order Pagefind reads them in is the same in every build."""
+        root = self.batch(number).folder
+        for path in sorted(path for path in paths if path.endswith(".html")):
+            os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
+
+    def add(self, number: int) -> None:
         """Index the pages of a batch, waiting for Pagefind to have read them all."""
-        if os.path.isdir(self.folder(batch)):
-            payload = {"type": "AddDir", "index_id": self._index_id(), "path": self.folder(batch), "glob": None}
-            self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
-            self._read.append(self.folder(batch))
+        batch = self.batch(number)
+        for folder in (batch.folder, batch.spill):
+            if folder is not None and os.path.isdir(folder):
+                payload = {"type": "AddDir", "index_id": self._index_id(), "path": folder, "glob": None}
+                self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
+                self._read.append(folder)
         self._asked = None
 
     def start_files(self) -> None:
@@ -162,17 +201,57 @@ class Indexer:
         )
 
 
-def keep(folder: str, path: str, data: bytes) -> bool:
-    """Write what the search index needs of a file of the site into `folder`, if it is a searchable page;
-    whether it was."""
+def keep(batch: Batch, path: str, data: bytes) -> bool:
+    """Write what the search index needs of a file of the site into the batch's folder, if it is a
+    searchable page (on disk instead, in `batch.spill`, if the folder in memory is too full); whether it
+    was."""
     html = searchable(data) if path.endswith(".html") else None
     if html is None:
         return False
-    target = os.path.join(folder, path)
+    if batch.spill is None:
+        _write(os.path.join(batch.folder, path), html)
+        return True
+    target = os.path.join(batch.folder, path)
+    try:
+        if _has_room(os.path.dirname(batch.folder), len(html)):
+            _write(target, html)
+            return True
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(target)  # what was written of it
+    _write(os.path.join(batch.spill, path), html)
+    return True
+
+
+def _write(target: str, data: bytes) -> None:
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as file:
-        file.write(html)
-    return True
+        file.write(data)
+
+
+def _has_room(folder: str, size: int) -> bool:
+    """Whether a file of `size` bytes leaves the file system holding `folder` its share free."""
+    stats = os.statvfs(folder)
+    kept_free = max(MEMORY_KEPT_FREE, stats.f_blocks * stats.f_frsize // 8)
+    return stats.f_bavail * stats.f_frsize - size > kept_free
+
+
+def _scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    """A private folder for the pages Pagefind reads: in memory when the system has a memory file system
+    with room, else in the temporary folder."""
+    if os.path.isdir(MEMORY) and os.access(MEMORY, os.W_OK | os.X_OK):
+        try:
+            if _has_room(MEMORY, 0):
+                return tempfile.TemporaryDirectory(prefix="site-builder-search-", dir=MEMORY)
+        except OSError:
+            pass
+    return tempfile.TemporaryDirectory(prefix="site-builder-search-")
+
+
+def _in_memory(folder: tempfile.TemporaryDirectory[str]) -> bool:
+    return os.path.dirname(folder.name) == MEMORY
 
 
 def executable() -> Path:
