@@ -4,6 +4,7 @@ the Content-Security-Policy widened for it on the search page alone."""
 from __future__ import annotations
 
 import errno
+import gzip
 import html
 import json
 import re
@@ -134,6 +135,19 @@ def test_what_pagefind_would_only_ignore_is_not_given_to_it_and_the_index_is_the
     trimmed = index_built("trimmed")
     monkeypatch.setattr(search, "_unread", lambda html: html)
     assert index_built("whole") == trimmed
+
+
+def test_what_every_event_page_says_is_not_indexed(tmp_path: Path) -> None:
+    # The link to the event's month ("March 2027 on a calendar") and its calendar links are on every event's
+    # page: indexed, a search for "calendar" would find every event.
+    out = build(tmp_path, "site")
+    fragments = [
+        json.loads(gzip.decompress(path.read_bytes())[len(search.SIGNATURE) :])
+        for path in sorted((out / "pagefind" / "fragment").glob("*.pf_fragment"))
+    ]
+    events = [fragment for fragment in fragments if fragment["url"].startswith("/events/")]
+    assert len(events) == 4 and all("When" in event["content"] for event in events)
+    assert not [event["url"] for event in events if "calendar" in event["content"].lower()]
 
 
 def searchable_pages(out: Path) -> dict[str, bytes]:
