@@ -7,8 +7,11 @@ import errno
 import gzip
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -205,6 +208,25 @@ def test_pages_that_find_the_folder_in_memory_full_are_indexed_from_disk(
         files = index.files(len(pages))
     (language,) = json.loads(files["pagefind/pagefind-entry.json"])["languages"].values()
     assert language["page_count"] == len(pages)
+
+
+def test_a_later_build_frees_the_memory_that_a_killed_builds_pages_held(tmp_path: Path) -> None:
+    if not os.path.isdir(search.MEMORY):
+        pytest.skip(f"no memory file system at {search.MEMORY} here")
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    killed = Path(search.MEMORY, f"{search.SCRATCH}{ended.pid}-test")  # a build that is no longer running
+    running = Path(search.MEMORY, f"{search.SCRATCH}{os.getpid()}-test")  # one that is (this process)
+    other = Path(search.MEMORY, f"{search.SCRATCH}abandoned-by-something-else")
+    try:
+        for folder in (killed, running, other):
+            (folder / "0" / "events").mkdir(parents=True)
+        with search.Indexer():
+            assert not killed.exists()
+            assert running.exists() and other.exists()
+    finally:
+        for folder in (killed, running, other):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_an_ignored_element_is_left_out_only_when_pagefind_reads_nothing_in_it() -> None:

@@ -48,6 +48,7 @@ UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pag
 # them costs little, and one whose folders list their entries in the order they were made (see Indexer).
 MEMORY = "/dev/shm"
 MEMORY_KEPT_FREE = 16 << 20  # bytes, or an eighth of its size if more, left free for other programs
+SCRATCH = "site-builder-search-"  # the start of the scratch folders' names
 
 
 def searchable(page: bytes) -> bytes | None:
@@ -131,7 +132,7 @@ class Indexer:
     def __init__(self) -> None:
         self._scratch = _scratch_folder()
         # In memory, pages that find it too full go to a folder on disk instead (`keep`).
-        self._spill = tempfile.TemporaryDirectory(prefix="site-builder-search-") if _in_memory(self._scratch) else None
+        self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
         self._service = Service()
         # Answered while the item pages are made: the answer is read when the first of them are added.
         self._new_index = self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
@@ -240,14 +241,37 @@ def _has_room(folder: str, size: int) -> bool:
 
 def _scratch_folder() -> tempfile.TemporaryDirectory[str]:
     """A private folder for the pages Pagefind reads: in memory when the system has a memory file system
-    with room, else in the temporary folder."""
+    with room, else in the temporary folder. In memory it is named by this process's id, so that a later
+    build can free what a killed one left there (`_remove_abandoned`)."""
     if os.path.isdir(MEMORY) and os.access(MEMORY, os.W_OK | os.X_OK):
         try:
+            _remove_abandoned(MEMORY)
             if _has_room(MEMORY, 0):
-                return tempfile.TemporaryDirectory(prefix="site-builder-search-", dir=MEMORY)
+                return tempfile.TemporaryDirectory(prefix=f"{SCRATCH}{os.getpid()}-", dir=MEMORY)
         except OSError:
             pass
-    return tempfile.TemporaryDirectory(prefix="site-builder-search-")
+    return tempfile.TemporaryDirectory(prefix=SCRATCH)
+
+
+def _remove_abandoned(parent: str) -> None:
+    """Remove this user's scratch folders in `parent` whose build is no longer running: a build removes its
+    own as it ends, but one that was killed cannot, and memory is not cleared until the machine restarts."""
+    for entry in os.scandir(parent):
+        number = entry.name[len(SCRATCH) :].partition("-")[0]
+        if not (entry.name.startswith(SCRATCH) and number.isdigit() and entry.is_dir(follow_symlinks=False)):
+            continue
+        if entry.stat(follow_symlinks=False).st_uid == os.getuid() and not _running(int(number)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _in_memory(folder: tempfile.TemporaryDirectory[str]) -> bool:
