@@ -209,10 +209,10 @@ def keep(batch: Batch, path: str, data: bytes) -> bool:
     html = searchable(data) if path.endswith(".html") else None
     if html is None:
         return False
-    if batch.spill is None:
-        _write(os.path.join(batch.folder, path), html)
-        return True
     target = os.path.join(batch.folder, path)
+    if batch.spill is None:
+        _write(target, html)
+        return True
     try:
         if _has_room(os.path.dirname(batch.folder), len(html)):
             _write(target, html)
