@@ -210,6 +210,32 @@ def test_pages_that_find_the_folder_in_memory_full_are_indexed_from_disk(
     assert language["page_count"] == len(pages)
 
 
+def test_which_pages_find_the_folder_in_memory_full_does_not_change_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which pages go to disk depends on which worker wrote first as the memory filled up. Pagefind read the
+    # pages in memory, then those on disk: the order of the pages, and so the index, changed from build to
+    # build until every page of a batch that spilled was read from disk.
+    pages = searchable_pages(build(tmp_path, "site"))
+
+    def index_spilling_after(room: int, order: list[str]) -> dict[str, bytes]:
+        with search.Indexer() as index:
+            index.prepare(0, pages)
+            batch = index.batch(0)
+            if batch.spill is None:
+                pytest.skip(f"no memory file system at {search.MEMORY} here: the pages are on disk already")
+            left = iter(range(room))
+            with monkeypatch.context() as patch:
+                patch.setattr(search, "_has_room", lambda folder, size: next(left, None) is not None)
+                for path in order:
+                    assert search.keep(batch, path, pages[path])
+            assert Path(batch.spill).is_dir()
+            index.add(0)
+            return index.files(len(pages))
+
+    assert index_spilling_after(2, sorted(pages)) == index_spilling_after(5, sorted(pages, reverse=True))
+
+
 def test_a_later_build_frees_the_memory_that_a_killed_builds_pages_held(tmp_path: Path) -> None:
     if not os.path.isdir(search.MEMORY):
         pytest.skip(f"no memory file system at {search.MEMORY} here")

@@ -170,11 +170,14 @@ class Indexer:
     def add(self, number: int) -> None:
         """Index the pages of a batch, waiting for Pagefind to have read them all."""
         batch = self.batch(number)
-        for folder in (batch.folder, batch.spill):
-            if folder is not None and os.path.isdir(folder):
-                payload = {"type": "AddDir", "index_id": self._index_id(), "path": folder, "glob": None}
-                self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
-                self._read.append(folder)
+        folder = batch.folder
+        if batch.spill is not None and os.path.isdir(batch.spill):
+            folder = _gathered(batch)
+        elif not os.path.isdir(folder):
+            return
+        payload = {"type": "AddDir", "index_id": self._index_id(), "path": folder, "glob": None}
+        self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
+        self._read.append(folder)
         self._asked = None
 
     def start_files(self) -> None:
@@ -224,6 +227,31 @@ def keep(batch: Batch, path: str, data: bytes) -> bool:
             os.remove(target)  # what was written of it
     _write(os.path.join(batch.spill, path), html)
     return True
+
+
+def _gathered(batch: Batch) -> str:
+    """Every page of a batch some of whose pages found the memory full, in one folder on disk whose folders
+    are made in the order of their names (as `Indexer.prepare` makes them). Which pages went to disk
+    depends on which worker wrote first, so Pagefind reading the two folders one after the other numbered
+    the pages differently from build to build."""
+    assert batch.spill is not None
+    pages = sorted(
+        (os.path.relpath(os.path.join(root, name), top), top)
+        for top in (batch.folder, batch.spill)
+        for root, _, names in os.walk(top)
+        for name in names
+    )
+    gathered = batch.spill + "-all"
+    for path, _ in pages:
+        os.makedirs(os.path.join(gathered, os.path.dirname(path)), exist_ok=True)
+    for path, top in pages:
+        if top == batch.spill:
+            os.replace(os.path.join(top, path), os.path.join(gathered, path))
+        else:
+            shutil.copyfile(os.path.join(top, path), os.path.join(gathered, path))
+    for top in (batch.folder, batch.spill):
+        shutil.rmtree(top, ignore_errors=True)
+    return gathered
 
 
 def _write(target: str, data: bytes) -> None:
