@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -236,22 +237,49 @@ def test_which_pages_find_the_folder_in_memory_full_does_not_change_the_index(
     assert index_spilling_after(2, sorted(pages)) == index_spilling_after(5, sorted(pages, reverse=True))
 
 
-def test_a_later_build_frees_the_memory_that_a_killed_builds_pages_held(tmp_path: Path) -> None:
+HOLD_LOCK = (
+    "import fcntl, os, sys, time; handle = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT);"
+    " fcntl.flock(handle, fcntl.LOCK_EX); print('held', flush=True); time.sleep(120)"
+)
+
+
+def test_a_later_build_frees_the_memory_that_a_killed_builds_pages_held() -> None:
+    # A build holds its scratch folder's lock while it runs, and the system lets go of it when the build
+    # ends, however it ends. No process id is looked at: a build in another container sharing /dev/shm has
+    # one this process cannot see.
     if not os.path.isdir(search.MEMORY):
         pytest.skip(f"no memory file system at {search.MEMORY} here")
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    killed = Path(search.MEMORY, f"{search.SCRATCH}{ended.pid}-test")  # a build that is no longer running
-    running = Path(search.MEMORY, f"{search.SCRATCH}{os.getpid()}-test")  # one that is (this process)
-    other = Path(search.MEMORY, f"{search.SCRATCH}abandoned-by-something-else")
+    folders = {
+        name: Path(search.MEMORY, f"{search.SCRATCH}test-{name}")
+        for name in ("killed", "running", "starting", "never-locked")
+    }
+    holders = []
     try:
-        for folder in (killed, running, other):
+        for folder in folders.values():
             (folder / "0" / "events").mkdir(parents=True)
+        for name in ("killed", "running"):
+            holder = subprocess.Popen(
+                [sys.executable, "-c", HOLD_LOCK, str(folders[name] / search.IN_USE)], stdout=subprocess.PIPE
+            )
+            holders.append(holder)
+            assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        holders[0].kill()
+        holders[0].wait()
+        long_ago = time.time() - 600
+        for name in ("killed", "running", "never-locked"):
+            for path in (folders[name], folders[name] / search.IN_USE):
+                if path.exists():
+                    os.utime(path, (long_ago, long_ago))
         with search.Indexer():
-            assert not killed.exists()
-            assert running.exists() and other.exists()
+            assert not folders["killed"].exists()  # its build was killed with the lock held
+            assert not folders["never-locked"].exists()  # killed before it took the lock
+            assert folders["running"].exists()  # its build is still running, for however long
+            assert folders["starting"].exists()  # made a moment ago: its build may not have taken the lock yet
     finally:
-        for folder in (killed, running, other):
+        for holder in holders:
+            holder.kill()
+            holder.wait()
+        for folder in folders.values():
             shutil.rmtree(folder, ignore_errors=True)
 
 

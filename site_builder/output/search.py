@@ -33,11 +33,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import SiteError
+from ..lock import Held, exclusive
 
 BUNDLE = "pagefind"  # the index's folder in the output: /pagefind/pagefind.js and the rest
 MARK = b"data-pagefind-body"
@@ -49,6 +51,9 @@ UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pag
 MEMORY = "/dev/shm"
 MEMORY_KEPT_FREE = 16 << 20  # bytes, or an eighth of its size if more, left free for other programs
 SCRATCH = "site-builder-search-"  # the start of the scratch folders' names
+# A build holds this file's lock, in its scratch folder in memory, while it runs (`_remove_abandoned`).
+IN_USE = "in-use.lock"
+SETTLING = 10  # seconds: a folder this new may not have its lock yet
 
 
 def searchable(page: bytes) -> bytes | None:
@@ -130,7 +135,10 @@ class Indexer:
     every machine whose kernel lists a tmpfs folder the same way."""
 
     def __init__(self) -> None:
+        self._held = contextlib.ExitStack()
         self._scratch = _scratch_folder()
+        if _in_memory(self._scratch):
+            self._held.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
         # In memory, pages that find it too full go to a folder on disk instead (`keep`).
         self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
         self._service = Service()
@@ -147,6 +155,7 @@ class Indexer:
     def __exit__(self, *_: Any) -> None:
         self._service.__exit__()
         self._scratch.cleanup()
+        self._held.close()
         if self._spill is not None:
             self._spill.cleanup()
 
@@ -269,13 +278,13 @@ def _has_room(folder: str, size: int) -> bool:
 
 def _scratch_folder() -> tempfile.TemporaryDirectory[str]:
     """A private folder for the pages Pagefind reads: in memory when the system has a memory file system
-    with room, else in the temporary folder. In memory it is named by this process's id, so that a later
-    build can free what a killed one left there (`_remove_abandoned`)."""
+    with room, else in the temporary folder. In memory, the build holds the lock of a file in it while it
+    runs (Indexer), so that a later build can free what a killed one left there (`_remove_abandoned`)."""
     if os.path.isdir(MEMORY) and os.access(MEMORY, os.W_OK | os.X_OK):
         try:
             _remove_abandoned(MEMORY)
             if _has_room(MEMORY, 0):
-                return tempfile.TemporaryDirectory(prefix=f"{SCRATCH}{os.getpid()}-", dir=MEMORY)
+                return tempfile.TemporaryDirectory(prefix=SCRATCH, dir=MEMORY)
         except OSError:
             pass
     return tempfile.TemporaryDirectory(prefix=SCRATCH)
@@ -283,23 +292,27 @@ def _scratch_folder() -> tempfile.TemporaryDirectory[str]:
 
 def _remove_abandoned(parent: str) -> None:
     """Remove this user's scratch folders in `parent` whose build is no longer running: a build removes its
-    own as it ends, but one that was killed cannot, and memory is not cleared until the machine restarts."""
+    own as it ends, but one that was killed cannot, and memory is not cleared until the machine restarts.
+    A running build holds its folder's lock, which the system lets go of when it ends, however it ends.
+    A lock, not a process id: builds in containers that share `/dev/shm` do not see each other's processes,
+    and a process id is used again."""
     for entry in os.scandir(parent):
-        number = entry.name[len(SCRATCH) :].partition("-")[0]
-        if not (entry.name.startswith(SCRATCH) and number.isdigit() and entry.is_dir(follow_symlinks=False)):
+        if not (entry.name.startswith(SCRATCH) and entry.is_dir(follow_symlinks=False)):
             continue
-        if entry.stat(follow_symlinks=False).st_uid == os.getuid() and not _running(int(number)):
-            shutil.rmtree(entry.path, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
+        if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            continue
+        lock = os.path.join(entry.path, IN_USE)
+        try:
+            made = os.stat(lock, follow_symlinks=False).st_mtime
+        except FileNotFoundError:  # not locked yet, or never: the build was killed as it began
+            made = entry.stat(follow_symlinks=False).st_mtime
+        if time.time() - made < SETTLING:
+            continue
+        try:
+            with exclusive(Path(lock)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        except (Held, FileNotFoundError):  # in use, or removed meanwhile by its build or another
+            continue
 
 
 def _in_memory(folder: tempfile.TemporaryDirectory[str]) -> bool:
