@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,18 @@ class SiteError(Exception):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def disk_reason(exc: OSError) -> str:
+    """Why a file could not be written, in words."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the disk is read-only",
+        errno.EACCES: "permission was refused",
+        errno.EPERM: "permission was refused",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 class ContentErrors(SiteError):

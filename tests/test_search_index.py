@@ -237,6 +237,26 @@ def test_which_pages_find_the_folder_in_memory_full_does_not_change_the_index(
     assert index_spilling_after(2, sorted(pages)) == index_spilling_after(5, sorted(pages, reverse=True))
 
 
+def test_a_temporary_folder_that_is_full_is_reported_as_that_and_the_site_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = write_search_site(tmp_path / "content")
+    out = tmp_path / "output"
+    assert run_main("build", "--content", str(content), "--output", str(out), "--today", TODAY).code == 0
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    def disk_full(target: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", target)
+
+    monkeypatch.setattr(search, "MEMORY", str(tmp_path / "no-memory-file-system"))
+    monkeypatch.setattr(search, "_write", disk_full)
+    run = run_main("build", "--content", str(content), "--output", str(out), "--today", TODAY, "--jobs", "1")
+    assert run.code != 0
+    assert "could not write the pages for the search index into" in run.err and "the disk is full" in run.err
+    assert "TMPDIR" in run.err and "internal error" not in run.err and "Traceback" not in run.err
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
 HOLD_LOCK = (
     "import fcntl, os, sys, time; handle = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT);"
     " fcntl.flock(handle, fcntl.LOCK_EX); print('held', flush=True); time.sleep(120)"

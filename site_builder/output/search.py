@@ -36,9 +36,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from ..errors import SiteError
+from ..errors import SiteError, disk_reason
 from ..lock import Held, exclusive
 
 BUNDLE = "pagefind"  # the index's folder in the output: /pagefind/pagefind.js and the rest
@@ -136,11 +136,12 @@ class Indexer:
 
     def __init__(self) -> None:
         self._held = contextlib.ExitStack()
-        self._scratch = _scratch_folder()
-        if _in_memory(self._scratch):
-            self._held.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
-        # In memory, pages that find it too full go to a folder on disk instead (`keep`).
-        self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
+        with _writing_scratch():
+            self._scratch = _scratch_folder()
+            if _in_memory(self._scratch):
+                self._held.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
+            # In memory, pages that find it too full go to a folder on disk instead (`keep`).
+            self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
         self._service = Service()
         # Answered while the item pages are made: the answer is read when the first of them are added.
         self._new_index = self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
@@ -173,8 +174,9 @@ class Indexer:
         """Make the folders of a batch's pages (their output paths), in the order of their names: before the
         workers write them, so that the order Pagefind reads them in is the same in every build."""
         root = self.batch(number).folder
-        for path in sorted(path for path in paths if path.endswith(".html")):
-            os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
+        with _writing_scratch():
+            for path in sorted(path for path in paths if path.endswith(".html")):
+                os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
 
     def add(self, number: int) -> None:
         """Index the pages of a batch, waiting for Pagefind to have read them all."""
@@ -222,20 +224,35 @@ def keep(batch: Batch, path: str, data: bytes) -> bool:
     if html is None:
         return False
     target = os.path.join(batch.folder, path)
-    if batch.spill is None:
+    if batch.spill is not None:
+        try:
+            if _has_room(os.path.dirname(batch.folder), len(html)):
+                _write(target, html)
+                return True
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(target)  # what was written of it
+        target = os.path.join(batch.spill, path)
+    with _writing_scratch():
         _write(target, html)
-        return True
-    try:
-        if _has_room(os.path.dirname(batch.folder), len(html)):
-            _write(target, html)
-            return True
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(target)  # what was written of it
-    _write(os.path.join(batch.spill, path), html)
     return True
+
+
+@contextlib.contextmanager
+def _writing_scratch() -> Iterator[None]:
+    """Report a temporary folder that cannot be written as what it is, not as a fault of the tool."""
+    try:
+        yield
+    except OSError as exc:
+        folder = exc.filename if isinstance(exc.filename, str) else tempfile.gettempdir()
+        while SCRATCH in folder:  # the folder the scratch folders are in
+            folder = os.path.dirname(folder)
+        raise SiteError(
+            f"could not write the pages for the search index into {folder}: {disk_reason(exc)}; free space "
+            "there, or set TMPDIR to a folder with room; the previous site is unchanged"
+        ) from None
 
 
 def _gathered(batch: Batch) -> str:
@@ -251,6 +268,14 @@ def _gathered(batch: Batch) -> str:
         for name in names
     )
     gathered = batch.spill + "-all"
+    with _writing_scratch():
+        _copy_in_order(pages, batch, gathered)
+    for top in (batch.folder, batch.spill):
+        shutil.rmtree(top, ignore_errors=True)
+    return gathered
+
+
+def _copy_in_order(pages: list[tuple[str, str]], batch: Batch, gathered: str) -> None:
     for path, _ in pages:
         os.makedirs(os.path.join(gathered, os.path.dirname(path)), exist_ok=True)
     for path, top in pages:
@@ -258,9 +283,6 @@ def _gathered(batch: Batch) -> str:
             os.replace(os.path.join(top, path), os.path.join(gathered, path))
         else:
             shutil.copyfile(os.path.join(top, path), os.path.join(gathered, path))
-    for top in (batch.folder, batch.spill):
-        shutil.rmtree(top, ignore_errors=True)
-    return gathered
 
 
 def _write(target: str, data: bytes) -> None:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import SiteError
+from ..errors import SiteError, disk_reason
 from ..lock import Held, exclusive
 from .render import Rendered
 
@@ -340,12 +340,4 @@ def _exchange(a: Path, b: Path) -> None:
 
 
 def _explain(exc: OSError, output_dir: Path) -> str:
-    reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.EROFS: "the disk is read-only",
-        errno.EACCES: "permission was refused",
-        errno.EPERM: "permission was refused",
-    }
-    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"could not write the site to {output_dir}: {reason}; the previous site is unchanged"
+    return f"could not write the site to {output_dir}: {disk_reason(exc)}; the previous site is unchanged"
