@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.errors import SiteError
 from site_builder.output import search
 from site_builder.dev.serve import headers_for
 from site_builder.pipeline import PACKAGE_DIR, Options, build as build_site
@@ -255,6 +256,46 @@ def test_a_temporary_folder_that_is_full_is_reported_as_that_and_the_site_is_unc
     assert "could not write the pages for the search index into" in run.err and "the disk is full" in run.err
     assert "TMPDIR" in run.err and "internal error" not in run.err and "Traceback" not in run.err
     assert {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+@pytest.mark.parametrize("binary", ["missing", "stops"])
+def test_a_pagefind_that_cannot_start_or_stops_is_reported_and_the_site_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, binary: str
+) -> None:
+    content = write_search_site(tmp_path / "content")
+    out = tmp_path / "output"
+    assert run_main("build", "--content", str(content), "--output", str(out), "--today", TODAY).code == 0
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    fake = tmp_path / "pagefind"
+    if binary == "stops":
+        fake.write_text("#!/bin/sh\necho 'memory allocation failed' >&2\nexit 1\n")
+        fake.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+    run = run_main("build", "--content", str(content), "--output", str(out), "--today", TODAY)
+    assert run.code == 3
+    said = {
+        "missing": f"could not start Pagefind ({fake}): No such file or directory",
+        "stops": "Pagefind stopped while indexing the site: memory allocation failed",
+    }
+    assert said[binary] in run.err
+    assert "internal error" not in run.err and "could not write the site" not in run.err
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+def test_a_request_to_a_pagefind_that_no_longer_reads_is_reported_as_pagefind_stopping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writing to it fails (a broken pipe), which the command line would take for its own reader going away
+    # and end quietly.
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\nexec 0<&-\necho closed\nexec sleep 5\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+    with search.Service() as service:
+        assert os.read(service.stdout, 100) == b"closed\n"
+        with pytest.raises(SiteError, match="^Pagefind stopped while indexing the site$"):
+            service.send({"type": "NewIndex", "config": {}})
+        service.process.kill()
 
 
 HOLD_LOCK = (

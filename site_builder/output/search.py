@@ -36,7 +36,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NoReturn
 
 from ..errors import SiteError, disk_reason
 from ..lock import Held, exclusive
@@ -135,16 +135,23 @@ class Indexer:
     every machine whose kernel lists a tmpfs folder the same way."""
 
     def __init__(self) -> None:
-        self._held = contextlib.ExitStack()
-        with _writing_scratch():
-            self._scratch = _scratch_folder()
-            if _in_memory(self._scratch):
-                self._held.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
-            # In memory, pages that find it too full go to a folder on disk instead (`keep`).
-            self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
-        self._service = Service()
-        # Answered while the item pages are made: the answer is read when the first of them are added.
-        self._new_index = self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
+        self._ends = contextlib.ExitStack()  # what __exit__ undoes, the last first
+        try:
+            with _writing_scratch():
+                self._scratch = _scratch_folder()
+                if _in_memory(self._scratch):  # its lock is let go of once the folder is gone
+                    self._ends.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
+                self._ends.callback(self._scratch.cleanup)
+                # In memory, pages that find it too full go to a folder on disk instead (`keep`).
+                self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
+                if self._spill is not None:
+                    self._ends.callback(self._spill.cleanup)
+            self._service = self._ends.enter_context(Service())
+            # Answered while the item pages are made: the answer is read when the first of them are added.
+            self._new_index = self._service.send({"type": "NewIndex", "config": {"keep_index_url": False}})
+        except BaseException:
+            self._ends.close()
+            raise
         self._id: int | None = None
         self._asked: int | None = None
         self._read: list[str] = []  # the folders of the batches Pagefind has read
@@ -154,11 +161,7 @@ class Indexer:
         return self
 
     def __exit__(self, *_: Any) -> None:
-        self._service.__exit__()
-        self._scratch.cleanup()
-        self._held.close()
-        if self._spill is not None:
-            self._spill.cleanup()
+        self._ends.close()
 
     def _index_id(self) -> int:
         if self._id is None:
@@ -365,9 +368,18 @@ class Service:
 
     def __init__(self) -> None:
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [str(executable()), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
-        )
+        binary = executable()
+        try:
+            self.process = subprocess.Popen(
+                [str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
+            )
+        except OSError as exc:
+            self.log.close()
+            raise SiteError(
+                f"could not start Pagefind ({binary}): {exc.strerror}; reinstall it with "
+                "`pip install 'pagefind[bin]'`, or set PAGEFIND_BINARY_PATH to a Pagefind binary",
+                3,
+            ) from None
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin = self.process.stdin
         self.stdout = self.process.stdout.fileno()
@@ -381,7 +393,8 @@ class Service:
     def __exit__(self, *_: Any) -> None:
         """Close Pagefind's input, which ends it. Its exit, which frees the memory of the whole index (a sixth
         of a second at 5,000 pages), is waited for in a thread, while the build writes the site."""
-        self.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # it has stopped already (the build says so, `_stopped`)
+            self.stdin.close()
         threading.Thread(target=self._reap, daemon=True).start()
 
     def _reap(self) -> None:
@@ -396,8 +409,11 @@ class Service:
     def send(self, payload: dict[str, Any]) -> int:
         """Send one request (a short one: this waits while the pipe is full); its message number."""
         self.next_id += 1
-        self.stdin.write(self._message(self.next_id, payload))
-        self.stdin.flush()
+        try:
+            self.stdin.write(self._message(self.next_id, payload))
+            self.stdin.flush()
+        except BrokenPipeError:
+            self._stopped()
         return self.next_id
 
     def wait(self, message: int) -> dict[str, Any]:
@@ -410,12 +426,15 @@ class Service:
     def _message(number: int, payload: dict[str, Any]) -> bytes:
         return base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b","
 
+    def _stopped(self) -> NoReturn:
+        self.log.seek(0)
+        said = self.log.read().decode("utf-8", "replace").strip()
+        raise SiteError(f"Pagefind stopped while indexing the site{': ' + said if said else ''}", 3)
+
     def _take(self, chunk: bytes) -> None:
         """Keep the answers in what Pagefind wrote (a long one, the index files, arrives in many chunks)."""
         if not chunk:
-            self.log.seek(0)
-            said = self.log.read().decode("utf-8", "replace").strip()
-            raise SiteError(f"Pagefind stopped while indexing the site{': ' + said if said else ''}", 3)
+            self._stopped()
         self.buffer += chunk
         if b"," not in chunk:
             return

@@ -79,13 +79,27 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
             folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
             try:
                 staging = Staging(folder, output_dir)
-                yield staging
+                try:
+                    yield staging
+                except OSError as exc:
+                    raise _OfTheBlock(exc) from None
                 _swap_in(folder, output_dir, len(staging.live))
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
+    except _OfTheBlock as carried:
+        raise carried.error from None
     except OSError as exc:
         raise SiteError(_explain(exc, output_dir)) from None
+
+
+class _OfTheBlock(Exception):
+    """An OSError of the block inside `staged`, carried past its handler: a failure of whatever the block
+    did (Pagefind not starting, say), not of writing the site, which Staging reports itself."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error)
+        self.error = error
 
 
 def _swap_in(folder: Path, output_dir: Path, replaced_files: int) -> None:
