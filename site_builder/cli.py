@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NoReturn, Sequence, TextIO
 
 from .content.config import check_base_url
+from .content.schema import YEARS
 from .errors import ContentErrors, SiteError, count, github_annotation, print_problems, sort_problems
 from .invocation import Start, command, program_name, quote
 from .pipeline import Options, build, cache_folder, load_site
@@ -37,9 +38,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date like 2027-03-04, got {text!r}") from None
+    if day.year not in YEARS:
+        raise argparse.ArgumentTypeError(f"expected a year from {YEARS[0]} to {YEARS[-1]}, got {text!r}")
+    return day
 
 
 def make_parser(prog: str = "python build.py") -> argparse.ArgumentParser:

@@ -75,7 +75,10 @@ def test_warnings_do_not_stop_the_build(scratch: Scratch) -> None:
     ]
 
 
-@pytest.mark.parametrize("args", [["build", "--nonsense"], ["frobnicate"], ["build", "--today", "tomorrow"]])
+@pytest.mark.parametrize(
+    "args",
+    [["build", "--nonsense"], ["frobnicate"], ["build", "--today", "tomorrow"], ["build", "--today", "9999-12-31"]],
+)
 def test_wrong_usage_exits_2_with_usage_on_stderr(args: list[str]) -> None:
     run = run_main(*args)
     assert run.code == 2

@@ -4,6 +4,7 @@ problems that name the file, never a traceback (hypothesis generates the input).
 from __future__ import annotations
 
 import os
+from datetime import date, datetime, timedelta
 import tempfile
 import time
 import tracemalloc
@@ -123,6 +124,43 @@ def test_every_event_field_with_a_wrong_value_is_a_problem_not_a_crash(name: str
     }
     text = "---\n" + yaml.safe_dump(fields, allow_unicode=True) + "---\nBody\n"
     code, err = check_folder({"events/e.md": text.encode("utf-8", "surrogatepass")})
+    assert_clean_outcome(code, err, "events/e.md")
+
+
+EDGES = (datetime(1900, 1, 1), datetime(2200, 1, 1), datetime.min, datetime.max)
+DAYS_AROUND = timedelta(days=40)
+
+
+@st.composite
+def event_moments(draw: st.DrawFn) -> tuple[str, str]:
+    """A start and an end in any year a date can have, most near the edges of the years the site shows or of
+    the years Python can count, as a date or a time, written as an editor would."""
+    edge = draw(st.sampled_from(EDGES))
+    low = datetime.min if edge - datetime.min < DAYS_AROUND else edge - DAYS_AROUND
+    high = datetime.max if datetime.max - edge < DAYS_AROUND else edge + DAYS_AROUND
+    start = draw(st.one_of(st.datetimes(min_value=low, max_value=high), st.datetimes()))
+    if draw(st.booleans()):
+        day = start.date()
+        end = day + timedelta(days=min(draw(st.integers(0, 3)), (date.max - day).days))
+        return str(day), str(end)
+    start = min(start, datetime.max - timedelta(hours=3))
+    end = start + draw(st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(hours=3)))
+    return start.isoformat(" ", "minutes"), end.isoformat(" ", "minutes")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_moments(), st.booleans())
+def test_an_event_in_any_year_is_built_or_refused_with_a_message(moments: tuple[str, str], another: bool) -> None:
+    # An event in 9999 made the month after it (year 10000), one in year 1 the time zone's changes before it.
+    start, end = moments
+    files = {
+        "events/e.md": f"---\ntitle: T\nsummary: S\nstart: {start}\nend: {end}\nformat: online\npublished: 2026-11-16\n---\nBody\n"
+    }
+    if another:  # the site's calendar then spans both years
+        files["events/now.md"] = (
+            "---\ntitle: N\nsummary: S\nstart: 2027-03-04 18:00\nend: 2027-03-04 19:00\nformat: online\npublished: 2026-11-16\n---\n"
+        )
+    code, err = check_folder({rel: text.encode() for rel, text in files.items()})
     assert_clean_outcome(code, err, "events/e.md")
 
 

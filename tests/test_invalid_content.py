@@ -176,6 +176,11 @@ CASES: dict[str, list[str]] = {
     "yes-for-true": [
         "content/events/yes.md:7: draft: 'yes' is not true or false (expected true or false)",
     ],
+    "year-out-of-range": [
+        "content/events/far-future.md:4: start: 2207-03-04 18:00 is not a year the site can show (expected a year from 1900 to 2199)",
+        "content/events/far-future.md:5: end: 2207-03-04 19:30 is not a year the site can show (expected a year from 1900 to 2199)",
+        "content/events/far-future.md:7: published: 9999-01-01 is not a year the site can show (expected a year from 1900 to 2199)",
+    ],
 }
 
 # Unknown fields are warnings: the build goes on.

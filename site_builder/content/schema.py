@@ -228,7 +228,14 @@ class Malformed(Exception):
     """The text has the right shape but names no real date or time; the message says why."""
 
 
+# The years a date may have: far beyond them, a month page's next month or a calendar's time-zone rules
+# would fall outside the years Python can count (1 to 9999); a year like 2207 is a slip for 2027.
+YEARS = range(1900, 2200)
+
+
 def _real_date(text: str, year: int, month: int, day: int) -> date:
+    if year not in YEARS:
+        raise Malformed(f"{text} is not a year the site can show (expected a year from {YEARS[0]} to {YEARS[-1]})")
     if not 1 <= month <= 12:
         raise Malformed(f"{text} is not a real date: there is no month {month} (expected a month from 01 to 12)")
     last = calendar.monthrange(year, month)[1]
