@@ -16,7 +16,7 @@ try:
 except ImportError:  # Windows (tests/test_lock.py runs this branch with fcntl taken away)
     import msvcrt
 
-    def _try_lock(handle: int) -> bool:
+    def try_lock(handle: int) -> bool:
         os.lseek(handle, 0, os.SEEK_SET)
         try:
             # The first byte stands for the whole file. (The stubs have msvcrt's names only when checking for Windows.)
@@ -27,10 +27,10 @@ except ImportError:  # Windows (tests/test_lock.py runs this branch with fcntl t
 
     def _unlock(handle: int) -> None:
         os.lseek(handle, 0, os.SEEK_SET)
-        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]  # as in _try_lock
+        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]  # as in try_lock
 else:
 
-    def _try_lock(handle: int) -> bool:
+    def try_lock(handle: int) -> bool:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -50,7 +50,7 @@ def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (made if missing) for the block; raise Held at once if taken."""
     handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
-        if not _try_lock(handle):
+        if not try_lock(handle):
             raise Held(str(path))
         try:
             yield

@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -217,7 +218,8 @@ def test_which_pages_find_the_folder_in_memory_full_does_not_change_the_index(
 ) -> None:
     # Which pages go to disk depends on which worker wrote first as the memory filled up. Pagefind read the
     # pages in memory, then those on disk: the order of the pages, and so the index, changed from build to
-    # build until every page of a batch that spilled was read from disk.
+    # build, and from a build with room for them all, until the pages of a batch that spilled were given to
+    # Pagefind in the order it reads a folder in memory.
     pages = searchable_pages(build(tmp_path, "site"))
 
     def index_spilling_after(room: int, order: list[str]) -> dict[str, bytes]:
@@ -231,11 +233,13 @@ def test_which_pages_find_the_folder_in_memory_full_does_not_change_the_index(
                 patch.setattr(search, "_has_room", lambda folder, size: next(left, None) is not None)
                 for path in order:
                     assert search.keep(batch, path, pages[path])
-            assert Path(batch.spill).is_dir()
+            assert Path(batch.spill).is_dir() == (room < len(pages))
             index.add(0)
             return index.files(len(pages))
 
-    assert index_spilling_after(2, sorted(pages)) == index_spilling_after(5, sorted(pages, reverse=True))
+    with_room = index_spilling_after(len(pages), sorted(pages))
+    assert index_spilling_after(2, sorted(pages)) == with_room
+    assert index_spilling_after(5, sorted(pages, reverse=True)) == with_room
 
 
 def test_a_temporary_folder_that_is_full_is_reported_as_that_and_the_site_is_unchanged(
@@ -342,6 +346,40 @@ def test_a_later_build_frees_the_memory_that_a_killed_builds_pages_held() -> Non
             holder.wait()
         for folder in folders.values():
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_scratch_folder_removed_while_a_build_looks_at_it_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another build removed it between the listing and the look: the error sent this build's pages to disk.
+    if not os.path.isdir(search.MEMORY):
+        pytest.skip(f"no memory file system at {search.MEMORY} here")
+    removed = Path(search.MEMORY, f"{search.SCRATCH}test-removed-meanwhile")
+    removed.mkdir()
+    listing = os.scandir
+
+    class Listed:
+        def __init__(self, entries: list[os.DirEntry[str]]):
+            self.entries = entries
+
+        def __enter__(self) -> Iterator[os.DirEntry[str]]:
+            return iter(self.entries)
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+    def listed_then_removed(parent: str) -> Listed:
+        monkeypatch.setattr(os, "scandir", listing)
+        with listing(parent) as entries:
+            listed = list(entries)
+        shutil.rmtree(removed)
+        return Listed(listed)
+
+    monkeypatch.setattr(os, "scandir", listed_then_removed)
+    folder = search._scratch_folder()
+    try:
+        assert search._in_memory(folder)
+    finally:
+        folder.cleanup()
+        shutil.rmtree(removed, ignore_errors=True)
 
 
 def test_an_ignored_element_is_left_out_only_when_pagefind_reads_nothing_in_it() -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import shutil
 from pathlib import Path
 
 import pytest
 
-from site_builder.output.write import MARKER
+from site_builder.errors import SiteError
+from site_builder.output.write import MARKER, staged
 from tests.conftest import SITES, run_main
 
 
@@ -314,3 +316,17 @@ def test_a_large_replaced_site_is_removed_after_the_build_returns(
         time.sleep(0.1)
     assert not list(tmp_path.glob(".output.old-*")) and not list(tmp_path.glob(".output.new-*"))
     assert build(SITES / "small", out) == 0 and snapshot(out) == snapshot(fresh)
+
+
+def test_an_error_of_what_runs_inside_the_staging_is_not_taken_for_a_failure_to_write_the_site(tmp_path: Path) -> None:
+    # Pagefind's binary missing was once reported as "could not write the site to OUTPUT". The error comes out
+    # as it was, its cause kept for --debug, and nothing is written.
+    with pytest.raises(OSError) as caught:
+        with staged(tmp_path / "out"):
+            try:
+                raise ValueError("the cause")
+            except ValueError as exc:
+                raise OSError(errno.EIO, "Input/output error") from exc
+    assert not isinstance(caught.value, SiteError) and caught.value.errno == errno.EIO
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == [tmp_path / ".out.lock"]

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, NoReturn
 
 from ..errors import SiteError, disk_reason
-from ..lock import Held, exclusive
+from ..lock import exclusive, try_lock
 
 BUNDLE = "pagefind"  # the index's folder in the output: /pagefind/pagefind.js and the rest
 MARK = b"data-pagefind-body"
@@ -127,12 +127,14 @@ class Indexer:
     written with the rest of the site, in one swap.
 
     Pagefind numbers the pages in the order it finds them in the folder, and the numbers are in the index
-    files. A folder lists its entries in the order they were made on some file systems (tmpfs, btrfs), so
-    with workers writing at once the index changed from build to build; on others (ext4, xfs) by a hash of
-    the names seeded differently on each file system, so it changed from machine to machine. So the folder
-    is in memory (MEMORY, a tmpfs) where the system has one, and every folder in it is made here, in one
-    fixed order, before any worker writes a page (`prepare`): the same pages give the same index bytes on
-    every machine whose kernel lists a tmpfs folder the same way."""
+    files. A folder lists its entries by when they were made on some file systems (tmpfs, newest first on
+    this project's machines; btrfs), so with workers writing at once the index changed from build to build;
+    on others (ext4, xfs) by a hash of the names seeded differently on each file system, so it changed from
+    machine to machine. So the folder is in memory (MEMORY, a tmpfs) where the system has one, and every
+    folder in it is made here, in one fixed order, before any worker writes a page (`prepare`): the same
+    pages give the same index bytes on every machine whose kernel lists a tmpfs folder the same way. Pages
+    that find the memory full go to disk, and their batch is given to Pagefind in that same order
+    (`_add_one_by_one`)."""
 
     def __init__(self) -> None:
         self._ends = contextlib.ExitStack()  # what __exit__ undoes, the last first
@@ -143,7 +145,11 @@ class Indexer:
                     self._ends.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
                 self._ends.callback(self._scratch.cleanup)
                 # In memory, pages that find it too full go to a folder on disk instead (`keep`).
-                self._spill = tempfile.TemporaryDirectory(prefix=SCRATCH) if _in_memory(self._scratch) else None
+                self._spill = (
+                    tempfile.TemporaryDirectory(prefix=SCRATCH, ignore_cleanup_errors=True)
+                    if _in_memory(self._scratch)
+                    else None
+                )
                 if self._spill is not None:
                     self._ends.callback(self._spill.cleanup)
             self._service = self._ends.enter_context(Service())
@@ -184,15 +190,35 @@ class Indexer:
     def add(self, number: int) -> None:
         """Index the pages of a batch, waiting for Pagefind to have read them all."""
         batch = self.batch(number)
-        folder = batch.folder
         if batch.spill is not None and os.path.isdir(batch.spill):
-            folder = _gathered(batch)
-        elif not os.path.isdir(folder):
-            return
-        payload = {"type": "AddDir", "index_id": self._index_id(), "path": folder, "glob": None}
-        self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
-        self._read.append(folder)
+            self._add_one_by_one(batch)
+        elif os.path.isdir(batch.folder):
+            payload = {"type": "AddDir", "index_id": self._index_id(), "path": batch.folder, "glob": None}
+            self.indexed += self._service.wait(self._service.send(payload)).get("page_count", 0)
+            self._read.append(batch.folder)
         self._asked = None
+
+    def _add_one_by_one(self, batch: Batch) -> None:
+        """Index a batch some of whose pages found the memory full, page by page, in the order Pagefind would
+        have read them had all been in memory: the order its folders list in (all were made there, by
+        `prepare`). Which pages went to disk depends on which worker wrote first, and reading the two folders
+        one after the other gave the index different bytes from build to build, and from a build that did
+        not spill. Pagefind reads these on one core, not on every core, so this is slower."""
+        assert batch.spill is not None
+        for root, folders, names in os.walk(batch.folder):
+            here = os.path.relpath(root, batch.folder)
+            on_disk = os.path.join(batch.spill, here)
+            spilled = sorted(os.listdir(on_disk)) if os.path.isdir(on_disk) else []
+            for name in names + [name for name in spilled if name not in names and name.endswith(".html")]:
+                path = os.path.normpath(os.path.join(here, name))
+                top = batch.folder if name in names else batch.spill
+                with open(os.path.join(top, path), "rb") as file:
+                    html = file.read().decode("utf-8")
+                url = "/" + path.replace(os.sep, "/").removesuffix("index.html")  # as Pagefind names a file's page
+                payload = {"type": "AddFile", "index_id": self._index_id(), "url": url, "file_contents": html}
+                self._service.wait(self._service.send(payload))
+                self.indexed += 1
+        self._read += [batch.folder, batch.spill]
 
     def start_files(self) -> None:
         """Ask Pagefind for the index files of the pages added so far, without waiting for them."""
@@ -227,18 +253,18 @@ def keep(batch: Batch, path: str, data: bytes) -> bool:
     if html is None:
         return False
     target = os.path.join(batch.folder, path)
-    if batch.spill is not None:
-        try:
-            if _has_room(os.path.dirname(batch.folder), len(html)):
-                _write(target, html)
-                return True
-        except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(target)  # what was written of it
-        target = os.path.join(batch.spill, path)
     with _writing_scratch():
+        if batch.spill is not None:
+            try:
+                if _has_room(os.path.dirname(batch.folder), len(html)):
+                    _write(target, html)
+                    return True
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(target)  # what was written of it
+            target = os.path.join(batch.spill, path)
         _write(target, html)
     return True
 
@@ -252,40 +278,11 @@ def _writing_scratch() -> Iterator[None]:
         folder = exc.filename if isinstance(exc.filename, str) else tempfile.gettempdir()
         while SCRATCH in folder:  # the folder the scratch folders are in
             folder = os.path.dirname(folder)
+        advice = "free space there" + ("" if folder == MEMORY else ", or set TMPDIR to a folder with room")
         raise SiteError(
-            f"could not write the pages for the search index into {folder}: {disk_reason(exc)}; free space "
-            "there, or set TMPDIR to a folder with room; the previous site is unchanged"
+            f"could not write the pages for the search index into {folder}: {disk_reason(exc)}; {advice}; "
+            "the previous site is unchanged"
         ) from None
-
-
-def _gathered(batch: Batch) -> str:
-    """Every page of a batch some of whose pages found the memory full, in one folder on disk whose folders
-    are made in the order of their names (as `Indexer.prepare` makes them). Which pages went to disk
-    depends on which worker wrote first, so Pagefind reading the two folders one after the other numbered
-    the pages differently from build to build."""
-    assert batch.spill is not None
-    pages = sorted(
-        (os.path.relpath(os.path.join(root, name), top), top)
-        for top in (batch.folder, batch.spill)
-        for root, _, names in os.walk(top)
-        for name in names
-    )
-    gathered = batch.spill + "-all"
-    with _writing_scratch():
-        _copy_in_order(pages, batch, gathered)
-    for top in (batch.folder, batch.spill):
-        shutil.rmtree(top, ignore_errors=True)
-    return gathered
-
-
-def _copy_in_order(pages: list[tuple[str, str]], batch: Batch, gathered: str) -> None:
-    for path, _ in pages:
-        os.makedirs(os.path.join(gathered, os.path.dirname(path)), exist_ok=True)
-    for path, top in pages:
-        if top == batch.spill:
-            os.replace(os.path.join(top, path), os.path.join(gathered, path))
-        else:
-            shutil.copyfile(os.path.join(top, path), os.path.join(gathered, path))
 
 
 def _write(target: str, data: bytes) -> None:
@@ -309,10 +306,10 @@ def _scratch_folder() -> tempfile.TemporaryDirectory[str]:
         try:
             _remove_abandoned(MEMORY)
             if _has_room(MEMORY, 0):
-                return tempfile.TemporaryDirectory(prefix=SCRATCH, dir=MEMORY)
+                return tempfile.TemporaryDirectory(prefix=SCRATCH, dir=MEMORY, ignore_cleanup_errors=True)
         except OSError:
             pass
-    return tempfile.TemporaryDirectory(prefix=SCRATCH)
+    return tempfile.TemporaryDirectory(prefix=SCRATCH, ignore_cleanup_errors=True)
 
 
 def _remove_abandoned(parent: str) -> None:
@@ -321,23 +318,29 @@ def _remove_abandoned(parent: str) -> None:
     A running build holds its folder's lock, which the system lets go of when it ends, however it ends.
     A lock, not a process id: builds in containers that share `/dev/shm` do not see each other's processes,
     and a process id is used again."""
-    for entry in os.scandir(parent):
-        if not (entry.name.startswith(SCRATCH) and entry.is_dir(follow_symlinks=False)):
-            continue
-        if entry.stat(follow_symlinks=False).st_uid != os.getuid():
-            continue
-        lock = os.path.join(entry.path, IN_USE)
-        try:
-            made = os.stat(lock, follow_symlinks=False).st_mtime
-        except FileNotFoundError:  # not locked yet, or never: the build was killed as it began
-            made = entry.stat(follow_symlinks=False).st_mtime
-        if time.time() - made < SETTLING:
-            continue
-        try:
-            with exclusive(Path(lock)):
-                shutil.rmtree(entry.path, ignore_errors=True)
-        except (Held, FileNotFoundError):  # in use, or removed meanwhile by its build or another
-            continue
+    with os.scandir(parent) as entries:
+        for entry in entries:
+            if entry.name.startswith(SCRATCH):
+                with contextlib.suppress(OSError):  # removed meanwhile, by its build or another
+                    _remove_if_abandoned(entry)
+
+
+def _remove_if_abandoned(entry: os.DirEntry[str]) -> None:
+    if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+        return
+    try:
+        # Opened, never made: a lock file made here, in a folder its build is removing, would stop the removal.
+        handle = os.open(os.path.join(entry.path, IN_USE), os.O_RDWR | os.O_NOFOLLOW)
+    except FileNotFoundError:  # never locked (its build was killed as it began), or being removed by its
+        # build, which changes the folder's time
+        if time.time() - os.stat(entry.path, follow_symlinks=False).st_mtime >= SETTLING:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        return
+    try:
+        if time.time() - os.fstat(handle).st_mtime >= SETTLING and try_lock(handle):
+            shutil.rmtree(entry.path, ignore_errors=True)
+    finally:
+        os.close(handle)
 
 
 def _in_memory(folder: tempfile.TemporaryDirectory[str]) -> bool:

@@ -73,6 +73,7 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiteError(f"cannot create {parent}: {exc.strerror}") from None
+    of_the_block: OSError | None = None  # the block's own error, not one of writing the site (Staging's)
     try:
         with _build_lock(output_dir):
             _remove_abandoned_staging(output_dir)
@@ -82,24 +83,16 @@ def staged(output_dir: Path) -> Iterator["Staging"]:
                 try:
                     yield staging
                 except OSError as exc:
-                    raise _OfTheBlock(exc) from None
+                    of_the_block = exc
+                    raise
                 _swap_in(folder, output_dir, len(staging.live))
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
-    except _OfTheBlock as carried:
-        raise carried.error from None
     except OSError as exc:
+        if exc is of_the_block:
+            raise
         raise SiteError(_explain(exc, output_dir)) from None
-
-
-class _OfTheBlock(Exception):
-    """An OSError of the block inside `staged`, carried past its handler: a failure of whatever the block
-    did (Pagefind not starting, say), not of writing the site, which Staging reports itself."""
-
-    def __init__(self, error: OSError):
-        super().__init__(error)
-        self.error = error
 
 
 def _swap_in(folder: Path, output_dir: Path, replaced_files: int) -> None:
