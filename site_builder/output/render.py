@@ -260,6 +260,7 @@ def make_environment(templates_dir: Path, site: Site) -> PartsEnvironment:
         json_ld=_json_ld,
         runs=_runs,
     )
+    env.globals["index_only"] = False  # True makes only what the search index reads of a page (`_indexed`)
     host = urlsplit(site.config.base_url).netloc
 
     def macro(name: str) -> Any:
@@ -584,30 +585,40 @@ def render_site(
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compile once, before workers are forked
     out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
-    # Item pages first, which the search index is made from (search.Indexer): Pagefind reads them on every
-    # core, then builds the index on about one, which is what the build waits for last. Every other file is
-    # made meanwhile, on the cores that leaves (on two cores, in this process): a worker that took Pagefind's
-    # core would make the build longer.
-    first = [planned for planned in plan.made if planned.given is not None and "item" in planned.given]
-    then = [planned for planned in plan.made if planned.given is None or "item" not in planned.given]
-    searchable_pages = 0
+    # First what the search index is made from (search.Indexer), alone: the main content of each item's page,
+    # without what Pagefind would ignore, a fraction of the page's cost. Pagefind reads these on every core,
+    # then builds the index on about one, which is what the build waits for last. Every file of the site is
+    # made meanwhile, on the cores that leaves (on two cores, in this process): a worker that took
+    # Pagefind's core would make the build longer.
+    items = [planned for planned in plan.made if planned.given is not None and "item" in planned.given]
+    indexed = {id(planned) for planned in items}
+    total = len(items) + len(plan.made)
     with Indexer() as index:
-        for batch, planned_files in enumerate((first, then)):
-            index.prepare(batch, (planned.path for planned in planned_files))
-            made = run_all(
-                [partial(_made, sink, planned, index.batch(batch)) for planned in planned_files],
-                workers - 1 if batch else workers,
-                _offset(progress, len(first) if batch else 0, len(plan.made)),
+        index.prepare(0, (planned.path for planned in items))
+        searchable_pages = sum(
+            run_all(
+                [partial(_indexed, env, planned, index.batch(0)) for planned in items],
+                workers,
+                _offset(progress, 0, total),
             )
-            for planned, (data, vevent, searched) in zip(planned_files, made):
-                if data is not None:
-                    out.files[planned.path] = data
-                if vevent is not None:
-                    calendars.preload(*vevent)
-                searchable_pages += searched
-            if batch == 0:
-                index.add(0)
-                index.start_files()
+        )
+        index.add(0)
+        index.start_files()
+        index.prepare(1, (planned.path for planned in plan.made if id(planned) not in indexed))
+        made = run_all(
+            [
+                partial(_made, sink, planned, None if id(planned) in indexed else index.batch(1))
+                for planned in plan.made
+            ],
+            workers - 1,
+            _offset(progress, len(items), total),
+        )
+        for planned, (data, vevent, searched) in zip(plan.made, made):
+            if data is not None:
+                out.files[planned.path] = data
+            if vevent is not None:
+                calendars.preload(*vevent)
+            searchable_pages += searched
         if searchable_pages > index.indexed:  # a page of a template of the site's own marks itself searchable
             index.add(1)
         for planned in plan.gathered:
@@ -648,14 +659,21 @@ def render_item_page(site: Site, item: Item, body: str, templates_dir: Path, sta
     )
 
 
+def _indexed(env: jinja2.Environment, planned: Planned, search_batch: Batch) -> bool:
+    """Write what the search index reads of an item's page (the page made with `index_only`: its main
+    content, less what Pagefind ignores) into `search_batch`'s folder; whether it is searchable."""
+    assert planned.template is not None and planned.given is not None
+    return keep(search_batch, planned.path, _render_named(env, planned.template, {**planned.given, "index_only": True}))
+
+
 def _made(
-    sink: Sink | None, planned: Planned, search_batch: Batch
+    sink: Sink | None, planned: Planned, search_batch: Batch | None
 ) -> tuple[bytes | None, tuple[str, bytes] | None, bool]:
     """Make one file: its bytes go to the sink when there is one, else they come back. An event calendar's
     VEVENT comes back too, and whether the file is a page for the search index (written into
-    `search_batch`'s folder, search.keep)."""
+    `search_batch`'s folder, search.keep; None for a page that is there already)."""
     data, vevent = planned.make() if planned.vevent else (planned.make(), None)
-    searched = keep(search_batch, planned.path, data)
+    searched = keep(search_batch, planned.path, data) if search_batch is not None else False
     if sink is None:
         return data, vevent, searched
     sink(planned.path, data)

@@ -119,8 +119,9 @@ class Batch:
 class Indexer:
     """The Pagefind index of the site, made while the rest of the site is rendered.
 
-    Item pages (the pages search finds) are rendered first, and each worker writes what `searchable`
-    gives of its pages into a private temporary folder; Pagefind reads and indexes that folder on every
+    What search reads of the item pages (the pages search finds) is made first, alone (render.py,
+    `index_only`), and each worker writes what `searchable` gives of it into a private temporary folder;
+    Pagefind reads and indexes that folder on every
     core (AddDir), where AddFile messages are indexed one at a time (benchmarks/README.md measures both).
     Then it builds the index files, which takes it about one core: the other pages, calendars and feeds
     are made meanwhile. Nothing it reads or writes is in the output: the index comes back as bytes, to be
