@@ -47,7 +47,7 @@ MARK = b"data-pagefind-body"
 SPACED = (b"dt", b"dd", b"li", b"th", b"td")
 UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 # Where the pages Pagefind reads are written when the system has it: a file system in memory, so writing
-# them costs little, and one whose folders list their entries in the order they were made (see Indexer).
+# them costs little, and one whose folders list their entries by when they were made (see Indexer).
 MEMORY = "/dev/shm"
 MEMORY_KEPT_FREE = 16 << 20  # bytes, or an eighth of its size if more, left free for other programs
 SCRATCH = "site-builder-search-"  # the start of the scratch folders' names
@@ -142,14 +142,13 @@ class Indexer:
         try:
             with _writing_scratch():
                 self._scratch = _scratch_folder()
-                if _in_memory(self._scratch):  # its lock is let go of once the folder is gone
+                in_memory = _in_memory(self._scratch)
+                if in_memory:  # its lock is let go of once the folder is gone
                     self._ends.enter_context(exclusive(Path(self._scratch.name, IN_USE)))
                 self._ends.callback(self._scratch.cleanup)
                 # In memory, pages that find it too full go to a folder on disk instead (`keep`).
                 self._spill = (
-                    tempfile.TemporaryDirectory(prefix=SCRATCH, ignore_cleanup_errors=True)
-                    if _in_memory(self._scratch)
-                    else None
+                    tempfile.TemporaryDirectory(prefix=SCRATCH, ignore_cleanup_errors=True) if in_memory else None
                 )
                 if self._spill is not None:
                     self._ends.callback(self._spill.cleanup)
@@ -206,7 +205,7 @@ class Indexer:
         one after the other gave the index different bytes from build to build, and from a build that did
         not spill. Pagefind reads these on one core, not on every core, so this is slower."""
         assert batch.spill is not None
-        for root, folders, names in os.walk(batch.folder):
+        for root, _, names in os.walk(batch.folder):
             here = os.path.relpath(root, batch.folder)
             on_disk = os.path.join(batch.spill, here)
             spilled = sorted(os.listdir(on_disk)) if os.path.isdir(on_disk) else []
@@ -371,8 +370,8 @@ class Service:
     back the same way, each naming the request it answers."""
 
     def __init__(self) -> None:
-        self.log = tempfile.TemporaryFile()
         binary = executable()
+        self.log = tempfile.TemporaryFile()
         try:
             self.process = subprocess.Popen(
                 [str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
