@@ -587,9 +587,9 @@ def render_site(
     out = Rendered(copies=dict(plan.copies), sitemap=plan.sitemap)
     # First what the search index is made from (search.Indexer), alone: the main content of each item's page,
     # without what Pagefind would ignore, a fraction of the page's cost. Pagefind reads these on every core,
-    # then builds the index on about one, which is what the build waits for last. Every file of the site is
-    # made meanwhile, on the cores that leaves (on two cores, in this process): a worker that took
-    # Pagefind's core would make the build longer.
+    # then builds the index on about one, which the build waits for. Every file of the site is made
+    # meanwhile, by workers of a lower priority than Pagefind's: a worker that took Pagefind's core would
+    # make the build longer, and once Pagefind is done (first, on a small site) they have every core.
     items = [planned for planned in plan.made if planned.given is not None and "item" in planned.given]
     indexed = {id(planned) for planned in items}
     total = len(items) + len(plan.made)
@@ -610,8 +610,9 @@ def render_site(
                 partial(_made, sink, planned, None if id(planned) in indexed else index.batch(1))
                 for planned in plan.made
             ],
-            workers - 1,
+            workers,
             _offset(progress, len(items), total),
+            yielding=True,
         )
         for planned, (data, vevent, searched) in zip(plan.made, made):
             if data is not None:

@@ -17,6 +17,9 @@ T = TypeVar("T")
 
 # Below this many tasks, starting workers costs more than it saves.
 MIN_PARALLEL = 64
+# How much lower than this process's the priority of `yielding` workers is (os.nice): at 10 the scheduler
+# gives such a worker about a tenth of a core that a process of normal priority wants.
+YIELDING_NICENESS = 10
 
 # The tasks of the pool now running. Set only around Pool.map, for forked children to inherit:
 # a pool's workers can be handed nothing else that is not picklable.
@@ -40,11 +43,14 @@ def run_all(
     progress: Progress | None = None,
     min_parallel: int = MIN_PARALLEL,
     meanwhile: Callable[[], None] | None = None,
+    yielding: bool = False,
 ) -> list[T]:
     """Every task's result, in the tasks' order, whether run here or across `workers` processes (from
     `min_parallel` tasks: fewer cheap ones are quicker here). `meanwhile` is run in this process once the
     workers have been forked, while they work (else before the tasks): work of this process's own that the
-    tasks do not need, which would otherwise leave the other cores idle."""
+    tasks do not need, which would otherwise leave the other cores idle. `yielding` workers run at a lower
+    priority: they take what another process of the build leaves of the cores, and all of them once it is
+    done."""
     report = progress or (lambda done, total: None)
     # Fork only from a single-threaded process (the preview server has threads): a lock held by another
     # thread at the moment of the fork would stay locked for ever in the child.
@@ -71,7 +77,8 @@ def run_all(
         size = -(-len(tasks) // (workers * 8))  # several chunks a worker, so one slow chunk does not hold all
         bounds = [(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
         chunks = []
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        initializer = (os.nice, (YIELDING_NICENESS,)) if yielding else (None, ())
+        with multiprocessing.get_context("fork").Pool(workers, *initializer) as pool:
             running = pool.imap(_run_range, bounds)
             if meanwhile is not None:
                 meanwhile()
