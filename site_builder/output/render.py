@@ -594,10 +594,11 @@ def render_site(
     indexed = {id(planned) for planned in items}
     total = len(items) + len(plan.made)
     with Indexer() as index:
+        index_pages, other_pages = index.batch(0), index.batch(1)
         index.prepare(0, (planned.path for planned in items))
         searchable_pages = sum(
             run_all(
-                [partial(_indexed, env, planned, index.batch(0)) for planned in items],
+                [partial(_indexed, env, planned, index_pages) for planned in items],
                 workers,
                 _offset(progress, 0, total),
             )
@@ -606,10 +607,7 @@ def render_site(
         index.start_files()
         index.prepare(1, (planned.path for planned in plan.made if id(planned) not in indexed))
         made = run_all(
-            [
-                partial(_made, sink, planned, None if id(planned) in indexed else index.batch(1))
-                for planned in plan.made
-            ],
+            [partial(_made, sink, planned, None if id(planned) in indexed else other_pages) for planned in plan.made],
             workers,
             _offset(progress, len(items), total),
             yielding=True,
